@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// `npm test`: build what is missing, then run every test: Rust (engine and ring crate), then all Jest projects
+// (the ring addon, the TypeScript host, cross-language and integration tests that spawn real processes).
+'use strict';
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+
+function run(cmd, args) {
+  process.stderr.write(`[test] ${cmd} ${args.join(' ')}\n`);
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (result.error) throw result.error;
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+run(process.execPath, [path.join(__dirname, 'prepare.js')]);
+run('cargo', ['test', '--release', '--locked', '--manifest-path', path.join(root, 'rust-engine', 'Cargo.toml'), '--workspace']);
+run(path.join(root, 'node_modules', '.bin', 'jest'), ['--runInBand', ...process.argv.slice(2)]);
