@@ -1,0 +1,230 @@
+// Telemetry data backed by OTLP protobuf bytes and decoded only when a component reads or writes it.
+import type { IConversionOptions, Writer } from 'protobufjs';
+import type { Signal } from '../component';
+import { PdataError } from './errors';
+import { fromOTLPJSON, TO_OBJECT_OPTIONS, toOTLPJSON } from './json';
+import {
+  collectorLogs, collectorMetrics, collectorTrace, metrics,
+  ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest,
+} from './otlp';
+import { countAlong, MessageShape, messageShape, validate as validateWire } from './wire';
+
+/** The static side of a generated request class. */
+interface Codec<M> {
+  encode(message: M): Writer;
+  decode(bytes: Uint8Array): M;
+  fromObject(object: { [key: string]: unknown }): M;
+  toObject(message: M, options?: IConversionOptions): { [key: string]: unknown };
+}
+
+/** Everything the generic base needs to know about one signal. */
+interface SignalSchema<M, D> {
+  readonly signal: Signal;
+  readonly codec: Codec<M>;
+  readonly shape: MessageShape;
+  /** Field numbers from the request down to the counted items, for counting without decoding. */
+  readonly itemPath: readonly (readonly number[])[];
+  countItems(message: M): number;
+  wrap(bytes: Uint8Array | undefined, message: M | undefined): D;
+}
+
+/**
+ * The generic base of Traces, Metrics and Logs. It holds either the encoded request, the decoded one, or both:
+ * bytes that were never decoded for writing are handed on untouched, so data that only passes through is never
+ * re-encoded. `fromProto` takes ownership of its bytes: callers pass memory nobody will write to again.
+ */
+export abstract class OTLPData<M extends object, D extends OTLPData<M, D>> {
+  #bytes: Uint8Array | undefined;
+  #message: M | undefined;
+  /** Set once `mutable()` handed the message out: from then on the bytes are re-encoded on every `toProto()`. */
+  #written = false;
+  #readOnly = false;
+
+  protected constructor(private readonly schema: SignalSchema<M, D>, bytes?: Uint8Array, message?: M) {
+    this.#bytes = bytes;
+    this.#message = message;
+  }
+
+  get signal(): Signal {
+    return this.schema.signal;
+  }
+
+  /** The encoded `Export*ServiceRequest`. */
+  toProto(): Uint8Array {
+    if (this.#bytes && !this.#written) return this.#bytes;
+    const bytes = this.schema.codec.encode(this.#message as M).finish();
+    if (!this.#written) this.#bytes = bytes;
+    return bytes;
+  }
+
+  /** The request as an OTLP/JSON object. */
+  toJSON(): object {
+    return toOTLPJSON(this.schema.codec.toObject(this.request() as M, TO_OBJECT_OPTIONS));
+  }
+
+  /** Throws PdataError when the data is not a valid request; never keeps a decoded copy. */
+  validate(): void {
+    if (this.#bytes && !this.#written) validateWire(this.#bytes, this.schema.shape);
+  }
+
+  /** Spans, data points or log records. */
+  itemCount(): number {
+    if (this.#message) return this.schema.countItems(this.#message);
+    return countAlong(this.#bytes as Uint8Array, this.schema.itemPath);
+  }
+
+  /** The size of the protobuf encoding in bytes. */
+  byteSize(): number {
+    if (this.#bytes && !this.#written) return this.#bytes.length;
+    return this.schema.codec.encode(this.#message as M).len;
+  }
+
+  /** The decoded request, for reading. Decoded once and cached. */
+  request(): Readonly<M> {
+    if (!this.#message) {
+      try {
+        this.#message = this.schema.codec.decode(this.#bytes as Uint8Array);
+      } catch (err) {
+        throw new PdataError(`invalid protobuf: ${(err as Error).message}`);
+      }
+    }
+    return this.#message;
+  }
+
+  /** The decoded request, for writing. Throws when the data was marked read-only. */
+  mutable(): M {
+    if (this.#readOnly) throw new PdataError(`cannot modify read-only ${this.signal}: clone it first`);
+    const message = this.request() as M;
+    this.#written = true;
+    this.#bytes = undefined;
+    return message;
+  }
+
+  /** A deep copy that shares no memory with this one and is writable. */
+  clone(): D {
+    return this.schema.wrap(new Uint8Array(this.toProto()), undefined); // copies (Buffer#slice would not)
+  }
+
+  /** Forbids `mutable()` from now on; used when several consumers share one instance. */
+  markReadOnly(): void {
+    this.#readOnly = true;
+  }
+
+  isReadOnly(): boolean {
+    return this.#readOnly;
+  }
+
+  protected static decodeJSON<M>(codec: Codec<M>, json: string | object): M {
+    const object = fromOTLPJSON(json);
+    try {
+      return codec.fromObject(object as { [key: string]: unknown });
+    } catch (err) {
+      throw new PdataError(`invalid OTLP/JSON: ${(err as Error).message}`);
+    }
+  }
+}
+
+const sum = <T>(items: readonly T[] | null | undefined, count: (item: T) => number): number =>
+  (items ?? []).reduce((total, item) => total + count(item), 0);
+
+const tracesSchema: SignalSchema<ExportTraceServiceRequest, Traces> = {
+  signal: 'traces',
+  codec: collectorTrace.ExportTraceServiceRequest,
+  shape: messageShape('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
+  itemPath: [[1], [2], [2]], // resource_spans / scope_spans / spans
+  countItems: (req) => sum(req.resourceSpans, (rs) => sum(rs.scopeSpans, (ss) => ss.spans?.length ?? 0)),
+  wrap: (bytes, message) => new Traces(bytes, message),
+};
+
+export class Traces extends OTLPData<ExportTraceServiceRequest, Traces> {
+  /** Prefer the static factories. */
+  constructor(bytes?: Uint8Array, message?: ExportTraceServiceRequest) {
+    super(tracesSchema, bytes, message);
+  }
+  static fromProto(bytes: Uint8Array): Traces {
+    return new Traces(bytes);
+  }
+  static fromJSON(json: string | object): Traces {
+    return new Traces(undefined, OTLPData.decodeJSON(tracesSchema.codec, json));
+  }
+  static empty(): Traces {
+    return new Traces(new Uint8Array(0));
+  }
+}
+
+/** Data points per metric, whichever of the data kinds it holds. */
+function metricPoints(metric: metrics.Metric.$Properties): number {
+  const data = metric.gauge ?? metric.sum ?? metric.histogram ?? metric.exponentialHistogram ?? metric.summary;
+  return data?.dataPoints?.length ?? 0;
+}
+
+const metricsSchema: SignalSchema<ExportMetricsServiceRequest, Metrics> = {
+  signal: 'metrics',
+  codec: collectorMetrics.ExportMetricsServiceRequest,
+  shape: messageShape('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
+  // resource_metrics / scope_metrics / metrics / gauge|sum|histogram|exponential_histogram|summary / data_points
+  itemPath: [[1], [2], [2], [5, 7, 9, 10, 11], [1]],
+  countItems: (req) => sum(req.resourceMetrics, (rm) => sum(rm.scopeMetrics, (sm) => sum(sm.metrics, metricPoints))),
+  wrap: (bytes, message) => new Metrics(bytes, message),
+};
+
+export class Metrics extends OTLPData<ExportMetricsServiceRequest, Metrics> {
+  /** Prefer the static factories. */
+  constructor(bytes?: Uint8Array, message?: ExportMetricsServiceRequest) {
+    super(metricsSchema, bytes, message);
+  }
+  static fromProto(bytes: Uint8Array): Metrics {
+    return new Metrics(bytes);
+  }
+  static fromJSON(json: string | object): Metrics {
+    return new Metrics(undefined, OTLPData.decodeJSON(metricsSchema.codec, json));
+  }
+  static empty(): Metrics {
+    return new Metrics(new Uint8Array(0));
+  }
+}
+
+const logsSchema: SignalSchema<ExportLogsServiceRequest, Logs> = {
+  signal: 'logs',
+  codec: collectorLogs.ExportLogsServiceRequest,
+  shape: messageShape('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
+  itemPath: [[1], [2], [2]], // resource_logs / scope_logs / log_records
+  countItems: (req) => sum(req.resourceLogs, (rl) => sum(rl.scopeLogs, (sl) => sl.logRecords?.length ?? 0)),
+  wrap: (bytes, message) => new Logs(bytes, message),
+};
+
+export class Logs extends OTLPData<ExportLogsServiceRequest, Logs> {
+  /** Prefer the static factories. */
+  constructor(bytes?: Uint8Array, message?: ExportLogsServiceRequest) {
+    super(logsSchema, bytes, message);
+  }
+  static fromProto(bytes: Uint8Array): Logs {
+    return new Logs(bytes);
+  }
+  static fromJSON(json: string | object): Logs {
+    return new Logs(undefined, OTLPData.decodeJSON(logsSchema.codec, json));
+  }
+  static empty(): Logs {
+    return new Logs(new Uint8Array(0));
+  }
+}
+
+export type PData = Traces | Metrics | Logs;
+
+/** The pdata class of each signal, for signal-generic code. */
+export const pdataClasses = { traces: Traces, metrics: Metrics, logs: Logs } as const;
+
+/** The pdata type of a signal. */
+export type PDataFor<S extends Signal> = InstanceType<(typeof pdataClasses)[S]>;
+
+export function fromProtoFor<S extends Signal>(signal: S, bytes: Uint8Array): PDataFor<S> {
+  return pdataClasses[signal].fromProto(bytes) as PDataFor<S>;
+}
+
+export function fromJSONFor<S extends Signal>(signal: S, json: string | object): PDataFor<S> {
+  return pdataClasses[signal].fromJSON(json) as PDataFor<S>;
+}
+
+export function emptyFor<S extends Signal>(signal: S): PDataFor<S> {
+  return pdataClasses[signal].empty() as PDataFor<S>;
+}

@@ -1,0 +1,168 @@
+// A protobuf wire-format walker driven by the OTLP schema. It validates payloads and counts items without building
+// decoded messages, so data that only passes through the collector is never materialised.
+import { Root, Type } from 'protobufjs';
+import { PdataError } from './errors';
+
+// The schema descriptor generated next to the static code (see proto/otlp/generate.js). `require` keeps the path
+// valid from both src/ (tests) and dist/ (the built package), which sit at the same depth.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const descriptor = require('../../generated/otlp.json');
+
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_LEN = 2;
+const WIRE_FIXED32 = 5;
+
+/** Deep enough for any sensible AnyValue nesting, shallow enough that hostile input cannot exhaust the stack. */
+const MAX_DEPTH = 100;
+
+const SCALAR_WIRE_TYPES: Record<string, number> = {
+  double: WIRE_FIXED64, fixed64: WIRE_FIXED64, sfixed64: WIRE_FIXED64,
+  float: WIRE_FIXED32, fixed32: WIRE_FIXED32, sfixed32: WIRE_FIXED32,
+  int32: WIRE_VARINT, int64: WIRE_VARINT, uint32: WIRE_VARINT, uint64: WIRE_VARINT,
+  sint32: WIRE_VARINT, sint64: WIRE_VARINT, bool: WIRE_VARINT,
+  string: WIRE_LEN, bytes: WIRE_LEN,
+};
+
+/** Byte lengths of the id fields, by field name (the same names in spans, links, log records and exemplars). */
+export const ID_LENGTHS: Readonly<Record<string, number>> = { traceId: 16, spanId: 8, parentSpanId: 8 };
+
+interface FieldShape {
+  readonly name: string;
+  readonly wireType: number;
+  /** Trace and span ids: the only lengths allowed besides empty (pdata in Go rejects other lengths too). */
+  readonly idLength?: number;
+  /** Repeated numeric fields may also arrive packed (length-delimited). */
+  readonly packable: boolean;
+  /** Set for message fields: the shape to validate the field's contents against. */
+  readonly message?: MessageShape;
+}
+
+export interface MessageShape {
+  readonly name: string;
+  readonly fields: Map<number, FieldShape>;
+}
+
+const root = Root.fromJSON(descriptor).resolveAll();
+const shapes = new Map<Type, MessageShape>();
+
+function shapeOf(type: Type): MessageShape {
+  let shape = shapes.get(type);
+  if (shape) return shape;
+  shape = { name: type.name, fields: new Map() };
+  shapes.set(type, shape); // registered before its fields so that recursive types (AnyValue) resolve
+  for (const field of type.fieldsArray) {
+    const resolved = field.resolvedType;
+    if (resolved instanceof Type) {
+      shape.fields.set(field.id, { name: field.name, wireType: WIRE_LEN, packable: false, message: shapeOf(resolved) });
+    } else {
+      const wireType = resolved ? WIRE_VARINT : SCALAR_WIRE_TYPES[field.type];
+      const idLength = field.type === 'bytes' ? ID_LENGTHS[field.name] : undefined;
+      shape.fields.set(field.id, { name: field.name, wireType, idLength, packable: field.repeated && wireType !== WIRE_LEN });
+    }
+  }
+  return shape;
+}
+
+/** The shape of a message type of the OTLP schema, by its fully qualified name. */
+export function messageShape(fullName: string): MessageShape {
+  return shapeOf(root.lookupType(fullName));
+}
+
+/** A cursor over a protobuf byte range; every read is bounds-checked. */
+class Cursor {
+  constructor(readonly buf: Uint8Array, public pos: number, readonly end: number) {}
+
+  fail(reason: string): never {
+    throw new PdataError(`invalid protobuf: ${reason} at byte ${this.pos}`);
+  }
+
+  /** Reads a varint as a JS number; lengths and tags always fit, larger values are only skipped. */
+  varint(): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) this.fail('truncated varint');
+      const byte = this.buf[this.pos++];
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 128;
+    }
+    return this.fail('varint longer than 10 bytes');
+  }
+
+  skip(n: number): void {
+    if (n > this.end - this.pos) this.fail(`length ${n} exceeds the remaining ${this.end - this.pos} bytes`);
+    this.pos += n;
+  }
+
+  /** Reads a tag; returns the field number and wire type. */
+  tag(): [number, number] {
+    const tag = this.varint();
+    const field = Math.floor(tag / 8);
+    if (field === 0) this.fail('field number 0');
+    return [field, tag & 7];
+  }
+
+  /** Skips the value of a field of the given wire type; returns the byte range of a length-delimited value. */
+  value(wireType: number): [number, number] | undefined {
+    switch (wireType) {
+      case WIRE_VARINT: this.varint(); return undefined;
+      case WIRE_FIXED64: this.skip(8); return undefined;
+      case WIRE_FIXED32: this.skip(4); return undefined;
+      case WIRE_LEN: {
+        const length = this.varint();
+        const start = this.pos;
+        this.skip(length);
+        return [start, this.pos];
+      }
+      default: return this.fail(`unsupported wire type ${wireType}`);
+    }
+  }
+}
+
+function validateRange(buf: Uint8Array, start: number, end: number, shape: MessageShape, depth: number): void {
+  const cursor = new Cursor(buf, start, end);
+  if (depth > MAX_DEPTH) cursor.fail(`message nesting deeper than ${MAX_DEPTH}`);
+  while (cursor.pos < end) {
+    const [number, wireType] = cursor.tag();
+    const field = shape.fields.get(number);
+    if (field && wireType !== field.wireType && !(field.packable && wireType === WIRE_LEN)) {
+      cursor.fail(`${shape.name}.${field.name} has wire type ${wireType}, expected ${field.wireType}`);
+    }
+    const range = cursor.value(wireType);
+    if (!field || !range) continue;
+    if (field.message) validateRange(buf, range[0], range[1], field.message, depth + 1);
+    const length = range[1] - range[0];
+    if (field.idLength && length !== 0 && length !== field.idLength) {
+      cursor.fail(`${shape.name}.${field.name} is ${length} bytes long, expected ${field.idLength}`);
+    }
+  }
+}
+
+/** Checks that `buf` is a well-formed encoding of the message `shape` (unknown fields are allowed, as in proto3). */
+export function validate(buf: Uint8Array, shape: MessageShape): void {
+  validateRange(buf, 0, buf.length, shape, 0);
+}
+
+/**
+ * Counts the values found by following `path` from the top-level message: each step is the set of field numbers
+ * to descend into, and the values of the last step are counted. Assumes `buf` is valid or throws PdataError.
+ */
+export function countAlong(buf: Uint8Array, path: readonly (readonly number[])[]): number {
+  const visit = (start: number, end: number, step: number): number => {
+    const cursor = new Cursor(buf, start, end);
+    const wanted = path[step];
+    const last = step === path.length - 1;
+    let count = 0;
+    while (cursor.pos < end) {
+      const [number, wireType] = cursor.tag();
+      const range = cursor.value(wireType);
+      if (!wanted.includes(number)) continue;
+      if (last) count++;
+      else if (range) count += visit(range[0], range[1], step + 1);
+    }
+    return count;
+  };
+  return visit(0, buf.length, 0);
+}
