@@ -4,3 +4,4 @@ export {
 } from './pdata';
 export * as otlp from './otlp';
 export type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from './otlp';
+export { ExportResponse, OTLPService, otlpServices, rawExportService } from './services';

@@ -1,0 +1,62 @@
+// The OTLP receiver: one gRPC server and one HTTP server shared by every signal it serves.
+import type { Component, Host, Settings, Signal } from '../../../component';
+import { consume, type ConsumerFor, type Context } from '../../../consumer';
+import type { PData } from '../../../pdata';
+import type { OTLPReceiverConfig } from './config';
+import { GRPCTransport } from './grpc';
+import { HTTPTransport } from './http';
+
+/** What a transport needs from the receiver: the signals it serves and a way to hand requests to the pipeline. */
+export interface Exporter {
+  signals(): Signal[];
+  /** Resolves once the pipeline accepted the data; rejects with the pipeline's error. */
+  export(ctx: Context, data: PData): Promise<void>;
+}
+
+interface Transport {
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export class OTLPReceiver implements Component, Exporter {
+  private readonly consumers = new Map<Signal, ConsumerFor<Signal>>();
+  private transports: Transport[] = [];
+
+  constructor(private readonly settings: Settings, private readonly config: OTLPReceiverConfig) {}
+
+  /** Connects a signal's pipeline; called once per signal before start. */
+  setConsumer<S extends Signal>(signal: S, next: ConsumerFor<S>): void {
+    this.consumers.set(signal, next as ConsumerFor<Signal>);
+  }
+
+  signals(): Signal[] {
+    return [...this.consumers.keys()];
+  }
+
+  async export(ctx: Context, data: PData): Promise<void> {
+    if (data.itemCount() === 0) return; // as in Go: an empty request succeeds without reaching the pipeline
+    const next = this.consumers.get(data.signal);
+    if (!next) throw new Error(`the OTLP receiver ${this.settings.id} has no ${data.signal} pipeline`);
+    await consume(data.signal, next, ctx, data);
+  }
+
+  async start(_host: Host): Promise<void> {
+    if (this.transports.length > 0) return;
+    const { grpc, http } = this.config.protocols;
+    const logger = this.settings.telemetry.logger;
+    if (grpc) this.transports.push(new GRPCTransport(grpc, this, logger));
+    if (http) this.transports.push(new HTTPTransport(http, this, logger));
+    try {
+      for (const transport of this.transports) await transport.start();
+    } catch (err) {
+      await this.shutdown();
+      throw err;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    const transports = this.transports;
+    this.transports = [];
+    await Promise.all(transports.map((transport) => transport.shutdown()));
+  }
+}
