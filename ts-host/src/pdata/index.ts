@@ -1,6 +1,6 @@
 export { PdataError } from './errors';
 export {
-  emptyFor, fromJSONFor, fromProtoFor, Logs, Metrics, OTLPData, PData, PDataFor, pdataClasses, Traces,
+  emptyFor, fromJSONFor, fromProtoFor, fromRequestFor, Logs, Metrics, OTLPData, PData, PDataFor, pdataClasses, Traces,
 } from './pdata';
 export * as otlp from './otlp';
 export type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from './otlp';

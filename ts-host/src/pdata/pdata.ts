@@ -150,6 +150,10 @@ export class Traces extends OTLPData<ExportTraceServiceRequest, Traces> {
   static empty(): Traces {
     return new Traces(new Uint8Array(0));
   }
+  /** Wraps a decoded request, which the new instance owns. */
+  static fromRequest(request: ExportTraceServiceRequest | object): Traces {
+    return new Traces(undefined, tracesSchema.codec.fromObject(request as { [key: string]: unknown }));
+  }
 }
 
 /** Data points per metric, whichever of the data kinds it holds. */
@@ -182,6 +186,10 @@ export class Metrics extends OTLPData<ExportMetricsServiceRequest, Metrics> {
   static empty(): Metrics {
     return new Metrics(new Uint8Array(0));
   }
+  /** Wraps a decoded request, which the new instance owns. */
+  static fromRequest(request: ExportMetricsServiceRequest | object): Metrics {
+    return new Metrics(undefined, metricsSchema.codec.fromObject(request as { [key: string]: unknown }));
+  }
 }
 
 const logsSchema: SignalSchema<ExportLogsServiceRequest, Logs> = {
@@ -207,6 +215,10 @@ export class Logs extends OTLPData<ExportLogsServiceRequest, Logs> {
   static empty(): Logs {
     return new Logs(new Uint8Array(0));
   }
+  /** Wraps a decoded request, which the new instance owns. */
+  static fromRequest(request: ExportLogsServiceRequest | object): Logs {
+    return new Logs(undefined, logsSchema.codec.fromObject(request as { [key: string]: unknown }));
+  }
 }
 
 export type PData = Traces | Metrics | Logs;
@@ -223,6 +235,10 @@ export function fromProtoFor<S extends Signal>(signal: S, bytes: Uint8Array): PD
 
 export function fromJSONFor<S extends Signal>(signal: S, json: string | object): PDataFor<S> {
   return pdataClasses[signal].fromJSON(json) as PDataFor<S>;
+}
+
+export function fromRequestFor<S extends Signal>(signal: S, request: object): PDataFor<S> {
+  return pdataClasses[signal].fromRequest(request) as PDataFor<S>;
 }
 
 export function emptyFor<S extends Signal>(signal: S): PDataFor<S> {

@@ -1,0 +1,54 @@
+// Builds exporters the way Go's exporterhelper does: the component supplies a push function and the helper wraps it
+// in timeout -> retry -> bounded queue, configured by the exporter's `timeout`, `retry_on_failure` and
+// `sending_queue` settings.
+import type { Component, Host, Settings, Signal } from '../component';
+import type * as consumer from '../consumer';
+import type { PDataFor } from '../pdata';
+import { newConsumerFor, withLifecycle } from '../processorhelper';
+import type { ExporterHelperConfig } from './config';
+import { PushFunc, QueueSender, retrySender, Send, timeoutSender } from './senders';
+
+export * from './config';
+export { ERR_QUEUE_IS_FULL, ThrottleRetryError } from './errors';
+export type { PushFunc } from './senders';
+
+export interface Options {
+  capabilities?: consumer.Capabilities;
+  start?: (host: Host) => Promise<void>;
+  /** Runs after the queue has drained. */
+  shutdown?: () => Promise<void>;
+}
+
+export type Exporter<S extends Signal> = Component & consumer.ConsumerFor<S>;
+
+export function newExporter<S extends Signal>(
+  signal: S,
+  settings: Settings,
+  config: Partial<ExporterHelperConfig>,
+  push: PushFunc<PDataFor<S>>,
+  options: Options = {},
+): Exporter<S> {
+  const logger = settings.telemetry.logger;
+  const stopping = new AbortController();
+  let send: Send<PDataFor<S>> = timeoutSender(push, config.timeout ?? 0, stopping.signal);
+  if (config.retry_on_failure) send = retrySender(send, config.retry_on_failure, stopping.signal, logger);
+  const queue = config.sending_queue?.enabled
+    ? new QueueSender(send, config.sending_queue, logger, (data: PDataFor<S>) => data.itemCount())
+    : undefined;
+  const consume = queue ? (ctx: consumer.Context, data: PDataFor<S>) => queue.offer(ctx, data) : send;
+
+  const exporter = newConsumerFor(signal, consume, { capabilities: options.capabilities ?? { mutatesData: false } });
+  return withLifecycle(exporter, options.start, async () => {
+    // As in Go: stop retrying first, so the queue drains with one attempt per request, then stop the exporter.
+    stopping.abort(new Error('exporter is shutting down'));
+    await queue?.drain();
+    await options.shutdown?.();
+  });
+}
+
+export const newTraces = (settings: Settings, config: Partial<ExporterHelperConfig>, push: PushFunc<PDataFor<'traces'>>, options?: Options) =>
+  newExporter('traces', settings, config, push, options);
+export const newMetrics = (settings: Settings, config: Partial<ExporterHelperConfig>, push: PushFunc<PDataFor<'metrics'>>, options?: Options) =>
+  newExporter('metrics', settings, config, push, options);
+export const newLogs = (settings: Settings, config: Partial<ExporterHelperConfig>, push: PushFunc<PDataFor<'logs'>>, options?: Options) =>
+  newExporter('logs', settings, config, push, options);

@@ -1,0 +1,146 @@
+// The sender chain of an exporter, innermost first: timeout -> retry -> queue. Each stage is a function with the
+// same signature, so stages compose by wrapping.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TelemetrySettings } from '../component';
+import type { Context } from '../consumer';
+import { isPermanent } from '../consumererror';
+import type { QueueConfig, RetryConfig } from './config';
+import { ERR_QUEUE_IS_FULL, ThrottleRetryError } from './errors';
+
+/** Sends one request. `signal` aborts when the timeout expires or the exporter shuts down. */
+export type PushFunc<D> = (ctx: Context, data: D, signal: AbortSignal) => Promise<void>;
+export type Send<D> = (ctx: Context, data: D) => Promise<void>;
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Bounds each push by `timeout` milliseconds (and by the context's deadline), aborting it when exceeded. */
+export function timeoutSender<D>(push: PushFunc<D>, timeout: number, stopping: AbortSignal): Send<D> {
+  return async (ctx, data) => {
+    const limits = [timeout > 0 ? timeout : Infinity, ctx.deadline !== undefined ? ctx.deadline - Date.now() : Infinity];
+    const budget = Math.min(...limits);
+    if (budget === Infinity) return push(ctx, data, stopping);
+    const controller = new AbortController();
+    const onStop = () => controller.abort(stopping.reason);
+    stopping.addEventListener('abort', onStop, { once: true });
+    const timer = setTimeout(() => controller.abort(new Error('context deadline exceeded')), Math.max(0, budget));
+    try {
+      return await Promise.race([
+        push({ ...ctx, deadline: Date.now() + budget }, data, controller.signal),
+        new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      stopping.removeEventListener('abort', onStop);
+    }
+  };
+}
+
+/**
+ * Retries non-permanent failures with exponential back-off. Once `stopping` is aborted (shutdown) no new attempt
+ * starts, so that the queue drains with one attempt per request, as in Go.
+ */
+export function retrySender<D>(
+  send: Send<D>,
+  config: RetryConfig,
+  stopping: AbortSignal,
+  logger: TelemetrySettings['logger'],
+  random: () => number = Math.random,
+): Send<D> {
+  if (!config.enabled) return send;
+  return async (ctx, data) => {
+    const started = Date.now();
+    let interval = config.initial_interval;
+    for (;;) {
+      let err: unknown;
+      try {
+        return await send(ctx, data);
+      } catch (caught) {
+        err = caught;
+      }
+      if (isPermanent(err)) throw err;
+      const jitter = 1 + config.randomization_factor * (2 * random() - 1);
+      const delay = err instanceof ThrottleRetryError ? err.delayMs : interval * jitter;
+      interval = Math.min(interval * config.multiplier, config.max_interval);
+      if (config.max_elapsed_time > 0 && Date.now() - started + delay > config.max_elapsed_time) {
+        throw new Error(`no more retries left: ${messageOf(err)}`);
+      }
+      if (ctx.deadline !== undefined && Date.now() + delay > ctx.deadline) {
+        throw new Error(`request will be cancelled before next retry: ${messageOf(err)}`);
+      }
+      if (stopping.aborted) throw err;
+      logger.info({ error: messageOf(err), interval: `${Math.round(delay)}ms` }, 'Exporting failed. Will retry the request after interval.');
+      try {
+        await sleep(delay, undefined, { signal: stopping });
+      } catch {
+        throw err; // shutting down: give up with the last error
+      }
+    }
+  };
+}
+
+interface Queued<D> {
+  ctx: Context;
+  data: D;
+  done?: { resolve: () => void; reject: (err: unknown) => void };
+}
+
+/**
+ * A bounded in-memory queue drained by `num_consumers` concurrent pushes. A request is refused with the retryable
+ * `sending queue is full` when the queue holds `queue_size` requests.
+ */
+export class QueueSender<D> {
+  private readonly items: Queued<D>[] = [];
+  private active = 0;
+  private idle: (() => void) | undefined;
+
+  constructor(
+    private readonly send: Send<D>,
+    private readonly config: QueueConfig,
+    private readonly logger: TelemetrySettings['logger'],
+    private readonly itemCount: (data: D) => number,
+  ) {}
+
+  size(): number {
+    return this.items.length;
+  }
+
+  offer(ctx: Context, data: D): Promise<void> {
+    if (this.items.length >= this.config.queue_size) {
+      this.logger.warn({ dropped_items: this.itemCount(data) }, 'Exporting failed. Rejecting data.');
+      return Promise.reject(new Error(ERR_QUEUE_IS_FULL));
+    }
+    if (!this.config.wait_for_result) {
+      this.items.push({ ctx, data });
+      this.pump();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.items.push({ ctx, data, done: { resolve, reject } });
+      this.pump();
+    });
+  }
+
+  /** Resolves once every queued and running request has finished. */
+  async drain(): Promise<void> {
+    if (this.items.length === 0 && this.active === 0) return;
+    await new Promise<void>((resolve) => (this.idle = resolve));
+  }
+
+  private pump(): void {
+    while (this.active < this.config.num_consumers && this.items.length > 0) {
+      const item = this.items.shift() as Queued<D>;
+      this.active++;
+      this.send(item.ctx, item.data).then(
+        () => item.done?.resolve(),
+        (err: unknown) => {
+          if (item.done) return item.done.reject(err);
+          this.logger.error({ error: messageOf(err), dropped_items: this.itemCount(item.data) }, 'Exporting failed. Dropping data.');
+        },
+      ).finally(() => {
+        this.active--;
+        this.pump();
+        if (this.active === 0 && this.items.length === 0) this.idle?.();
+      });
+    }
+  }
+}

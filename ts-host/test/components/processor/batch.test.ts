@@ -1,0 +1,97 @@
+import { newTraces } from '../../../src/consumer';
+import { Batcher } from '../../../src/components/processor/batch/batcher';
+import { createDefaultConfig, validateConfig } from '../../../src/components/processor/batch/config';
+import { splitItems } from '../../../src/components/processor/batch/split';
+import { Metrics, Traces } from '../../../src/pdata';
+import { spans, testSettings } from '../helpers';
+
+function recordingNext(fail?: (batch: Traces) => unknown) {
+  const batches: Traces[] = [];
+  const next = newTraces(async (_ctx, td) => {
+    batches.push(td);
+    const err = fail?.(td);
+    if (err) throw err;
+  });
+  return { batches, next };
+}
+
+const spanNames = (td: Traces) =>
+  td.request().resourceSpans.flatMap((rs) => rs.scopeSpans!.flatMap((ss) => ss.spans!.map((span) => span.name)));
+
+describe('batch processor', () => {
+  test('defaults and validation follow Go', () => {
+    expect(createDefaultConfig()).toEqual({ send_batch_size: 8192, timeout: 200, send_batch_max_size: 0 });
+    expect(() => validateConfig({ send_batch_size: 10, timeout: 1, send_batch_max_size: 5 }))
+      .toThrow('send_batch_max_size must be greater or equal to send_batch_size');
+  });
+
+  test('sends when send_batch_size is reached and settles every caller with the export', async () => {
+    const { batches, next } = recordingNext();
+    const batcher = new Batcher('traces', { send_batch_size: 5, timeout: 60_000, send_batch_max_size: 0 }, next, testSettings('batch'));
+    await Promise.all([batcher.consume({}, spans(2, 'a')), batcher.consume({}, spans(3, 'b'))]);
+    expect(batches).toHaveLength(1);
+    expect(spanNames(batches[0])).toEqual(['a-0', 'a-1', 'b-0', 'b-1', 'b-2']);
+  });
+
+  test('sends after the timeout', async () => {
+    const { batches, next } = recordingNext();
+    const batcher = new Batcher('traces', { send_batch_size: 100, timeout: 10, send_batch_max_size: 0 }, next, testSettings('batch'));
+    await batcher.consume({}, spans(1));
+    expect(batches).toHaveLength(1);
+  });
+
+  test('a single request passes through untouched', async () => {
+    const { batches, next } = recordingNext();
+    const batcher = new Batcher('traces', { send_batch_size: 1, timeout: 10, send_batch_max_size: 0 }, next, testSettings('batch'));
+    const td = Traces.fromProto(spans(2).toProto());
+    await batcher.consume({}, td);
+    expect(batches[0]).toBe(td);
+  });
+
+  test('splits at send_batch_max_size; a caller whose data spans batches waits for all of them', async () => {
+    const { batches, next } = recordingNext();
+    const batcher = new Batcher('traces', { send_batch_size: 4, timeout: 60_000, send_batch_max_size: 4 }, next, testSettings('batch'));
+    await Promise.all([batcher.consume({}, spans(3, 'a')), batcher.consume({}, spans(7, 'b'))]);
+    await batcher.shutdown();
+    expect(batches.map((td) => td.itemCount())).toEqual([4, 4, 2]);
+    expect(batches.flatMap(spanNames)).toEqual([...['a-0', 'a-1', 'a-2'], ...Array.from({ length: 7 }, (_, i) => `b-${i}`)]);
+    // resources and scopes are kept on every part
+    for (const td of batches) expect(td.request().resourceSpans.every((rs) => rs.resource?.attributes?.length === 1)).toBe(true);
+  });
+
+  test('export errors reach the callers whose data was in the failed batch', async () => {
+    const { next } = recordingNext((td) => (spanNames(td).includes('bad-0') ? new Error('downstream refused') : undefined));
+    const batcher = new Batcher('traces', { send_batch_size: 2, timeout: 60_000, send_batch_max_size: 2 }, next, testSettings('batch'));
+    const results = await Promise.allSettled([
+      batcher.consume({}, spans(2, 'good')),
+      batcher.consume({}, spans(2, 'bad')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe('downstream refused');
+  });
+
+  test('shutdown flushes what is pending', async () => {
+    const { batches, next } = recordingNext();
+    const batcher = new Batcher('traces', { send_batch_size: 100, timeout: 60_000, send_batch_max_size: 0 }, next, testSettings('batch'));
+    const pending = batcher.consume({}, spans(3));
+    await batcher.shutdown();
+    await pending;
+    expect(batches.map((td) => td.itemCount())).toEqual([3]);
+  });
+
+  test('metrics split by data point, keeping the metric around each part', () => {
+    const md = Metrics.fromJSON({
+      resourceMetrics: [{ scopeMetrics: [{ metrics: [
+        { name: 'a', sum: { dataPoints: [{ asInt: '1' }, { asInt: '2' }, { asInt: '3' }], aggregationTemporality: 2, isMonotonic: true } },
+        { name: 'b', gauge: { dataPoints: [{ asDouble: 1 }] } },
+      ] }] }],
+    });
+    const [head, tail] = splitItems('metrics', md, 2);
+    expect(head.itemCount()).toBe(2);
+    expect(tail.itemCount()).toBe(2);
+    const tailMetrics = (tail.toJSON() as any).resourceMetrics[0].scopeMetrics[0].metrics;
+    expect(tailMetrics.map((m: any) => m.name)).toEqual(['a', 'b']);
+    expect(tailMetrics[0].sum).toMatchObject({ aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ asInt: '3' }] });
+    expect(md.itemCount()).toBe(4); // the input is left as it was
+  });
+});
