@@ -1,0 +1,88 @@
+// Runs the real `tandem` CLI as a child process for integration tests.
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const TANDEM = resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem.js');
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+export function tempDir(prefix = 'tandem-it-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); done(true); });
+    socket.once('error', () => done(false));
+  });
+}
+
+export class Collector {
+  private exited: Promise<number | null>;
+  output = '';
+
+  private constructor(readonly process: ChildProcess) {
+    process.stdout?.on('data', (chunk) => (this.output += chunk));
+    process.stderr?.on('data', (chunk) => (this.output += chunk));
+    this.exited = new Promise((done) => process.once('exit', (code) => done(code)));
+  }
+
+  /** Starts `tandem --config <yaml>` and resolves once every port in `readyPorts` accepts connections. */
+  static async start(yaml: string, readyPorts: number[], timeoutMs = 30_000): Promise<Collector> {
+    const config = join(tempDir('tandem-config-'), 'config.yaml');
+    writeFileSync(config, yaml);
+    const collector = new Collector(spawn(process.execPath, [TANDEM, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const deadline = Date.now() + timeoutMs;
+    for (const port of readyPorts) {
+      while (!(await canConnect(port))) {
+        if (collector.process.exitCode !== null) throw new Error(`tandem exited with ${collector.process.exitCode}:\n${collector.output}`);
+        if (Date.now() > deadline) {
+          await collector.stop();
+          throw new Error(`tandem did not open port ${port} in time:\n${collector.output}`);
+        }
+        await new Promise((done) => setTimeout(done, 100));
+      }
+    }
+    return collector;
+  }
+
+  /** Sends SIGTERM and waits for a graceful exit; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
+    return this.exited;
+  }
+}
+
+/** A pipeline config for every signal from an `otlp` receiver on the given ports. */
+export function otlpConfig(grpcPort: number, httpPort: number, exporters: string, processors: string[] = [], extraReceiverYaml = ''): string {
+  const pipeline = (signal: string) =>
+    `    ${signal}:\n      receivers: [otlp]\n${processors.length ? `      processors: [${processors.join(', ')}]\n` : ''}      exporters: [${exporterNames(exporters).join(', ')}]\n`;
+  return `receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${grpcPort}
+${extraReceiverYaml}      http:
+        endpoint: 127.0.0.1:${httpPort}
+${processors.includes('batch') ? 'processors:\n  batch:\n    timeout: 50ms\n' : ''}exporters:
+${exporters}
+service:
+  pipelines:
+${pipeline('traces')}${pipeline('metrics')}${pipeline('logs')}`;
+}
+
+/** The top-level names of an `exporters:` YAML block (indented two spaces). */
+function exporterNames(exportersYaml: string): string[] {
+  return [...exportersYaml.matchAll(/^ {2}([A-Za-z0-9_/.-]+):/gm)].map((m) => m[1]);
+}
