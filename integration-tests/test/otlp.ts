@@ -1,0 +1,44 @@
+// Hand-built OTLP requests and a raw-bytes gRPC client, so the tests send exactly the bytes they mean to.
+import * as grpc from '@grpc/grpc-js';
+
+const SERVICES: Record<string, string> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
+
+function varint(n: number): number[] {
+  const out = [];
+  for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return out;
+}
+
+/** A length-delimited field. */
+function field(number: number, body: Uint8Array | string): Buffer {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
+  return Buffer.concat([Buffer.from([(number << 3) | 2, ...varint(bytes.length)]), bytes]);
+}
+
+/** ExportTraceServiceRequest { resource_spans { scope_spans { spans: count spans named `<prefix>-<i>` } } }. */
+export function traceRequest(prefix: string, count: number): { bytes: Buffer } {
+  const spans = Array.from({ length: count }, (_, i) => field(2, Buffer.concat([
+    field(1, Buffer.alloc(16, 1)), // trace_id
+    field(2, Buffer.from([0, 0, 0, 0, 0, 0, 0, i + 1])), // span_id
+    field(5, `${prefix}-${i}`), // name
+  ])));
+  return { bytes: field(1, field(2, Buffer.concat(spans))) };
+}
+
+/** Calls a signal's Export with raw bytes; resolves with the raw response. */
+export function exportRaw(signal: string, address: string, bytes: Uint8Array, timeoutMs = 20_000): Promise<Buffer> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  return new Promise<Buffer>((resolve, reject) => {
+    client.makeUnaryRequest(SERVICES[signal], (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, bytes, new grpc.Metadata(),
+      { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, response?: Buffer) => {
+        client.close();
+        if (err) reject(err);
+        else resolve(response as Buffer);
+      });
+  });
+}
