@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// Host benchmark: throughput of `otlp (gRPC) -> batch -> otlp_grpc` through a real tandem process into a sink process,
+// against a baseline of the same client sending straight to the sink, in the same run.
+// Reports spans/s, the collector's spans per CPU-second (from /proc/<pid>/stat) and the ratio to the baseline.
+// Writes bench/results/host.json and the "Host" section of bench/RESULTS.md.
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const readline = require('node:readline');
+const grpc = require('@grpc/grpc-js');
+
+const root = path.resolve(__dirname, '..', '..');
+const { Traces, rawExportService } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
+
+const SPANS_PER_REQUEST = 100;
+const IN_FLIGHT = 32;
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
+const WARMUP_MS = 3_000;
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+function request() {
+  const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, i) => ({
+    traceId: (i + 1).toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    name: `bench-span-${i}`,
+    kind: 2,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000000001000000',
+    attributes: [{ key: 'http.route', value: { stringValue: '/api/items' } }, { key: 'http.status_code', value: { intValue: '200' } }],
+  }));
+  return Traces.fromJSON({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans }] }] }).toProto();
+}
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts the sink; resolves with its port and a function returning the spans it has counted. */
+async function startSink() {
+  const child = spawn(process.execPath, [path.join(__dirname, 'sink.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout });
+  const waiting = [];
+  lines.on('line', (line) => waiting.shift()?.(JSON.parse(line)));
+  const next = () => new Promise((resolve) => waiting.push(resolve));
+  const { port } = await next();
+  return {
+    port,
+    count: async () => {
+      const reply = next();
+      child.stdin.write('count\n');
+      return (await reply).spans;
+    },
+    stop: () => child.stdin.end(),
+  };
+}
+
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime + stime
+}
+
+/** Sends the request as fast as IN_FLIGHT concurrent calls allow until `until`. */
+async function load(address, bytes, until) {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const method = rawExportService('traces').Export;
+  let failures = 0;
+  const worker = async () => {
+    while (Date.now() < until) {
+      await new Promise((resolve) => client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, bytes,
+        (err) => { if (err) failures++; resolve(); }));
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  client.close();
+  return failures;
+}
+
+/** Runs warm-up then a measured window; returns spans/s delivered to the sink and the collector's CPU use. */
+async function measure(address, sink, pid) {
+  const bytes = request();
+  await load(address, bytes, Date.now() + WARMUP_MS);
+  const spansBefore = await sink.count();
+  const cpuBefore = pid ? cpuSeconds(pid) : 0;
+  const started = Date.now();
+  const failures = await load(address, bytes, started + DURATION_MS);
+  await new Promise((resolve) => setTimeout(resolve, 500)); // let the last batch reach the sink
+  const elapsed = (Date.now() - started) / 1000;
+  const spans = (await sink.count()) - spansBefore;
+  const cpu = pid ? cpuSeconds(pid) - cpuBefore : undefined;
+  return { spans_per_second: Math.round(spans / elapsed), collector_cpu_seconds: cpu, spans_per_cpu_second: cpu ? Math.round(spans / cpu) : undefined, failed_requests: failures };
+}
+
+async function startCollector(sinkPort) {
+  const grpcPort = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'));
+  const config = path.join(dir, 'config.yaml');
+  fs.writeFileSync(config, `receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${grpcPort}
+processors:
+  batch:
+exporters:
+  otlp_grpc:
+    endpoint: 127.0.0.1:${sinkPort}
+    tls:
+      insecure: true
+    compression: none
+service:
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [otlp_grpc]
+`);
+  const child = spawn(process.execPath, [path.join(root, 'scripts', 'bin', 'tandem.js'), '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 300; i++) {
+    const open = await new Promise((resolve) => {
+      const socket = net.connect(grpcPort, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return { child, address: `127.0.0.1:${grpcPort}` };
+    if (child.exitCode !== null) throw new Error(`tandem exited with ${child.exitCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('tandem did not start');
+}
+
+function writeResults(result) {
+  const dir = path.join(root, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'host.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const section = `## Host
+
+\`otlp (gRPC) -> batch -> otlp_grpc\` through one tandem process (TypeScript only) into a gRPC sink process, against the
+same client sending straight to the sink. ${SPANS_PER_REQUEST} spans per request, ${IN_FLIGHT} requests in flight,
+${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s of warm-up.
+
+| | spans/s | collector CPU-s | spans per collector CPU-s |
+| --- | --- | --- | --- |
+| baseline (client -> sink) | ${result.baseline.spans_per_second} | | |
+| through tandem | ${result.collector.spans_per_second} | ${result.collector.collector_cpu_seconds?.toFixed(2)} | ${result.collector.spans_per_cpu_second} |
+
+Ratio (tandem / baseline): **${result.ratio.toFixed(3)}**
+
+Machine: ${result.machine}. Command: \`npm run bench:host\` (${result.date}).
+`;
+  const file = path.join(root, 'bench', 'RESULTS.md');
+  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const pattern = /## Host\n[\s\S]*?(?=\n## |$)/;
+  const updated = pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}`;
+  fs.writeFileSync(file, updated);
+}
+
+async function main() {
+  const sink = await startSink();
+  try {
+    const baseline = await measure(`127.0.0.1:${sink.port}`, sink);
+    const { child, address } = await startCollector(sink.port);
+    let collector;
+    try {
+      collector = await measure(address, sink, child.pid);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    const cpus = os.cpus();
+    const result = {
+      date: new Date().toISOString(),
+      machine: `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+      spans_per_request: SPANS_PER_REQUEST,
+      in_flight: IN_FLIGHT,
+      duration_seconds: DURATION_MS / 1000,
+      baseline,
+      collector,
+      ratio: collector.spans_per_second / baseline.spans_per_second,
+    };
+    console.log(JSON.stringify(result, null, 2));
+    writeResults(result);
+  } finally {
+    sink.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
