@@ -1,0 +1,7 @@
+module.exports = {
+  displayName: 'ts-host',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { types: ['node', 'jest'] } }] },
+  testTimeout: 30000,
+};
