@@ -1,0 +1,3 @@
+export * from './component';
+export * from './id';
+export * from './stability';

@@ -1,0 +1,72 @@
+// Consumers: what receives telemetry. A promise that resolves means the data was accepted downstream; one that
+// rejects carries the consumererror that says whether the sender may retry. After the promise settles the data
+// belongs to the consumer: the caller must not touch it again.
+import type { Signal } from '../component';
+import type * as pdata from '../pdata';
+
+export interface Capabilities {
+  /** True when the consumer changes the data it is given; fan-out then hands it a private copy. */
+  readonly mutatesData: boolean;
+}
+
+/** Request-scoped values that travel with the data (Go's context.Context). */
+export interface Context {
+  /** Epoch milliseconds after which the sender no longer waits. */
+  readonly deadline?: number;
+  /** Client metadata, such as gRPC metadata or HTTP headers, keyed in lower case. */
+  readonly metadata?: Readonly<Record<string, readonly string[]>>;
+}
+
+export const background: Context = Object.freeze({});
+
+interface Base {
+  capabilities(): Capabilities;
+}
+export interface Traces extends Base {
+  consumeTraces(ctx: Context, td: pdata.Traces): Promise<void>;
+}
+export interface Metrics extends Base {
+  consumeMetrics(ctx: Context, md: pdata.Metrics): Promise<void>;
+}
+export interface Logs extends Base {
+  consumeLogs(ctx: Context, ld: pdata.Logs): Promise<void>;
+}
+
+/** The consumer interface of a signal. */
+export type ConsumerFor<S extends Signal> = { traces: Traces; metrics: Metrics; logs: Logs }[S];
+export type AnyConsumer = Traces | Metrics | Logs;
+
+type ConsumeFunc<S extends Signal> = (ctx: Context, data: pdata.PDataFor<S>) => Promise<void>;
+
+const METHOD = { traces: 'consumeTraces', metrics: 'consumeMetrics', logs: 'consumeLogs' } as const;
+
+/** Calls the consumer's method for `signal`: one place for code that handles every signal alike. */
+export function consume<S extends Signal>(
+  signal: S,
+  consumer: ConsumerFor<S>,
+  ctx: Context,
+  data: pdata.PDataFor<S>,
+): Promise<void> {
+  const method = (consumer as unknown as Record<string, ConsumeFunc<S>>)[METHOD[signal]];
+  return method.call(consumer, ctx, data);
+}
+
+const NOT_MUTATING: Capabilities = Object.freeze({ mutatesData: false });
+
+/** A consumer of `signal` made from a function; it does not mutate data unless told so. */
+export function newConsumer<S extends Signal>(
+  signal: S,
+  fn: ConsumeFunc<S>,
+  options: { capabilities?: Capabilities } = {},
+): ConsumerFor<S> {
+  if (typeof fn !== 'function') throw new Error('nil consumer func');
+  const capabilities = options.capabilities ?? NOT_MUTATING;
+  return { capabilities: () => capabilities, [METHOD[signal]]: fn } as unknown as ConsumerFor<S>;
+}
+
+export const newTraces = (fn: ConsumeFunc<'traces'>, options?: { capabilities?: Capabilities }): Traces =>
+  newConsumer('traces', fn, options);
+export const newMetrics = (fn: ConsumeFunc<'metrics'>, options?: { capabilities?: Capabilities }): Metrics =>
+  newConsumer('metrics', fn, options);
+export const newLogs = (fn: ConsumeFunc<'logs'>, options?: { capabilities?: Capabilities }): Logs =>
+  newConsumer('logs', fn, options);
