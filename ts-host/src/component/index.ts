@@ -1,3 +1,4 @@
 export * from './component';
 export * from './id';
 export * from './stability';
+export * from './factory';
