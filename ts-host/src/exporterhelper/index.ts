@@ -2,9 +2,9 @@
 // in timeout -> retry -> bounded queue, configured by the exporter's `timeout`, `retry_on_failure` and
 // `sending_queue` settings.
 import type { Component, Host, Settings, Signal } from '../component';
-import type * as consumer from '../consumer';
+import * as consumer from '../consumer';
 import type { PDataFor } from '../pdata';
-import { newConsumerFor, withLifecycle } from '../processorhelper';
+import { withLifecycle } from '../processorhelper';
 import type { ExporterHelperConfig } from './config';
 import { PushFunc, QueueSender, retrySender, Send, timeoutSender } from './senders';
 
@@ -37,7 +37,7 @@ export function newExporter<S extends Signal>(
     : undefined;
   const consume = queue ? (ctx: consumer.Context, data: PDataFor<S>) => queue.offer(ctx, data) : send;
 
-  const exporter = newConsumerFor(signal, consume, { capabilities: options.capabilities ?? { mutatesData: false } });
+  const exporter = consumer.newConsumer(signal, consume, { capabilities: options.capabilities });
   return withLifecycle(exporter, options.start, async () => {
     // As in Go: stop retrying first, so the queue drains with one attempt per request, then stop the exporter.
     stopping.abort(new Error('exporter is shutting down'));

@@ -18,18 +18,6 @@ export interface Options {
 
 export type Processor<S extends Signal> = Component & consumer.ConsumerFor<S>;
 
-const consumerConstructors = { traces: consumer.newTraces, metrics: consumer.newMetrics, logs: consumer.newLogs } as const;
-
-/** Builds a consumer of `signal` from a consume function, whichever the signal. */
-export function newConsumerFor<S extends Signal>(
-  signal: S,
-  consume: (ctx: consumer.Context, data: PDataFor<S>) => Promise<void>,
-  options?: { capabilities?: consumer.Capabilities },
-): consumer.ConsumerFor<S> {
-  const construct = consumerConstructors[signal] as (fn: typeof consume, opts?: typeof options) => consumer.ConsumerFor<S>;
-  return construct(consume, options);
-}
-
 /** Adds idempotent start and shutdown to a consumer. */
 export function withLifecycle<C extends object>(target: C, start?: (host: Host) => Promise<void>, shutdown?: () => Promise<void>): C & Component {
   let started: Promise<void> | undefined;
@@ -58,7 +46,7 @@ export function newProcessor<S extends Signal>(
     }
     await consumer.consume(signal, next, ctx, out);
   };
-  const processor = newConsumerFor(signal, consume, { capabilities: options.capabilities ?? { mutatesData: false } });
+  const processor = consumer.newConsumer(signal, consume, { capabilities: options.capabilities });
   return withLifecycle(processor, options.start, options.shutdown);
 }
 

@@ -3,10 +3,10 @@
 import * as grpc from '@grpc/grpc-js';
 import type { TelemetrySettings } from '../../../component';
 import type { Context } from '../../../consumer';
+import { toGRPCStatus } from '../../../consumererror';
 import { fromProtoFor, PdataError, rawExportService } from '../../../pdata';
 import type { GRPCServerConfig } from './config';
 import type { Exporter } from './receiver';
-import { statusFromPipelineError } from './status';
 
 const EMPTY_RESPONSE = new Uint8Array(0);
 const MIB = 1024 * 1024;
@@ -32,7 +32,7 @@ export class GRPCTransport {
           this.receiver.export(this.contextOf(call), data).then(
             () => callback(null, EMPTY_RESPONSE),
             (err: unknown) => {
-              const status = statusFromPipelineError(err);
+              const status = toGRPCStatus(err);
               callback({ code: status.code, details: status.message });
             },
           );

@@ -6,17 +6,23 @@ import * as zlib from 'node:zlib';
 import { status as Code } from '@grpc/grpc-js';
 import type { Signal, TelemetrySettings } from '../../../component';
 import type { Context } from '../../../consumer';
+import { grpcToHTTP, toGRPCStatus } from '../../../consumererror';
 import { fromJSONFor, fromProtoFor, otlp, otlpServices, PData, PdataError } from '../../../pdata';
 import type { HTTPServerConfig } from './config';
 import type { Exporter } from './receiver';
-import { httpStatusFromGRPC, ReceiverStatus, statusFromPipelineError } from './status';
+
+/** The google.rpc.Status an error response carries. */
+interface RPCStatus {
+  readonly code: Code;
+  readonly message: string;
+}
 
 /** A request body codec: OTLP/HTTP answers in the encoding the request used. */
 interface Encoding {
   readonly contentType: string;
   decode(signal: Signal, body: Buffer): PData;
   encodeSuccess(signal: Signal): Buffer | string;
-  encodeStatus(status: ReceiverStatus): Buffer | string;
+  encodeStatus(status: RPCStatus): Buffer | string;
 }
 
 const PROTOBUF: Encoding = {
@@ -124,8 +130,9 @@ export class HTTPTransport {
     try {
       await this.receiver.export(this.contextOf(req), data);
     } catch (err) {
-      const status = statusFromPipelineError(err);
-      return writeStatus(res, encoding, httpStatusFromGRPC(status.code), status);
+      // As in Go, the HTTP status derives from the gRPC one: retryable 503, permanent 500, carried statuses kept.
+      const status = toGRPCStatus(err);
+      return writeStatus(res, encoding, grpcToHTTP(status.code), status);
     }
     res.writeHead(200, { 'content-type': encoding.contentType });
     res.end(encoding.encodeSuccess(signal));
@@ -177,7 +184,7 @@ function writeText(res: http.ServerResponse, status: number, text: string): void
   res.end(text);
 }
 
-function writeStatus(res: http.ServerResponse, encoding: Encoding, httpStatus: number, status: ReceiverStatus): void {
+function writeStatus(res: http.ServerResponse, encoding: Encoding, httpStatus: number, status: RPCStatus): void {
   res.writeHead(httpStatus, { 'content-type': encoding.contentType });
   res.end(encoding.encodeStatus(status));
 }
