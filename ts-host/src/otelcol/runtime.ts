@@ -49,7 +49,7 @@ export function finishRustRuntimeConfig(config: RustRuntimeConfig & { rust2go?: 
   if (raw?.ipc !== undefined && raw?.rust2go !== undefined) {
     throw new Error('runtime::rust: set either "ipc" or its alias "rust2go", not both');
   }
-  const result: RustRuntimeConfig = raw?.rust2go !== undefined && rust2go ? { ...rest, ipc: rust2go } : rest;
+  const result: RustRuntimeConfig = raw?.rust2go !== undefined && rust2go ? { ...rest, ipc: { ...rest.ipc, ...rust2go } } : rest;
   if (result.executor.cores < 1) throw new Error('runtime::rust::executor: cores must be at least 1');
   if (result.mode === 'attach' && result.endpoint === '') {
     throw new Error('runtime::rust: endpoint is required when mode is attach');

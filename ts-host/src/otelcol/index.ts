@@ -1,0 +1,4 @@
+export * from './config';
+export * from './factories';
+export * from './runtime';
+export * from './validate';
