@@ -28,6 +28,19 @@ export class StatusError extends Error {
   }
 }
 
+/** Several consumers' errors as one, as Go's multierr: permanent when any of them is. */
+export class CombinedError extends Error {
+  constructor(readonly errors: readonly unknown[]) {
+    super(errors.map(messageOf).join('; '));
+    this.name = 'CombinedError';
+  }
+}
+
+/** One error for a list of failures: the error itself when there is one. */
+export function combine(errors: readonly unknown[]): unknown {
+  return errors.length === 1 ? errors[0] : new CombinedError(errors);
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -44,6 +57,7 @@ const RETRYABLE_GRPC = new Set([
 
 export function isPermanent(err: unknown): boolean {
   if (err instanceof PermanentError) return true;
+  if (err instanceof CombinedError) return err.errors.some(isPermanent);
   if (err instanceof StatusError) {
     if (err.status.grpc !== undefined) return !RETRYABLE_GRPC.has(err.status.grpc);
     if (err.status.http !== undefined) return !RETRYABLE_HTTP.has(err.status.http);

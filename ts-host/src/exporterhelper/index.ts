@@ -9,6 +9,7 @@ import type { ExporterHelperConfig } from './config';
 import { PushFunc, QueueSender, retrySender, Send, timeoutSender } from './senders';
 
 export * from './config';
+export * from './schema';
 export { ERR_QUEUE_IS_FULL, ThrottleRetryError } from './errors';
 export type { PushFunc } from './senders';
 

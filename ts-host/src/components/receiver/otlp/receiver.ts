@@ -20,7 +20,9 @@ interface Transport {
 
 export class OTLPReceiver implements Component, Exporter {
   private readonly consumers = new Map<Signal, ConsumerFor<Signal>>();
-  private transports: Transport[] = [];
+  private readonly transports: Transport[] = [];
+  private started: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
 
   constructor(private readonly settings: Settings, private readonly config: OTLPReceiverConfig) {}
 
@@ -40,8 +42,20 @@ export class OTLPReceiver implements Component, Exporter {
     await consume(data.signal, next, ctx, data);
   }
 
-  async start(_host: Host): Promise<void> {
-    if (this.transports.length > 0) return;
+  /** Shared by every pipeline using this receiver, so repeated calls return the first call's promise. */
+  start(_host: Host): Promise<void> {
+    this.started ??= this.startTransports();
+    return this.started;
+  }
+
+  shutdown(): Promise<void> {
+    this.stopped ??= (this.started ?? Promise.resolve()).catch(() => undefined)
+      .then(() => Promise.all(this.transports.map((transport) => transport.shutdown())))
+      .then(() => undefined);
+    return this.stopped;
+  }
+
+  private async startTransports(): Promise<void> {
     const { grpc, http } = this.config.protocols;
     const logger = this.settings.telemetry.logger;
     if (grpc) this.transports.push(new GRPCTransport(grpc, this, logger));
@@ -49,14 +63,8 @@ export class OTLPReceiver implements Component, Exporter {
     try {
       for (const transport of this.transports) await transport.start();
     } catch (err) {
-      await this.shutdown();
+      await Promise.all(this.transports.map((transport) => transport.shutdown()));
       throw err;
     }
-  }
-
-  async shutdown(): Promise<void> {
-    const transports = this.transports;
-    this.transports = [];
-    await Promise.all(transports.map((transport) => transport.shutdown()));
   }
 }
