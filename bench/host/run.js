@@ -101,7 +101,10 @@ async function startCollector(sinkPort) {
   const grpcPort = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'));
   const config = path.join(dir, 'config.yaml');
-  fs.writeFileSync(config, `receivers:
+  fs.writeFileSync(config, `runtime:
+  rust:
+    mode: off
+receivers:
   otlp:
     protocols:
       grpc:

@@ -64,11 +64,14 @@ export class Collector {
   }
 }
 
+/** Keeps these tests to the TypeScript host: no engine is spawned. */
+const TS_ONLY = 'runtime:\n  rust:\n    mode: off\n';
+
 /** A pipeline config for every signal from an `otlp` receiver on the given ports. */
 export function otlpConfig(grpcPort: number, httpPort: number, exporters: string, processors: string[] = [], extraReceiverYaml = ''): string {
   const pipeline = (signal: string) =>
     `    ${signal}:\n      receivers: [otlp]\n${processors.length ? `      processors: [${processors.join(', ')}]\n` : ''}      exporters: [${exporterNames(exporters).join(', ')}]\n`;
-  return `receivers:
+  return `${TS_ONLY}receivers:
   otlp:
     protocols:
       grpc:
