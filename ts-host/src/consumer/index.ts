@@ -15,6 +15,8 @@ export interface Context {
   readonly deadline?: number;
   /** Client metadata, such as gRPC metadata or HTTP headers, keyed in lower case. */
   readonly metadata?: Readonly<Record<string, readonly string[]>>;
+  /** How the data arrived (`grpc`, `http`), for the receiver's metrics. */
+  readonly transport?: string;
 }
 
 export const background: Context = Object.freeze({});

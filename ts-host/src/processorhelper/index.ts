@@ -4,7 +4,7 @@ import type { Component, Host, Settings, Signal } from '../component';
 import * as consumer from '../consumer';
 import type { PDataFor } from '../pdata';
 
-/** Returned (thrown) by a process function to drop the data silently; the caller sees success. */
+/** Thrown by a process function to drop the data silently: the caller sees success. */
 export const ErrSkipProcessingData: Error = new Error('sentinel error to skip processing data from the remainder of the pipeline');
 
 export type ProcessFunc<S extends Signal> = (ctx: consumer.Context, data: PDataFor<S>) => Promise<PDataFor<S>>;

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { TelemetrySettings } from '../../../component';
 import type { Context } from '../../../consumer';
 import { toGRPCStatus } from '../../../consumererror';
-import { fromProtoFor, PdataError, rawExportService } from '../../../pdata';
+import { fromProtoFor, rawExportService } from '../../../pdata';
 import type { GRPCServerConfig } from './config';
 import type { Exporter } from './receiver';
 
@@ -25,8 +25,7 @@ export class GRPCTransport {
           try {
             data.validate();
           } catch (err) {
-            if (!(err instanceof PdataError)) throw err;
-            callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message });
+            callback({ code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
             return;
           }
           this.receiver.export(this.contextOf(call), data).then(
