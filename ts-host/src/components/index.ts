@@ -1,10 +1,12 @@
 // The built-in TypeScript factories; the registry (otelcol/) adds the engine's.
 import type { AnyFactory } from '../otelcol/factories';
 import * as count from './connector/count/factory';
+import * as forward from './connector/forward/factory';
 import * as debug from './exporter/debug/factory';
 import * as file from './exporter/file/factory';
 import * as otlpGRPC from './exporter/otlp_grpc/factory';
 import * as otlpHTTP from './exporter/otlp_http/factory';
+import * as healthCheck from './extension/health_check/factory';
 import * as batch from './processor/batch/factory';
 import * as memoryLimiter from './processor/memory_limiter/factory';
 import * as otlp from './receiver/otlp/factory';
@@ -19,5 +21,7 @@ export function builtinFactories(): AnyFactory[] {
     otlpHTTP.newFactory(),
     file.newFactory(),
     count.newFactory(),
+    forward.newFactory(),
+    healthCheck.newFactory(),
   ];
 }

@@ -1,0 +1,43 @@
+// `tandem components`: every factory with its kind, stability per signal or signal pair, and runtime, as YAML.
+import { stringify } from 'yaml';
+import { BuildInfo, SIGNALS, stabilityName, StabilityLevel } from '../component';
+import type { AnyFactory, Factories } from '../otelcol';
+
+const SECTIONS = [
+  ['receivers', 'receiver'], ['processors', 'processor'], ['exporters', 'exporter'], ['connectors', 'connector'], ['extensions', 'extension'],
+] as const;
+
+function stability(factory: AnyFactory): Record<string, string> {
+  const table: Record<string, string> = {};
+  const put = (key: string, level: StabilityLevel) => {
+    if (level !== StabilityLevel.Undefined) table[key] = stabilityName(level);
+  };
+  switch (factory.kind) {
+    case 'extension':
+      put('extension', factory.stability());
+      break;
+    case 'connector':
+      for (const from of SIGNALS) for (const to of SIGNALS) put(`${from}-to-${to}`, factory.stability(from, to));
+      break;
+    default:
+      for (const signal of SIGNALS) put(signal, factory.stability(signal));
+  }
+  return table;
+}
+
+export function componentsYAML(factories: Factories, buildInfo: BuildInfo): string {
+  const document: Record<string, unknown> = { buildinfo: buildInfo };
+  for (const [section, kind] of SECTIONS) {
+    document[section] = factories
+      .all()
+      .filter((factory) => factory.kind === kind)
+      .sort((a, b) => a.type.localeCompare(b.type))
+      .map((factory) => ({
+        name: factory.type,
+        ...(factory.deprecatedTypes.length > 0 ? { deprecated_aliases: [...factory.deprecatedTypes] } : {}),
+        runtime: factory.runtime,
+        stability: stability(factory),
+      }));
+  }
+  return stringify(document);
+}
