@@ -118,6 +118,9 @@ exporters:
       insecure: true
     compression: none
 service:
+  telemetry:
+    metrics:
+      level: none
   pipelines:
     traces:
       receivers: [otlp]

@@ -64,7 +64,7 @@ export class Collector {
   }
 }
 
-/** Keeps these tests to the TypeScript host: no engine is spawned. */
+/** Keeps these tests to the TypeScript host: no engine is spawned (internal metrics are off below, so no fixed port). */
 const TS_ONLY = 'runtime:\n  rust:\n    mode: off\n';
 
 /** A pipeline config for every signal from an `otlp` receiver on the given ports. */
@@ -81,6 +81,9 @@ ${extraReceiverYaml}      http:
 ${processors.includes('batch') ? 'processors:\n  batch:\n    timeout: 50ms\n' : ''}exporters:
 ${exporters}
 service:
+  telemetry:
+    metrics:
+      level: none
   pipelines:
 ${pipeline('traces')}${pipeline('metrics')}${pipeline('logs')}`;
 }
