@@ -1,9 +1,8 @@
 // Integration tests start real collector processes, so they get generous timeouts and run one file at a time.
 module.exports = {
   displayName: 'integration-tests',
-  preset: 'ts-jest',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testTimeout: 120000,
+  setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
 };

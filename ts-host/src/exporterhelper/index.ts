@@ -31,7 +31,7 @@ export function newExporter<S extends Signal>(
 ): Exporter<S> {
   const logger = settings.telemetry.logger;
   const stopping = new AbortController();
-  let send: Send<PDataFor<S>> = timeoutSender(push, config.timeout ?? 0, stopping.signal);
+  let send: Send<PDataFor<S>> = timeoutSender(push, config.timeout ?? 0);
   if (config.retry_on_failure) send = retrySender(send, config.retry_on_failure, stopping.signal, logger);
   const queue = config.sending_queue?.enabled
     ? new QueueSender(send, config.sending_queue, logger, (data: PDataFor<S>) => data.itemCount())

@@ -7,21 +7,24 @@ import { isPermanent } from '../consumererror';
 import type { QueueConfig, RetryConfig } from './config';
 import { ERR_QUEUE_IS_FULL, ThrottleRetryError } from './errors';
 
-/** Sends one request. `signal` aborts when the timeout expires or the exporter shuts down. */
+/** Sends one request. `signal` aborts when the timeout expires. */
 export type PushFunc<D> = (ctx: Context, data: D, signal: AbortSignal) => Promise<void>;
 export type Send<D> = (ctx: Context, data: D) => Promise<void>;
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Bounds each push by `timeout` milliseconds (and by the context's deadline), aborting it when exceeded. */
-export function timeoutSender<D>(push: PushFunc<D>, timeout: number, stopping: AbortSignal): Send<D> {
+const NEVER = new AbortController().signal;
+
+/**
+ * Bounds each push by `timeout` milliseconds (and by the context's deadline), aborting it when exceeded. Shutdown
+ * does not abort a push in flight: as in Go, it only stops retries, so a request being sent still gets its answer.
+ */
+export function timeoutSender<D>(push: PushFunc<D>, timeout: number): Send<D> {
   return async (ctx, data) => {
     const limits = [timeout > 0 ? timeout : Infinity, ctx.deadline !== undefined ? ctx.deadline - Date.now() : Infinity];
     const budget = Math.min(...limits);
-    if (budget === Infinity) return push(ctx, data, stopping);
+    if (budget === Infinity) return push(ctx, data, NEVER);
     const controller = new AbortController();
-    const onStop = () => controller.abort(stopping.reason);
-    stopping.addEventListener('abort', onStop, { once: true });
     const timer = setTimeout(() => controller.abort(new Error('context deadline exceeded')), Math.max(0, budget));
     try {
       return await Promise.race([
@@ -30,7 +33,6 @@ export function timeoutSender<D>(push: PushFunc<D>, timeout: number, stopping: A
       ]);
     } finally {
       clearTimeout(timer);
-      stopping.removeEventListener('abort', onStop);
     }
   };
 }
