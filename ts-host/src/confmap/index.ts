@@ -25,7 +25,18 @@ function parseDocument(text: string, origin: string): ConfigMap {
   }
   if (document === null || document === undefined) return {};
   if (!isMap(document)) throw new Error(`${origin} must be a YAML map at the top level`);
-  return document;
+  return unflatten(document);
+}
+
+/** Go's confmap splits top-level keys on `::` (its key delimiter): `exporters::debug::verbosity: x` is a nested path. */
+function unflatten(document: ConfigMap): ConfigMap {
+  let out: unknown = {};
+  for (const [key, value] of Object.entries(document)) {
+    let nested: unknown = value;
+    for (const part of key.split('::').reverse()) nested = { [part]: nested };
+    out = merge(out, nested);
+  }
+  return out as ConfigMap;
 }
 
 /** Reads one `--config` value: `file:PATH`, a bare path, `yaml:INLINE` or `env:VAR`. */
