@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs and builds whatever is missing, so that `npm start`, `npm test` and `npm run bench` work on a fresh clone:
-// npm dependencies and the TypeScript projects.
+// npm dependencies, the TypeScript projects and the Rust workspace (the ring crate and its test peer).
 // Every step is incremental: on a built tree the whole script takes a few seconds.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -40,6 +40,10 @@ function main() {
   }
   if (want('ts')) {
     step('compiling TypeScript', () => run('npx', ['tsc', '--build']));
+  }
+  if (want('rust')) {
+    step('building the Rust workspace (release)', () =>
+      run('cargo', ['build', '--release', '--locked', '--manifest-path', path.join(root, 'rust-engine', 'Cargo.toml')]));
   }
 }
 
