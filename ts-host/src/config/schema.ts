@@ -96,7 +96,8 @@ class Decoder {
         if (value === null || value === undefined) return base;
         if (!isPlainObject(value)) return this.mismatch(path, 'map', value, base);
         const out: Record<string, unknown> = { ...(isPlainObject(base) ? base : {}) };
-        for (const [key, item] of Object.entries(value)) out[key] = this.decode(schema.of, out[key], item, join(path, key));
+        // mapstructure names a map entry `name[key]` (a struct field is `name.field`).
+        for (const [key, item] of Object.entries(value)) out[key] = this.decode(schema.of, out[key], item, `${path}[${key}]`);
         return out;
       }
       default:
