@@ -177,9 +177,10 @@ export function unmarshal(raw: ConfigMap, factories: Factories): Config {
   let service: { extensions?: string[]; pipelines?: ConfigMap; telemetry?: RawTelemetry };
   let runtime: { rust: RustRuntimeConfig };
   try {
-    service = decode(serviceSchema, {}, raw.service);
+    // Decoded under its own key so that paths read as Go's do: 'service.telemetry', 'service.pipelines[traces].receivers'.
+    service = decode(field.object({ service: serviceSchema }), { service: {} }, { service: raw.service }).service;
   } catch (err) {
-    throw new ConfigError(`error decoding 'service': ${(err as Error).message}`);
+    throw new ConfigError((err as Error).message);
   }
   try {
     runtime = decode(runtimeSchema, { rust: defaultRustRuntimeConfig() }, raw.runtime);
