@@ -186,6 +186,17 @@ export class Graph {
   }
 
   private describeCycle(stuck: Set<string>): string {
+    // Nodes downstream of a cycle are stuck too; drop those that lead nowhere inside the set (repeatedly), so that
+    // every node left has a successor on or towards a cycle and the walk below cannot end in a dead end.
+    for (let pruned = true; pruned; ) {
+      pruned = false;
+      for (const key of stuck) {
+        if (!(this.edges.get(key) ?? []).some((next) => stuck.has(next))) {
+          stuck.delete(key);
+          pruned = true;
+        }
+      }
+    }
     // Walk from a connector along edges inside the stuck set until a node repeats: that loop is a cycle.
     const start = [...stuck].sort().find((key) => this.nodes.get(key)?.kind === 'connector') ?? [...stuck].sort()[0];
     const path: string[] = [];
@@ -288,7 +299,10 @@ export class Graph {
       const processor = this.nodes.get(`processor|${pipeline.id}|${id}`)?.consumer;
       return processor?.capabilities().mutatesData ?? false;
     });
-    const capabilities = { mutatesData: processorsMutate || next.capabilities().mutatesData };
+    // As Go: the fan-out node (the exporters' aggregate) OR any processor; `next` alone misses mutating exporters
+    // behind non-mutating processors.
+    const exportersMutate = this.nodes.get(`fanout|${pipeline.id}`)?.consumer?.capabilities().mutatesData ?? false;
+    const capabilities = { mutatesData: processorsMutate || exportersMutate };
     node.consumer = withCapabilities(next, capabilities);
   }
 
