@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs and builds whatever is missing, so that `npm start`, `npm test` and `npm run bench` work on a fresh clone:
-// npm dependencies, the TypeScript projects and the Rust workspace (the ring crate and its test peer).
+// npm dependencies, the ring addon (node-gyp), the TypeScript projects and the Rust workspace (the ring crate and its test peer).
 // Every step is incremental: on a built tree the whole script takes a few seconds.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -32,11 +32,18 @@ function dependenciesInstalled() {
   return !fs.existsSync(lock) || fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs;
 }
 
+function addonBuilt() {
+  return fs.existsSync(path.join(root, 'ipc', 'node', 'build', 'Release', 'tandem_ipc.node'));
+}
+
 function main() {
   const only = new Set(process.argv.slice(2));
   const want = (part) => only.size === 0 || only.has(part);
   if (want('npm') && !dependenciesInstalled()) {
     step('installing npm dependencies', () => run('npm', ['install', '--no-audit', '--no-fund']));
+  }
+  if (want('addon') && !addonBuilt()) {
+    step('building the ring addon (node-gyp)', () => run('npm', ['run', 'build:addon', '--workspace', '@tandem/ipc']));
   }
   if (want('ts')) {
     step('compiling TypeScript', () => run('npx', ['tsc', '--build']));
