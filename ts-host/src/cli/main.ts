@@ -81,7 +81,12 @@ async function run(config: Config): Promise<void> {
 }
 
 async function dispatch(argv: readonly string[]): Promise<void> {
-  const args = parseArguments(argv);
+  let args;
+  try {
+    args = parseArguments(argv);
+  } catch (err) {
+    throw new UsageError((err as Error).message); // a bad flag is the user's mistake: no stack trace
+  }
   const factories = defaultFactories();
   switch (args.command) {
     case 'help':
