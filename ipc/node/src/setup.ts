@@ -20,8 +20,11 @@ export function inheritedStdio(region: Region, std: StdioOptions = ['ignore', 'p
   return [stdin, stdout, stderr, region.fd, 'pipe'];
 }
 
-/** Listens on the named region's `.bell` socket (mode 0600) and resolves with the peer's one connection. */
-export function listenForPeer(region: Region): { connection: Promise<net.Socket>; close: () => void } {
+/**
+ * Listens on the named region's `.bell` socket (mode 0600) and resolves with the peer's one connection; the socket
+ * file goes away once the peer is connected.
+ */
+export function listenForPeer(region: Region): { listening: Promise<void>; connection: Promise<net.Socket>; close: () => void } {
   if (!region.path) throw new Error('only a named region has a doorbell socket to listen on');
   const file = bellPath(region.path);
   fs.rmSync(file, { force: true });
@@ -34,8 +37,8 @@ export function listenForPeer(region: Region): { connection: Promise<net.Socket>
     server.once('error', reject);
   });
   // The socket is created with the process umask; narrowing it before any peer learns the path keeps it private.
-  server.listen(file, () => fs.chmodSync(file, 0o600));
-  return { connection, close: () => server.close() };
+  const listening = new Promise<void>((resolve) => server.listen(file, () => resolve(fs.chmodSync(file, 0o600))));
+  return { listening, connection, close: () => server.close() };
 }
 
 /** Two connected doorbell ends within this process (tests, and engines embedded in-process). */

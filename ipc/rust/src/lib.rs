@@ -12,4 +12,4 @@ mod session;
 pub use record::{Corruption, Header};
 pub use region::{Region, RegionOptions, Role};
 pub use ring::{testing, Claim, Consumer, Producer, Record};
-pub use session::{create_inherited, Answer, Incoming, Reply, RequestError, Session, SessionOptions, SessionStats};
+pub use session::{create_inherited, Answer, Incoming, Reply, RequestError, Session, SessionOptions, SessionStats, Submitted};

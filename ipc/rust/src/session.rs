@@ -128,6 +128,11 @@ impl Shared {
         self.closed.lock().unwrap().clone()
     }
 
+    fn ended(&self) -> RequestError {
+        let reason = self.closed_reason().unwrap_or_else(|| "closed".into());
+        RequestError::Retryable(format!("ring session ended: {reason}"))
+    }
+
     fn respond(&self, correlation_id: u64, answer: Answer) {
         if self.closed_reason().is_some() {
             return; // the requester is gone with the session
@@ -265,6 +270,13 @@ impl Session {
     /// Sends one request and waits for its answer (section 4). Waiting for a slot or ring space ends at `deadline`
     /// with a RETRYABLE error naming the bound that was full; so does waiting for the answer.
     pub async fn request(&self, code: u16, route: u32, payload: &[u8], deadline: Instant) -> Answer {
+        self.submit(code, route, payload, deadline).await?.answer().await
+    }
+
+    /// Writes one request to the ring and returns without waiting for its answer, so that one task can keep many
+    /// requests in flight in a fixed order: requests submitted one after another by a task reach the peer in that
+    /// order. Concurrent tasks are admitted in the order they wait, but which task waits first is the scheduler's.
+    pub async fn submit(&self, code: u16, route: u32, payload: &[u8], deadline: Instant) -> Result<Submitted, RequestError> {
         let s = &self.shared;
         let max = s.region.max_message_size();
         if payload.len() > max as usize {
@@ -284,7 +296,7 @@ impl Session {
             Ok(Err(_)) => return Err(self.ended()),
             Err(_) => return Err(timed_out("ring capacity (too many request bytes in flight)".into())),
         };
-        let Ok(_turn) = tokio::time::timeout_at(deadline, s.admission.lock()).await else {
+        let Ok(turn) = tokio::time::timeout_at(deadline, s.admission.lock()).await else {
             return Err(timed_out("earlier requests to find ring space".into()));
         };
         let id = s.next_id.fetch_add(1, Ordering::Relaxed);
@@ -296,7 +308,7 @@ impl Session {
             tokio::pin!(notified);
             notified.as_mut().enable();
             if s.closed_reason().is_some() {
-                break; // `rx` already holds the failure
+                return Err(s.ended());
             }
             let (sent, must_wait) = s.try_write_request(header, payload);
             if sent {
@@ -313,24 +325,37 @@ impl Session {
                 }
                 if Instant::now() >= deadline {
                     s.pending.lock().unwrap().remove(&id);
+                    drop(turn);
                     return Err(timed_out(format!("ring space for {} bytes", payload.len())));
                 }
             }
         }
-        drop(_turn);
-        match tokio::time::timeout_at(deadline, rx).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(_)) => Err(self.ended()),
-            Err(_) => {
-                s.pending.lock().unwrap().remove(&id);
-                Err(timed_out("the peer's answer".into()))
-            }
-        }
+        Ok(Submitted { shared: s.clone(), id, answer: rx, deadline })
     }
 
     fn ended(&self) -> RequestError {
-        let reason = self.shared.closed_reason().unwrap_or_else(|| "closed".into());
-        RequestError::Retryable(format!("ring session ended: {reason}"))
+        self.shared.ended()
+    }
+}
+
+/// A request on its way; [`Submitted::answer`] waits for the peer's answer until the request's deadline.
+pub struct Submitted {
+    shared: Arc<Shared>,
+    id: u64,
+    answer: oneshot::Receiver<Answer>,
+    deadline: Instant,
+}
+
+impl Submitted {
+    pub async fn answer(self) -> Answer {
+        match tokio::time::timeout_at(self.deadline, self.answer).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(_)) => Err(self.shared.ended()),
+            Err(_) => {
+                self.shared.pending.lock().unwrap().remove(&self.id);
+                Err(RequestError::Retryable("deadline exceeded waiting for the peer's answer".into()))
+            }
+        }
     }
 }
 

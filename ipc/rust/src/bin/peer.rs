@@ -142,12 +142,8 @@ async fn echo(a: &Args, session: &Session, mut incoming: tokio::sync::mpsc::Unbo
     let mut verifier = Verifier::default();
     let mut record = a.record.as_ref().map(|p| File::create(p).expect("cannot create the --record file"));
     println!("{{\"ready\":true,\"pid\":{}}}", std::process::id());
-    loop {
-        let request = tokio::select! {
-            r = incoming.recv() => r,
-            reason = session.closed() => { eprintln!("tandem-ring-peer: session ended: {reason}"); None }
-        };
-        let Some(request) = request else { break };
+    // The channel ends when the session does (the peer left, or a corrupt record was found).
+    while let Some(request) = incoming.recv().await {
         if a.slow_us > 0 {
             std::thread::sleep(Duration::from_micros(a.slow_us));
         }
@@ -165,6 +161,9 @@ async fn echo(a: &Args, session: &Session, mut incoming: tokio::sync::mpsc::Unbo
             }
             Err(e) => request.reply.send(Err(RequestError::Permanent(e))),
         }
+    }
+    if let Some(reason) = session.closed_reason() {
+        eprintln!("tandem-ring-peer: session ended: {reason}");
     }
     println!("{}", verifier.summary(""));
     0
@@ -216,9 +215,12 @@ async fn send(a: &Args, session: &Arc<Session>) -> i32 {
         while tasks.len() >= a.window {
             tally(tasks.join_next().await.unwrap().unwrap());
         }
+        // Submitted in order from this one task, so the ring carries them in seq order; answers are awaited apart.
         let deadline = Instant::now() + Duration::from_secs(30);
-        let session = session.clone();
-        tasks.spawn(async move { session.request(layout::SIGNAL_TRACES, 1, &payload, deadline).await });
+        match session.submit(layout::SIGNAL_TRACES, 1, &payload, deadline).await {
+            Ok(submitted) => drop(tasks.spawn(submitted.answer())),
+            Err(e) => tally(Err(e)),
+        }
     }
     while let Some(r) = tasks.join_next().await {
         tally(r.unwrap());
