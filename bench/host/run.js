@@ -4,7 +4,7 @@
 // Reports spans/s, the collector's spans per CPU-second (from /proc/<pid>/stat) and the ratio to the baseline.
 // Writes bench/results/host.json and the "Host" section of bench/RESULTS.md.
 'use strict';
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -12,7 +12,7 @@ const path = require('node:path');
 const readline = require('node:readline');
 const grpc = require('@grpc/grpc-js');
 
-const root = path.resolve(__dirname, '..', '..');
+const { root, cpuSeconds, machine, writeResults } = require('../lib');
 const { Traces, rawExportService } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
 
 const SPANS_PER_REQUEST = 100;
@@ -21,7 +21,6 @@ const SPANS_PER_REQUEST = 100;
 const IN_FLIGHT = 128;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
 const WARMUP_MS = 3_000;
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 function request() {
   const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, i) => ({
@@ -61,11 +60,6 @@ async function startSink() {
     },
     stop: () => child.stdin.end(),
   };
-}
-
-function cpuSeconds(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime + stime
 }
 
 /** Sends the request as fast as IN_FLIGHT concurrent calls allow until `until`. */
@@ -143,12 +137,8 @@ service:
   throw new Error('tandem did not start');
 }
 
-function writeResults(result) {
-  const dir = path.join(root, 'bench', 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'host.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const section = `## Host
-
+function writeHostResults(result) {
+  writeResults('host', 'Host', result, `
 \`otlp (gRPC) -> batch -> otlp_grpc\` through one tandem process (TypeScript only) into a gRPC sink process, against the
 same client sending straight to the sink. ${SPANS_PER_REQUEST} spans per request, ${IN_FLIGHT} requests in flight
 (the batch processor acknowledges a request once its batch is exported, so fewer than 8192 spans in flight would
@@ -160,15 +150,7 @@ in the benchmark process; CPU is the collector process's user+system time.
 | baseline (client -> sink) | ${result.baseline.spans_per_second} | | |
 | through tandem | ${result.collector.spans_per_second} | ${result.collector.collector_cpu_seconds?.toFixed(2)} | ${result.collector.spans_per_cpu_second} |
 
-Ratio (tandem / baseline): **${result.ratio.toFixed(3)}**
-
-Machine: ${result.machine}. Command: \`npm run bench:host\` (${result.date}).
-`;
-  const file = path.join(root, 'bench', 'RESULTS.md');
-  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const pattern = /## Host\n[\s\S]*?(?=\n## |$)/;
-  const updated = pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}`;
-  fs.writeFileSync(file, updated);
+Ratio (tandem / baseline): **${result.ratio.toFixed(3)}**`);
 }
 
 async function main() {
@@ -183,10 +165,9 @@ async function main() {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
-    const cpus = os.cpus();
     const result = {
       date: new Date().toISOString(),
-      machine: `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+      machine: machine(),
       spans_per_request: SPANS_PER_REQUEST,
       in_flight: IN_FLIGHT,
       duration_seconds: DURATION_MS / 1000,
@@ -195,7 +176,7 @@ async function main() {
       ratio: collector.spans_per_second / baseline.spans_per_second,
     };
     console.log(JSON.stringify(result, null, 2));
-    writeResults(result);
+    writeHostResults(result);
   } finally {
     sink.stop();
   }

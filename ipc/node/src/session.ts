@@ -85,7 +85,9 @@ export class Session {
   private inFlightBytes = 0;
   private readonly capacity: number;
   private draining = false;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly heartbeat: NodeJS.Timeout;
+  /** Runs only while something can pass a deadline, so that an idle session costs no wake-ups but the heartbeat's. */
+  private sweeper: NodeJS.Timeout | undefined;
   private peerBeat = { value: -1, seenAt: 0 };
 
   constructor(
@@ -100,8 +102,12 @@ export class Session {
     this.capacity = region.capacity(outgoing);
     bell.setNoDelay?.(true);
     bell.on('data', () => this.wake());
-    bell.on('end', () => this.fail('the peer closed the doorbell (it exited or closed the session)'));
-    bell.on('error', (err) => this.fail(`doorbell failed: ${err.message}`));
+    const peerGone = 'the peer closed the doorbell (it exited or closed the session)';
+    bell.on('end', () => this.fail(peerGone));
+    // A peer killed with unread doorbell bytes resets the connection instead of closing it: the same event.
+    bell.on('error', (err: NodeJS.ErrnoException) =>
+      this.fail(err.code === 'ECONNRESET' || err.code === 'EPIPE' ? peerGone : `doorbell failed: ${err.message}`),
+    );
     bell.on('close', () => this.fail('the doorbell closed'));
     const ownBeat = region.role === 'creator' ? L.OFF_CREATOR_HEARTBEAT : L.OFF_ATTACHER_HEARTBEAT;
     const peerBeat = region.role === 'creator' ? L.OFF_ATTACHER_HEARTBEAT : L.OFF_CREATOR_HEARTBEAT;
@@ -115,10 +121,8 @@ export class Session {
       else if (Date.now() - this.peerBeat.seenAt > peerTimeout) this.fail(`the peer's heartbeat stood still for ${peerTimeout} ms`);
     }, options.heartbeatIntervalMs ?? 250);
     this.peerBeat = { value: region.load64(peerBeat), seenAt: Date.now() };
-    const sweep = setInterval(() => this.sweep(), SWEEP_MS);
     heartbeat.unref();
-    sweep.unref();
-    this.timers.push(heartbeat, sweep);
+    this.heartbeat = heartbeat;
     // Records may have been written before this side listened.
     setImmediate(() => this.wake());
   }
@@ -142,6 +146,7 @@ export class Session {
       return Promise.reject(new RingError(`message of ${payload.length} bytes exceeds max_message_size (${max})`, false));
     }
     if (this.closedReason !== undefined) return Promise.reject(this.ended());
+    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { code, route, payload, deadline, resolve, reject };
       if (this.waiters.length > 0 || !this.tryWrite(waiter)) this.waiters.push(waiter);
@@ -291,6 +296,12 @@ export class Session {
       p.reject(new RingError("deadline exceeded waiting for the peer's answer", true));
     }
     if (this.waiters.length > 0 || this.backlog.length > 0) this.wake();
+    else if (this.pending.size === 0) this.stopSweeper();
+  }
+
+  private stopSweeper(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   private ended(): RingError {
@@ -301,7 +312,8 @@ export class Session {
   private fail(reason: string): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
-    for (const t of this.timers) clearInterval(t);
+    clearInterval(this.heartbeat);
+    this.stopSweeper();
     const err = this.ended();
     for (const p of this.pending.values()) p.reject(err);
     for (const w of this.waiters) w.reject(err);

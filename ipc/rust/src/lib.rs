@@ -3,6 +3,7 @@
 //! [`Region`] maps and checks the shared region, [`Producer`] and [`Consumer`] move records through one ring, and
 //! [`Session`] runs requests and responses over both rings with tokio.
 
+pub mod alloc;
 pub mod layout;
 mod record;
 mod region;

@@ -43,11 +43,17 @@ pub struct SessionOptions {
     /// A peer whose heartbeat stands still this long is declared hung (section 7).
     pub peer_timeout: Duration,
     pub heartbeat_interval: Duration,
+    /// How long the driver keeps polling an empty ring before it sleeps on the doorbell.
+    pub spin: Duration,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { peer_timeout: Duration::from_secs(5), heartbeat_interval: Duration::from_millis(250) }
+        SessionOptions {
+            peer_timeout: Duration::from_secs(5),
+            heartbeat_interval: Duration::from_millis(250),
+            spin: Duration::from_micros(50),
+        }
     }
 }
 
@@ -365,6 +371,8 @@ impl Drop for Session {
     }
 }
 
+const PEER_GONE: &str = "the peer closed the doorbell (it exited or closed the session)";
+
 async fn drive(
     s: Arc<Shared>,
     mut consumer: Consumer,
@@ -399,8 +407,15 @@ async fn drive(
                     return;
                 }
                 Ok(0) => {
-                    // Stay awake one scheduler turn before sleeping: a busy peer then never needs to ring.
-                    tokio::task::yield_now().await;
+                    // Stay awake briefly before sleeping (section 5 allows a short poll): a busy or chatty peer then
+                    // never needs to ring, and its next record is picked up without a wake-up's latency.
+                    let spin_until = std::time::Instant::now() + options.spin;
+                    loop {
+                        tokio::task::yield_now().await;
+                        if consumer.has_records() || std::time::Instant::now() >= spin_until {
+                            break;
+                        }
+                    }
                     if !consumer.has_records() && consumer.prepare_sleep() {
                         break;
                     }
@@ -422,7 +437,12 @@ async fn drive(
                 }
                 match bell.try_read(&mut scratch) {
                     Ok(0) => {
-                        s.fail("the peer closed the doorbell (it exited or closed the session)".into());
+                        s.fail(PEER_GONE.into());
+                        return;
+                    }
+                    // A peer killed with unread doorbell bytes resets the connection instead of closing it.
+                    Err(e) if matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe) => {
+                        s.fail(PEER_GONE.into());
                         return;
                     }
                     Ok(_) => while let Ok(n) = (&s.bell).read(&mut scratch) { if n == 0 { break } },

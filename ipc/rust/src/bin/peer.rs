@@ -76,6 +76,7 @@ fn main() {
             std::process::exit(2);
         }
     };
+    tandem_ipc::alloc::keep_freed_buffers();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let code = runtime.block_on(async {
         let (region, bell) = match connect(&args) {
