@@ -1,5 +1,5 @@
 {
-  "variables": { "asan%": 0 },
+  "variables": { "tandem_asan%": 0 },
   "targets": [
     {
       "target_name": "tandem_ipc",
@@ -10,7 +10,7 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
       "conditions": [
-        ["asan==1", {
+        ["tandem_asan==1", {
           "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer"],
           "ldflags": ["-fsanitize=address"]
         }]

@@ -1,0 +1,62 @@
+// Corrupt and fuzzed records: reported as corruption, nothing read outside the ring, no crash; the addon's part also
+// under AddressSanitizer.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { layout as L, Producer, Region, RingError, Session, socketPairSockets, symmetricOptions } from '../src';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { fuzz } = require('./fuzz.js');
+
+test('fuzzed headers are delivered inside the ring or reported as corruption, never an exception', () => {
+  const stats = fuzz(20_000, 7);
+  expect(stats.escaped).toBe(0);
+  expect(stats.delivered).toBeGreaterThan(0);
+  for (const field of ['epoch_tag', 'type', 'code', 'length']) expect(stats.corruptions[field]).toBeGreaterThan(0);
+});
+
+test('a corrupt record ends the Node session: requests in flight fail retryable and the region is marked FAILED', async () => {
+  const region = Region.createAnonymous(symmetricOptions(65536, 1024, 16));
+  const [ours, theirs] = socketPairSockets();
+  theirs.on('error', () => {}); // this end only plays the peer; it sees the reset when the session drops the doorbell
+  const session = new Session(region, ours);
+  const inFlight = session.request(L.SIGNAL_LOGS, 1, Buffer.from('hello'), Date.now() + 60_000);
+  // The attacher's producer writes a record with a foreign epoch tag into the creator's incoming ring.
+  const producer = new Producer(region, 1);
+  producer.push(L.TYPE_RESPONSE, L.STATUS_OK, 1n, 0, Buffer.alloc(0));
+  region.bytes.writeUInt32LE(0xdeadbeef, region.ringOffset(1) + 20);
+  producer.publish();
+  theirs.write(Buffer.of(L.BELL_RECORDS));
+  const err = await inFlight.catch((e: RingError) => e);
+  expect(err).toBeInstanceOf(RingError);
+  expect(err).toMatchObject({ retryable: true, message: expect.stringMatching(/^ring session ended: corrupt record at position 0: epoch_tag/) });
+  expect(await session.closed).toMatch(/^corrupt record at position 0: epoch_tag: 0xdeadbeef is not this session's/);
+  expect(region.state).toBe(L.STATE_FAILED);
+  theirs.destroy();
+  region.close();
+});
+
+test('the addon under AddressSanitizer: fuzzing reports no memory error', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-asan-'));
+  const addonSource = path.join(__dirname, '..');
+  fs.cpSync(path.join(addonSource, 'binding.gyp'), path.join(dir, 'binding.gyp'));
+  fs.cpSync(path.join(addonSource, 'addon'), path.join(dir, 'addon'), { recursive: true });
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const nodedir = process.env.npm_config_nodedir;
+  const build = spawnSync(path.join(root, 'node_modules', '.bin', 'node-gyp'), ['rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {
+    cwd: dir,
+    env: { ...process.env, GYP_DEFINES: 'tandem_asan=1', NODE_PATH: path.join(root, 'node_modules') },
+    encoding: 'utf8',
+  });
+  expect(build.status).toBe(0);
+  const addon = path.join(dir, 'build', 'Release', 'tandem_ipc.node');
+  const asan = spawnSync('gcc', ['-print-file-name=libasan.so'], { encoding: 'utf8' }).stdout.trim();
+  const run = spawnSync(process.execPath, [path.join(__dirname, 'fuzz.js'), '5000', '11'], {
+    env: { ...process.env, LD_PRELOAD: asan, ASAN_OPTIONS: 'detect_leaks=0', TANDEM_IPC_ADDON: addon },
+    encoding: 'utf8',
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+  expect(run.stderr).not.toContain('AddressSanitizer');
+  expect(run.status).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({ iterations: 5000, escaped: 0 });
+});
