@@ -109,8 +109,36 @@ test('SIGKILL mid-stream: every request seen to succeed was received; every othe
   expect(ok.filter((seq) => !received.has(seq))).toEqual([]);
   expect(failed.length + ok.length).toBe(200_000);
   expect(failed.filter((e) => !e.retryable)).toEqual([]);
+  const oldEpoch = region.epoch;
   region.close();
   fs.rmSync(dir, { recursive: true, force: true });
+
+  // The next session is a new region with a new epoch, never the old one reused; traffic flows again.
+  const next = Region.createAnonymous(symmetricOptions(1 << 20, 64 * 1024, 1024));
+  expect(next.epoch).not.toBe(oldEpoch);
+  const restarted = startPeer(['--mode', 'echo'], next);
+  const again = new Session(next, restarted.bell!);
+  await waitForLine(restarted, 'ready');
+  expect((await stream(again, 1000, 64, 8 * 1024)).filter((o) => o !== 'ok')).toEqual([]);
+  again.close();
+  await restarted.exited;
+  next.close();
+});
+
+test('a hung peer (SIGSTOP) is declared dead when its heartbeat stands still, failing what is in flight', async () => {
+  const region = Region.createAnonymous(symmetricOptions(65536, 1024, 16));
+  const peer = startPeer(['--mode', 'echo', '--no-check'], region);
+  const session = new Session(region, peer.bell!, { peerTimeoutMs: 1000, heartbeatIntervalMs: 100 });
+  await waitForLine(peer, 'ready');
+  await session.request(L.SIGNAL_TRACES, 1, Buffer.alloc(16), Date.now() + 5000); // alive and answering
+  peer.child.kill('SIGSTOP');
+  const started = Date.now();
+  const err = await session.request(L.SIGNAL_TRACES, 1, Buffer.alloc(16), Date.now() + 60_000).catch((e: RingError) => e);
+  expect(err).toMatchObject({ retryable: true, message: "ring session ended: the peer's heartbeat stood still for 1000 ms" });
+  expect(Date.now() - started).toBeLessThan(2500);
+  peer.child.kill('SIGKILL');
+  await peer.exited;
+  region.close();
 });
 
 test('a corrupt record is reported by the Rust consumer, which ends the session without crashing', async () => {
