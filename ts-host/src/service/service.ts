@@ -3,6 +3,7 @@
 import type * as http from 'node:http';
 import type { Logger } from 'pino';
 import type { BuildInfo, Component, Host } from '../component';
+import { Engine } from '../engine';
 import { Graph } from '../graph';
 import type { ComponentConfig, Config } from '../otelcol';
 import { servePrometheus, ServiceMetrics } from '../telemetry';
@@ -22,6 +23,7 @@ export class Service implements Host {
   private readonly extensions: Extension[] = [];
   private graph: Graph | undefined;
   private metricsServer: http.Server | undefined;
+  private engine: Engine | undefined;
   private shutdownStarted = false;
 
   constructor(private readonly config: Config, private readonly settings: ServiceSettings) {}
@@ -54,6 +56,16 @@ export class Service implements Host {
   async start(): Promise<void> {
     if (!this.graph) await this.build();
     const logger = this.settings.logger;
+    const rust = this.config.runtime.rust;
+    if (rust.mode !== 'off') {
+      logger.info({ mode: rust.mode }, 'Starting the engine...');
+      this.engine = new Engine({ config: rust, logger, hostVersion: this.settings.buildInfo.version });
+      try {
+        await this.engine.start();
+      } catch (err) {
+        throw new Error(`failed to start the engine: ${(err as Error).message}`);
+      }
+    }
     logger.info('Starting extensions...');
     for (const extension of this.extensions) {
       try {
@@ -81,6 +93,10 @@ export class Service implements Host {
     for (const extension of this.extensions) extension.component.notReady?.();
     logger.info('Stopping pipelines...');
     const errors = (await this.graph?.shutdownAll()) ?? [];
+    if (this.engine) {
+      logger.info('Stopping the engine...');
+      await this.engine.stop();
+    }
     logger.info('Stopping extensions...');
     for (const extension of [...this.extensions].reverse()) {
       try {

@@ -1,0 +1,144 @@
+// The host running the real engine process: spawned with its rings inherited (restarted when it dies, never left
+// orphaned), or started separately and attached to (two terminals), and the startup errors a user can meet.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Collector, freePort, tempDir } from './collector';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TANDEM = path.join(ROOT, 'scripts', 'bin', 'tandem.js');
+const TANDEM_ENGINE = path.join(ROOT, 'scripts', 'bin', 'tandem-engine.js');
+
+function config(port: number, runtime: string): string {
+  return `runtime:
+  rust:
+${runtime}
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:${port}
+exporters:
+  debug: {}
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [otlp]
+      exporters: [debug]
+`;
+}
+
+/** The host's log records (JSON lines) that carry `msg`. */
+function records(output: string, msg: string): Array<Record<string, unknown>> {
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.msg === msg);
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('spawn mode: the engine is a child, restarted on fresh rings when killed, and dies with a killed host', async () => {
+  const port = await freePort();
+  const collector = await Collector.start(config(port, '    mode: spawn'), [port]);
+  const ready = records(collector.output, 'Engine ready')[0];
+  expect(ready).toMatchObject({ executor: 'tokio_local', cores: 1, ring_setup: 'inherited' });
+  const first = ready.pid as number;
+  const attached = records(collector.output, 'ring attached');
+  expect(attached).toHaveLength(1);
+
+  process.kill(first, 'SIGKILL');
+  const restarted = await until('the restart', () => records(collector.output, 'Engine restarted')[0]);
+  const second = restarted.pid as number;
+  expect(second).not.toBe(first);
+  expect(alive(second)).toBe(true);
+  const epochs = records(collector.output, 'ring attached').map((r) => r.epoch);
+  expect(epochs).toHaveLength(2);
+  expect(epochs[1]).not.toBe(epochs[0]); // a new region, never the old one reused
+
+  collector.process.kill('SIGKILL');
+  await until('the engine to exit with its host', () => (alive(second) ? undefined : true), 3000);
+});
+
+test('spawn mode: a graceful stop also stops the engine', async () => {
+  const port = await freePort();
+  const collector = await Collector.start(config(port, '    mode: spawn'), [port]);
+  const pid = records(collector.output, 'Engine ready')[0].pid as number;
+  expect(await collector.stop()).toBe(0);
+  expect(alive(pid)).toBe(false);
+  expect(records(collector.output, 'Stopping the engine...')).toHaveLength(1);
+});
+
+test('attach mode: a separately started engine is reached at its endpoint and maps rings by path', async () => {
+  const dir = tempDir('tandem-attach-');
+  const shm = tempDir('tandem-shm-');
+  const socket = path.join(dir, 'control.sock');
+  const engine = spawn(process.execPath, [TANDEM_ENGINE, '--listen', `unix://${socket}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let engineLog = '';
+  engine.stderr!.on('data', (d) => (engineLog += d));
+  await until('the engine socket', () => (fs.existsSync(socket) ? true : undefined));
+  expect(fs.statSync(socket).mode & 0o777).toBe(0o600);
+
+  const port = await freePort();
+  const runtime = `    mode: attach\n    endpoint: unix://${socket}\n    ipc:\n      shm_dir: ${shm}\n      buffer_size: 1MiB\n      max_message_size: 256KiB`;
+  const collector = await Collector.start(config(port, runtime), [port]);
+  const ready = records(collector.output, 'Engine ready')[0];
+  expect(ready).toMatchObject({ ring_setup: 'attached' });
+  // The engine that answered is the binary `npx tandem-engine` started (its parent is that wrapper).
+  const parent = Number(fs.readFileSync(`/proc/${ready.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  expect(parent).toBe(engine.pid);
+  await until('the engine to attach the ring', () => (engineLog.includes('"ring attached"') ? true : undefined));
+  const [ring] = fs.readdirSync(shm);
+  expect(ring).toMatch(/^tandem-\d+-0\.ring$/);
+  expect(fs.statSync(path.join(shm, ring)).mode & 0o777).toBe(0o600);
+
+  expect(await collector.stop()).toBe(0);
+  expect(fs.readdirSync(shm)).toEqual([]); // removed on a clean exit
+  expect(alive(ready.pid as number)).toBe(true); // an attached engine belongs to whoever started it
+  engine.kill('SIGTERM');
+  await new Promise((r) => engine.once('exit', r));
+});
+
+test('startup errors: unknown executor type, missing engine binary, unreachable endpoint', async () => {
+  const dir = tempDir('tandem-config-');
+  const write = (name: string, runtime: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, config(4318, runtime));
+    return file;
+  };
+  const run = (file: string, env: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, [TANDEM, '--config', file], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+
+  const executor = run(write('executor.yaml', '    mode: spawn\n    executor:\n      type: tokio_global'));
+  expect(executor.status).toBe(1);
+  expect(executor.stderr).toContain(`'rust.executor.type' unsupported value "tokio_global" (valid values: [tokio_local])`);
+
+  const missing = run(write('missing.yaml', '    mode: spawn'), { TANDEM_ENGINE_BINARY: path.join(dir, 'no-such-engine') });
+  expect(missing.status).toBe(1);
+  expect(missing.stderr).toContain(`failed to start the engine: the engine binary ${path.join(dir, 'no-such-engine')} does not exist`);
+
+  const unreachable = run(write('unreachable.yaml', `    mode: attach\n    endpoint: unix://${path.join(dir, 'nobody.sock')}`));
+  expect(unreachable.status).toBe(1);
+  expect(unreachable.stderr).toContain(`failed to start the engine: the engine's control endpoint unix://${path.join(dir, 'nobody.sock')} did not answer`);
+});

@@ -1,0 +1,90 @@
+//! `tandem-engine`: the Rust side of Tandem. The host spawns it (or it is started on its own and the host attaches),
+//! drives it over the control channel (proto/control.proto) and exchanges payloads with it over the ring.
+
+mod args;
+mod catalogue;
+mod control;
+mod log;
+mod rings;
+
+use args::{Command, Listen};
+use control::{pb, ControlService};
+use std::sync::Arc;
+use tonic::transport::Server;
+
+fn main() {
+    let command = match args::parse(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tandem-engine: {e}\n{}", args::USAGE);
+            std::process::exit(2);
+        }
+    };
+    let args = match command {
+        Command::Version => return println!("tandem-engine {}", env!("CARGO_PKG_VERSION")),
+        Command::Help => return println!("{}", args::USAGE),
+        Command::Run(a) => a,
+    };
+    if args.exit_with_parent {
+        // Spawn mode: the kernel sends SIGTERM when the host dies, even by SIGKILL, so no engine is orphaned.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
+    }
+    tandem_ipc::alloc::keep_freed_buffers();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start tokio");
+    if let Err(e) = runtime.block_on(run(args)) {
+        log::error("engine failed", serde_json::json!({ "error": e.to_string() }));
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
+    let rings = Arc::new(rings::Rings::default());
+    for &(region, bell) in &args.inherited {
+        rings.attach_inherited(region, bell)?;
+    }
+    let runtime = pb::Runtime {
+        executor_type: args.executor.clone(),
+        cores: args.cores,
+        pid: std::process::id(),
+        ring_setup: if args.inherited.is_empty() { "attached" } else { "inherited" }.into(),
+    };
+    log::info(
+        "engine started",
+        serde_json::json!({ "executor": runtime.executor_type, "cores": runtime.cores, "ring_setup": runtime.ring_setup, "listen": format!("{:?}", args.listen) }),
+    );
+    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, Default::default(), rings));
+    let stop = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        log::info("engine stopping on signal", serde_json::json!({}));
+    };
+    match args.listen {
+        Listen::Unix(path) => {
+            let _ = std::fs::remove_file(&path);
+            let listener = tokio::net::UnixListener::bind(&path)?;
+            // Private to this user: the control channel can deploy code paths and read counters.
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+            Server::builder()
+                .add_service(service)
+                .serve_with_incoming_shutdown(tokio_stream::wrappers::UnixListenerStream::new(listener), stop)
+                .await?;
+            let _ = std::fs::remove_file(&path);
+        }
+        Listen::Tcp(addr) => {
+            let token = format!("Bearer {}", args.token.expect("checked by args::parse"));
+            let check = move |request: tonic::Request<()>| match request.metadata().get("authorization") {
+                Some(t) if t.as_bytes() == token.as_bytes() => Ok(request),
+                _ => Err(tonic::Status::unauthenticated("missing or wrong control token")),
+            };
+            let listener = tokio::net::TcpListener::bind(&addr).await?;
+            Server::builder()
+                .add_service(tonic::service::interceptor::InterceptedService::new(service, check))
+                .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), stop)
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! The engine's ends of the ring regions: attached at startup (inherited from the host) or by path over the control
+//! channel (attach mode). Requests are answered by the consumers deployed on their route; a route nobody deployed is
+//! answered PERMANENT naming the route, as ipc/SPEC.md section 4 requires.
+
+use crate::control::pb;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tandem_ipc::{Region, RequestError, Session, SessionOptions};
+
+#[derive(Default)]
+pub struct Rings {
+    sessions: Mutex<Vec<Arc<Session>>>,
+}
+
+impl Rings {
+    /// Maps an inherited region and doorbell (spawn mode).
+    pub fn attach_inherited(self: &Arc<Self>, region_fd: i32, bell_fd: i32) -> std::io::Result<()> {
+        // The host spawned this process with these descriptors; nothing else owns them.
+        let region = Region::attach_fd(unsafe { OwnedFd::from_raw_fd(region_fd) })?;
+        let bell = unsafe { UnixStream::from_raw_fd(bell_fd) };
+        self.start(region, bell)
+    }
+
+    /// Maps a named region and connects to its doorbell (attach mode, ipc/SPEC.md section 6.2).
+    pub fn attach_path(self: &Arc<Self>, path: &Path) -> std::io::Result<()> {
+        let region = Region::attach_path(path)?;
+        let bell = UnixStream::connect(path.with_extension("bell"))
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot connect to {}: {e}", path.with_extension("bell").display())))?;
+        self.start(region, bell)
+    }
+
+    fn start(self: &Arc<Self>, region: Region, bell: UnixStream) -> std::io::Result<()> {
+        let (session, mut incoming) = Session::start(Arc::new(region), bell, SessionOptions::default())?;
+        let session = Arc::new(session);
+        let core = {
+            let mut sessions = self.sessions.lock().unwrap();
+            sessions.push(session.clone());
+            sessions.len() - 1
+        };
+        crate::log::info("ring attached", serde_json::json!({ "core": core, "epoch": format!("{:016x}", session.region().epoch()) }));
+        tokio::spawn(async move {
+            while let Some(request) = incoming.recv().await {
+                let message = format!("route {} has no consumer in the engine (nothing deployed on it)", request.route);
+                request.reply.send(Err(RequestError::Permanent(message)));
+            }
+            crate::log::info("ring session ended", serde_json::json!({ "core": core, "reason": session.closed_reason() }));
+        });
+        Ok(())
+    }
+
+    /// Why a ring session ended, if one did.
+    pub fn failure(&self) -> Option<String> {
+        self.sessions.lock().unwrap().iter().find_map(|s| s.closed_reason())
+    }
+
+    pub fn counters(&self) -> Vec<pb::RingCounters> {
+        let sessions = self.sessions.lock().unwrap();
+        sessions
+            .iter()
+            .enumerate()
+            .map(|(core, s)| {
+                let stats = s.stats();
+                pb::RingCounters {
+                    core: core as u32,
+                    requests_sent: stats.requests_sent,
+                    requests_received: stats.requests_received,
+                    ..Default::default()
+                }
+            })
+            .collect()
+    }
+}

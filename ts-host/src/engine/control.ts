@@ -1,0 +1,97 @@
+// The host's end of the control channel (proto/control.proto), with @grpc/grpc-js and @grpc/proto-loader.
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import path from 'node:path';
+import { layout } from '@tandem/ipc';
+
+const PROTO = path.resolve(__dirname, '..', '..', '..', 'proto', 'control.proto');
+const definition = protoLoader.loadSync(PROTO, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
+const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+  tandem: { control: { v1: { Control: grpc.ServiceClientConstructor } } };
+};
+
+/** The version proto/control.proto defines (enum ControlApi), read from the file itself. */
+export const CONTROL_API_VERSION: number = (() => {
+  const controlApi = definition['tandem.control.v1.ControlApi'] as unknown as { type: { value: Array<{ name: string; number: number }> } };
+  return controlApi.type.value.find((v) => v.name === 'CONTROL_API_VERSION')!.number;
+})();
+
+export interface Runtime {
+  executorType: string;
+  cores: number;
+  pid: number;
+  ringSetup: string;
+}
+
+export interface HandshakeResponse {
+  controlApiVersion: number;
+  ringLayoutVersion: number;
+  engineVersion: string;
+  runtime: Runtime;
+}
+
+export interface HealthResponse {
+  status: string;
+  runtime: Runtime;
+  message: string;
+  uptimeMs: number;
+}
+
+/** `unix:///path` or `tcp://host:port` as grpc-js addresses them. */
+function target(endpoint: string): string {
+  if (endpoint.startsWith('unix://')) return `unix:${endpoint.slice('unix://'.length)}`;
+  if (endpoint.startsWith('tcp://')) return endpoint.slice('tcp://'.length);
+  throw new Error(`runtime::rust::endpoint "${endpoint}": expected unix:///path or tcp://host:port`);
+}
+
+export class ControlClient {
+  private readonly client: grpc.Client & Record<string, Function>;
+  private readonly metadata = new grpc.Metadata();
+
+  constructor(readonly endpoint: string, token?: string) {
+    this.client = new pkg.tandem.control.v1.Control(target(endpoint), grpc.credentials.createInsecure()) as never;
+    if (token) this.metadata.set('authorization', `Bearer ${token}`);
+  }
+
+  private call<T>(method: string, request: object, deadlineMs = 10_000): Promise<T> {
+    return new Promise((resolve, reject) =>
+      this.client[method](request, this.metadata, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, response: T) =>
+        err ? reject(err) : resolve(response),
+      ),
+    );
+  }
+
+  /** Waits until the engine answers, then checks versions; a mismatch is an error saying which side to upgrade. */
+  async handshake(hostVersion: string, waitMs: number): Promise<HandshakeResponse> {
+    await new Promise<void>((resolve, reject) =>
+      this.client.waitForReady(Date.now() + waitMs, (err) =>
+        err ? reject(new Error(`the engine's control endpoint ${this.endpoint} did not answer within ${waitMs} ms: ${err.message}`)) : resolve(),
+      ),
+    );
+    try {
+      return await this.call<HandshakeResponse>('Handshake', {
+        controlApiVersion: CONTROL_API_VERSION,
+        ringLayoutVersion: layout.LAYOUT_VERSION,
+        hostVersion,
+      });
+    } catch (err) {
+      throw new Error(`engine handshake failed: ${(err as grpc.ServiceError).details ?? (err as Error).message}`);
+    }
+  }
+
+  attachRings(regionPaths: string[]): Promise<object> {
+    return this.call('AttachRings', { regionPaths });
+  }
+
+  health(): Promise<HealthResponse> {
+    return this.call('Health', {});
+  }
+
+  shutdown(drainTimeoutMs: number): Promise<object> {
+    return this.call('Shutdown', { drainTimeoutMs }, drainTimeoutMs + 5000);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,4 @@
+// The Rust engine as the host sees it: locating the binary, the control channel, and running the process.
+export { engineBinaryPath } from './binary';
+export { CONTROL_API_VERSION, ControlClient, type HandshakeResponse, type HealthResponse, type Runtime } from './control';
+export { Engine, type EngineOptions } from './engine';
