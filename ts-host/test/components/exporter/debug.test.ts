@@ -8,9 +8,9 @@ describe('debug exporter', () => {
     await createDebugExporter('metrics', testSettings('debug', '', logger), { verbosity: 'basic' }).consumeMetrics({}, gaugePoints(3));
     await createDebugExporter('logs', testSettings('debug', '', logger), { verbosity: 'basic' }).consumeLogs({}, logRecords(4));
     expect(lines).toEqual([
-      { level: 'info', msg: 'Traces', obj: { 'otelcol.signal': 'traces', 'resource spans': 1, spans: 2 } },
-      { level: 'info', msg: 'Metrics', obj: { 'otelcol.signal': 'metrics', 'resource metrics': 1, metrics: 1, 'data points': 3 } },
-      { level: 'info', msg: 'Logs', obj: { 'otelcol.signal': 'logs', 'resource logs': 1, 'log records': 4 } },
+      { level: 'info', msg: 'Traces', obj: { 'resource spans': 1, spans: 2 } },
+      { level: 'info', msg: 'Metrics', obj: { 'resource metrics': 1, metrics: 1, 'data points': 3 } },
+      { level: 'info', msg: 'Logs', obj: { 'resource logs': 1, 'log records': 4 } },
     ]);
   });
 

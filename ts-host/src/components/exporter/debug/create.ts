@@ -9,7 +9,7 @@ const TITLES: Record<Signal, string> = { traces: 'Traces', metrics: 'Metrics', l
 export function createDebugExporter<S extends Signal>(signal: S, settings: Settings, config: DebugExporterConfig): Exporter<S> {
   const logger = settings.telemetry.logger;
   const log = async (_ctx: unknown, data: PData) => {
-    logger.info({ 'otelcol.signal': signal, ...summary(data) }, TITLES[signal]);
+    logger.info(summary(data), TITLES[signal]);
     if (config.verbosity === 'normal') logger.info(itemLines(data).join('\n'));
     if (config.verbosity === 'detailed') logger.info(JSON.stringify(data.toJSON(), null, 2));
   };

@@ -48,7 +48,7 @@ export class GRPCTransport {
   private contextOf(call: grpc.ServerUnaryCall<Buffer, Uint8Array>): Context {
     const deadline = Number(call.getDeadline());
     const metadata = this.config.include_metadata ? metadataOf(call.metadata) : undefined;
-    return { ...(Number.isFinite(deadline) ? { deadline } : {}), ...(metadata ? { metadata } : {}) };
+    return { transport: 'grpc', ...(Number.isFinite(deadline) ? { deadline } : {}), ...(metadata ? { metadata } : {}) };
   }
 
   async shutdown(): Promise<void> {

@@ -165,13 +165,13 @@ export class HTTPTransport {
   }
 
   private contextOf(req: http.IncomingMessage): Context {
-    if (!this.config.include_metadata) return {};
+    if (!this.config.include_metadata) return { transport: 'http' };
     const metadata: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const key = req.rawHeaders[i].toLowerCase();
       (metadata[key] ??= []).push(req.rawHeaders[i + 1]);
     }
-    return { metadata };
+    return { transport: 'http', metadata };
   }
 }
 
