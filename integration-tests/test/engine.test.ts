@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const TANDEM = path.join(ROOT, 'scripts', 'bin', 'tandem.js');
 const TANDEM_ENGINE = path.join(ROOT, 'scripts', 'bin', 'tandem-engine.js');
 
-function config(port: number, runtime: string): string {
+function config(port: number, runtime: string, metricsPort?: number): string {
   return `runtime:
   rust:
 ${runtime}
@@ -23,7 +23,7 @@ exporters:
 service:
   telemetry:
     metrics:
-      level: none
+${metricsPort ? `      readers:\n        - pull:\n            exporter:\n              prometheus:\n                host: 127.0.0.1\n                port: ${metricsPort}` : '      level: none'}
   pipelines:
     logs:
       receivers: [otlp]
@@ -60,8 +60,8 @@ const alive = (pid: number) => {
 };
 
 test('spawn mode: the engine is a child, restarted on fresh rings when killed, and dies with a killed host', async () => {
-  const port = await freePort();
-  const collector = await Collector.start(config(port, '    mode: spawn'), [port]);
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const collector = await Collector.start(config(port, '    mode: spawn', metricsPort), [port, metricsPort]);
   const ready = records(collector.output, 'Engine ready')[0];
   expect(ready).toMatchObject({ executor: 'tokio_local', cores: 1, ring_setup: 'inherited' });
   const first = ready.pid as number;
@@ -76,6 +76,10 @@ test('spawn mode: the engine is a child, restarted on fresh rings when killed, a
   const epochs = records(collector.output, 'ring attached').map((r) => r.epoch);
   expect(epochs).toHaveLength(2);
   expect(epochs[1]).not.toBe(epochs[0]); // a new region, never the old one reused
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  expect(metrics).toMatch(/^tandem_engine_restarts_total 1$/m);
+  expect(metrics).toMatch(/^tandem_ring_requests_total\{direction="host_to_engine"\} 0$/m);
+  expect(metrics).toMatch(/^tandem_ring_in_flight 0$/m);
 
   collector.process.kill('SIGKILL');
   await until('the engine to exit with its host', () => (alive(second) ? undefined : true), 3000);

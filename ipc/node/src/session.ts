@@ -37,6 +37,11 @@ export interface SessionOptions {
 
 export interface SessionStats {
   requestsSent: number;
+  /** Payload bytes of the requests this side wrote, and of the ones it received. */
+  bytesSent: number;
+  bytesReceived: number;
+  /** Requests that found no slot or no ring space at once and had to wait. */
+  waits: number;
   requestsReceived: number;
   responsesSent: number;
   responsesReceived: number;
@@ -71,7 +76,16 @@ const monotonicMs = () => Number(process.hrtime.bigint() / 1_000_000n);
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class Session {
-  readonly stats: SessionStats = { requestsSent: 0, requestsReceived: 0, responsesSent: 0, responsesReceived: 0, responsesUnmatched: 0 };
+  readonly stats: SessionStats = {
+    requestsSent: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    waits: 0,
+    requestsReceived: 0,
+    responsesSent: 0,
+    responsesReceived: 0,
+    responsesUnmatched: 0,
+  };
   /** Resolves with the reason once the session has ended. */
   readonly closed: Promise<string>;
   private closedReason: string | undefined;
@@ -149,7 +163,10 @@ export class Session {
     this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { code, route, payload, deadline, resolve, reject };
-      if (this.waiters.length > 0 || !this.tryWrite(waiter)) this.waiters.push(waiter);
+      if (this.waiters.length > 0 || !this.tryWrite(waiter)) {
+        this.stats.waits++;
+        this.waiters.push(waiter);
+      }
     });
   }
 
@@ -173,6 +190,7 @@ export class Session {
     this.pending.set(id, { bytes: w.payload.length, deadline: w.deadline, resolve: w.resolve, reject: w.reject });
     this.inFlightBytes += w.payload.length;
     this.stats.requestsSent++;
+    this.stats.bytesSent += w.payload.length;
     if (this.producer.publish()) this.bell.write(RECORDS);
     return true;
   }
@@ -243,6 +261,7 @@ export class Session {
     const { header } = r;
     if (header.type === L.TYPE_REQUEST) {
       this.stats.requestsReceived++;
+      this.stats.bytesReceived += r.payload.length;
       const request = { code: header.code, route: header.route, payload: Buffer.from(r.payload) };
       const id = header.correlationId;
       const handle = this.options.onRequest ?? (() => Promise.reject(new Error(`no handler for route ${header.route}`)));

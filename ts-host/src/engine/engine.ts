@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
-import { inheritedStdio, listenForPeer, Region, Session, symmetricOptions } from '@tandem/ipc';
+import { inheritedStdio, listenForPeer, Region, Session, symmetricOptions, type SessionStats } from '@tandem/ipc';
 import type { RustRuntimeConfig } from '../otelcol/runtime';
 import { engineBinaryPath } from './binary';
 import { ControlClient, type HandshakeResponse } from './control';
@@ -39,6 +39,8 @@ export class Engine {
   private readonly logger: Logger;
   /** How many times a dead engine was started again. */
   restarts = 0;
+  /** The ring counters of sessions that have ended, so that totals survive engine restarts. */
+  private readonly endedTotals: SessionStats = zeroStats();
   /** What the engine reported at the last handshake. */
   handshake: HandshakeResponse | undefined;
 
@@ -139,8 +141,19 @@ export class Engine {
     }, delay);
   }
 
+  /** Ring counters over every session since the host started, summed over cores. */
+  ringStats(): SessionStats & { inFlight: number } {
+    const totals = { ...this.endedTotals, inFlight: 0 };
+    for (const { session } of this.rings) {
+      addStats(totals, session.stats);
+      totals.inFlight += session.inFlight;
+    }
+    return totals;
+  }
+
   private closeRings(reason: string): void {
     for (const { session, region } of this.rings) {
+      addStats(this.endedTotals, session.stats);
       session.close(reason);
       region.close();
     }
@@ -163,6 +176,14 @@ export class Engine {
       clearTimeout(timer);
     }
   }
+}
+
+function zeroStats(): SessionStats {
+  return { requestsSent: 0, bytesSent: 0, bytesReceived: 0, waits: 0, requestsReceived: 0, responsesSent: 0, responsesReceived: 0, responsesUnmatched: 0 };
+}
+
+function addStats(into: SessionStats, from: SessionStats): void {
+  for (const key of Object.keys(from) as Array<keyof SessionStats>) into[key] += from[key];
 }
 
 /** No host consumer is registered on any route yet, so the engine's requests are refused PERMANENT (section 4). */

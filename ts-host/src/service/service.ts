@@ -6,7 +6,7 @@ import type { BuildInfo, Component, Host } from '../component';
 import { Engine } from '../engine';
 import { Graph } from '../graph';
 import type { ComponentConfig, Config } from '../otelcol';
-import { servePrometheus, ServiceMetrics } from '../telemetry';
+import { registerEngineMetrics, servePrometheus, ServiceMetrics } from '../telemetry';
 
 interface Extension {
   readonly id: string;
@@ -60,6 +60,7 @@ export class Service implements Host {
     if (rust.mode !== 'off') {
       logger.info({ mode: rust.mode }, 'Starting the engine...');
       this.engine = new Engine({ config: rust, logger, hostVersion: this.settings.buildInfo.version });
+      registerEngineMetrics(this.metrics.registry, this.engine);
       try {
         await this.engine.start();
       } catch (err) {

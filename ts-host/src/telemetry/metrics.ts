@@ -1,6 +1,6 @@
 // The collector's own metrics, with the Go Collector's names, on a Prometheus endpoint (localhost:8888 by default).
 import * as http from 'node:http';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Signal } from '../component';
 
 /** The item noun each signal's metric names end with, as in Go's obsreport. */
@@ -27,6 +27,67 @@ export class ServiceMetrics {
   });
   readonly processorOutgoing = new Counter({
     name: 'otelcol_processor_outgoing_items', help: 'Items emitted from the processor', labelNames: ['processor', 'otel_signal'], registers: [this.registry],
+  });
+}
+
+/** What the ring and engine metrics read at each scrape (the host's Engine provides it). */
+export interface EngineStatsSource {
+  readonly restarts: number;
+  ringStats(): {
+    requestsSent: number;
+    requestsReceived: number;
+    bytesSent: number;
+    bytesReceived: number;
+    waits: number;
+    inFlight: number;
+  };
+}
+
+/**
+ * Tandem's own metrics for the engine and its rings, read from `source` at each scrape. Direction `host_to_engine`
+ * counts the host's requests, `engine_to_host` the engine's.
+ */
+export function registerEngineMetrics(registry: Registry, source: EngineStatsSource): void {
+  const directed = (name: string, help: string, read: (s: ReturnType<EngineStatsSource['ringStats']>) => [number, number]) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['direction'],
+      registers: [registry],
+      collect() {
+        const [out, back] = read(source.ringStats());
+        this.reset();
+        this.inc({ direction: 'host_to_engine' }, out);
+        this.inc({ direction: 'engine_to_host' }, back);
+      },
+    });
+  directed('tandem_ring_requests_total', 'Requests that crossed the ring', (s) => [s.requestsSent, s.requestsReceived]);
+  directed('tandem_ring_bytes_total', 'Payload bytes that crossed the ring', (s) => [s.bytesSent, s.bytesReceived]);
+  new Counter({
+    name: 'tandem_ring_waits_total',
+    help: 'Host requests that waited for a ring slot or ring space',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.ringStats().waits);
+    },
+  });
+  new Gauge({
+    name: 'tandem_ring_in_flight',
+    help: 'Host requests on the ring awaiting the engine\'s answer',
+    registers: [registry],
+    collect() {
+      this.set(source.ringStats().inFlight);
+    },
+  });
+  new Counter({
+    name: 'tandem_engine_restarts_total',
+    help: 'Times the host started the engine again after it died',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.restarts);
+    },
   });
 }
 
