@@ -1,0 +1,54 @@
+// Bad configs given to the real `tandem` command: each refused with the Go Collector's wording and path, exit code 1.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tempDir } from './collector';
+
+const TANDEM = resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem.js');
+
+const GOOD = `runtime:
+  rust:
+    mode: off
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:0
+exporters:
+  debug: {}
+service:
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [debug]
+`;
+
+function validate(yaml: string): { status: number | null; stderr: string } {
+  const file = join(tempDir('tandem-bad-config-'), 'config.yaml');
+  writeFileSync(file, yaml);
+  return spawnSync(process.execPath, [TANDEM, 'validate', '--config', file], { encoding: 'utf8' });
+}
+
+test('the good config validates', () => {
+  expect(validate(GOOD)).toMatchObject({ status: 0, stderr: '' });
+});
+
+test.each([
+  [
+    'an unknown key in a component',
+    GOOD.replace('  debug: {}', '  debug:\n    verbosity: basic\n    colour: blue'),
+    "failed to get config: cannot unmarshal the configuration: error decoding 'exporters': error reading configuration for \"debug\": decoding failed due to the following error(s):\n\n'' has invalid keys: colour",
+  ],
+  [
+    'an unknown component type',
+    GOOD.replace('  debug: {}', '  debug: {}\n  kafka: {}'),
+    'unknown type: "kafka" for id: "kafka" (valid values: [',
+  ],
+  ['a pipeline naming a component that is not configured', GOOD.replace('exporters: [debug]', 'exporters: [debug, file]'), 'service::pipelines::traces: references exporter "file" which is not configured'],
+  ['an unknown signal', GOOD.replace('    traces:', '    spans:'), "error decoding 'service::pipelines': unknown pipeline signal: \"spans\""],
+  ['a top-level key the Collector does not know', `${GOOD}extras: {}\n`, "'' has invalid keys: extras"],
+])('%s is refused with the Collector wording', (_name, yaml, message) => {
+  const result = validate(yaml);
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain(message);
+});
