@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
-import { inheritedStdio, listenForPeer, Region, Session, symmetricOptions, type SessionStats } from '@tandem/ipc';
+import { inheritedStdio, listenForPeer, Region, RingError, Session, symmetricOptions, type SessionStats } from '@tandem/ipc';
 import type { RustRuntimeConfig } from '../otelcol/runtime';
 import { engineBinaryPath } from './binary';
 import { ControlClient, type HandshakeResponse } from './control';
@@ -33,6 +33,7 @@ export class Engine {
   private child: ChildProcess | undefined;
   private control: ControlClient | undefined;
   private rings: Ring[] = [];
+  private nextRing = 0;
   private stopping = false;
   private failures = 0;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -139,6 +140,16 @@ export class Engine {
         }
       }
     }, delay);
+  }
+
+  /**
+   * Sends one request to the engine on `route`, over the engine's cores in turn. While the engine is down (dead or
+   * restarting) the request fails at once as retryable.
+   */
+  send(code: number, route: number, payload: Uint8Array, deadline: number): Promise<void> {
+    const live = this.rings.filter((r) => r.session.closedWith === undefined);
+    if (live.length === 0) return Promise.reject(new RingError('the engine is not running (it is being restarted)', true));
+    return live[this.nextRing++ % live.length].session.request(code, route, payload, deadline);
   }
 
   /** Ring counters over every session since the host started, summed over cores. */
