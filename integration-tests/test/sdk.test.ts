@@ -1,23 +1,12 @@
 // Real OpenTelemetry JS SDK clients (run by sdk/send.js in their own process) send traces, metrics and logs to a
 // real tandem process over gRPC, HTTP/protobuf and HTTP/JSON; the file exporter's output must hold exactly what
 // was sent.
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { Collector, freePort, otlpConfig, tempDir } from './collector';
+import { attr, send, written as writtenTo, type Json } from './sdk';
 
-type Json = Record<string, any>;
-
-const SEND = resolve(__dirname, '..', 'sdk', 'send.js');
-const attr = (list: Json[] | undefined, key: string) => list?.find((kv) => kv.key === key)?.value;
 const TRANSPORTS = ['grpc', 'http-proto', 'http-json'];
 
-/** Runs the SDK sender; resolves with what it says it sent. */
-async function send(signal: string, transport: string, address: string, run: string): Promise<Json[]> {
-  const { stdout } = await promisify(execFile)(process.execPath, [SEND, signal, transport, address, run]);
-  return JSON.parse(stdout);
-}
 describe('OpenTelemetry JS SDK -> tandem -> file exporter', () => {
   let collector: Collector;
   let grpcPort: number;
@@ -34,11 +23,7 @@ describe('OpenTelemetry JS SDK -> tandem -> file exporter', () => {
     expect(await collector?.stop()).toBe(0);
   });
 
-  /** Every request the file exporter wrote for a signal whose resource carries `run`. */
-  const written = (key: 'resourceSpans' | 'resourceMetrics' | 'resourceLogs', run: string): Json[] =>
-    readFileSync(outPath, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
-      .flatMap((request: Json) => request[key] ?? [])
-      .filter((resource: Json) => attr(resource.resource?.attributes, 'test.run')?.stringValue === run);
+  const written = (key: 'resourceSpans' | 'resourceMetrics' | 'resourceLogs', run: string): Json[] => writtenTo(outPath, key, run);
 
   const addressFor = (transport: string) => `127.0.0.1:${transport === 'grpc' ? grpcPort : httpPort}`;
 

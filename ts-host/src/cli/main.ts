@@ -4,9 +4,12 @@ import { stringify } from 'yaml';
 import type { BuildInfo } from '../component';
 import { builtinFactories } from '../components';
 import { resolve } from '../confmap';
-import { Config, Factories, unmarshal, validate } from '../otelcol';
+import { type ConfigMap } from '../confmap';
+import { Engine, engineFactories } from '../engine';
+import { Config, decodeRuntime, defaultRustRuntimeConfig, Factories, type RustRuntimeConfig, unmarshal, validate } from '../otelcol';
 import { Service } from '../service';
-import { createLogger } from '../telemetry';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry';
+import type { Logger } from 'pino';
 import { parseArguments, USAGE } from './args';
 import { componentsYAML } from './components';
 
@@ -22,15 +25,18 @@ export function defaultFactories(): Factories {
   return new Factories(builtinFactories());
 }
 
-/** Resolves, decodes and validates: the Go Collector's `failed to get config` / `invalid configuration` steps. */
-export function loadConfig(configs: string[], sets: string[], factories: Factories): Config {
-  let raw;
+/** Resolves the config sources into one map: the Go Collector's `failed to get config` step. */
+function resolveConfig(configs: string[], sets: string[]): ConfigMap {
   try {
-    raw = resolve({ configs, sets });
+    return resolve({ configs, sets });
   } catch (err) {
     const message = (err as Error).message;
     throw new UsageError(message === 'at least one config flag must be provided' ? message : `failed to get config: cannot resolve the configuration: ${message}`);
   }
+}
+
+/** Decodes and validates a resolved config against the registry: the `cannot unmarshal` / `invalid configuration` steps. */
+function decodeConfig(raw: ConfigMap, factories: Factories): Config {
   let config: Config;
   try {
     config = unmarshal(raw, factories);
@@ -45,9 +51,73 @@ export function loadConfig(configs: string[], sets: string[], factories: Factori
   return config;
 }
 
-async function run(config: Config): Promise<void> {
-  const logger = createLogger(config.service.telemetry.logs.level);
-  const service = new Service(config, { logger, buildInfo: BUILD_INFO });
+/** Resolves, decodes and validates with the host's factories only (no engine). */
+export function loadConfig(configs: string[], sets: string[], factories: Factories): Config {
+  return decodeConfig(resolveConfig(configs, sets), factories);
+}
+
+/** Starts the engine `rust` asks for, and adds its factories to `factories`. */
+async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger: Logger): Promise<Engine> {
+  logger.info({ mode: rust.mode }, 'Starting the engine...');
+  const engine = new Engine({ config: rust, logger, hostVersion: BUILD_INFO.version });
+  try {
+    await engine.start();
+    for (const factory of engineFactories(engine)) factories.add(factory);
+  } catch (err) {
+    await engine.stop();
+    throw new UsageError(`failed to start the engine: ${(err as Error).message}`);
+  }
+  return engine;
+}
+
+/**
+ * The config with every factory it may name: the engine's part of the config is read first, the engine started, and
+ * its factories registered before the components are decoded.
+ */
+async function loadWithEngine(configs: string[], sets: string[], logger: Logger): Promise<{ config: Config; engine?: Engine }> {
+  const raw = resolveConfig(configs, sets);
+  let rust: RustRuntimeConfig;
+  try {
+    rust = decodeRuntime(raw);
+  } catch (err) {
+    throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${(err as Error).message}`);
+  }
+  const factories = defaultFactories();
+  const engine = rust.mode === 'off' ? undefined : await startEngine(rust, factories, logger);
+  try {
+    return { config: decodeConfig(raw, factories), engine };
+  } catch (err) {
+    await engine?.stop();
+    throw err;
+  }
+}
+
+/** The log level the config asks for, read before the config is decoded (the engine logs from its start). */
+function logLevelOf(configs: string[], sets: string[]): LogLevel {
+  const levels: readonly string[] = LOG_LEVELS;
+  try {
+    const level = (resolve({ configs, sets }) as { service?: { telemetry?: { logs?: { level?: unknown } } } }).service?.telemetry?.logs?.level;
+    return typeof level === 'string' && levels.includes(level) ? (level as LogLevel) : 'info';
+  } catch {
+    return 'info';
+  }
+}
+
+async function run(configs: string[], sets: string[]): Promise<void> {
+  const logger = createLogger(logLevelOf(configs, sets));
+  const { config, engine } = await loadWithEngine(configs, sets, logger);
+  try {
+    await serve(config, logger, engine);
+  } finally {
+    if (engine) {
+      logger.info('Stopping the engine...');
+      await engine.stop();
+    }
+  }
+}
+
+async function serve(config: Config, logger: Logger, engine: Engine | undefined): Promise<void> {
+  const service = new Service(config, { logger, buildInfo: BUILD_INFO, engine });
   let signals = 0;
   const stopped = new Promise<void>((resolveStop) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -87,7 +157,6 @@ async function dispatch(argv: readonly string[]): Promise<void> {
   } catch (err) {
     throw new UsageError((err as Error).message); // a bad flag is the user's mistake: no stack trace
   }
-  const factories = defaultFactories();
   switch (args.command) {
     case 'help':
       process.stdout.write(`${USAGE}\n`);
@@ -96,26 +165,44 @@ async function dispatch(argv: readonly string[]): Promise<void> {
       process.stdout.write(`${BUILD_INFO.command} version ${BUILD_INFO.version}\n`);
       return;
     case 'components':
-      process.stdout.write(componentsYAML(factories, BUILD_INFO));
+      process.stdout.write(componentsYAML(await allFactories(), BUILD_INFO));
       return;
-    case 'print-config':
-      loadConfig(args.configs, args.sets, factories);
+    case 'print-config': {
+      const { engine } = await loadWithEngine(args.configs, args.sets, createLogger('warn'));
+      await engine?.stop();
       process.stdout.write(stringify(resolve({ configs: args.configs, sets: args.sets })));
       return;
+    }
     case 'validate': {
-      const config = loadConfig(args.configs, args.sets, factories);
-      // Building without starting catches graph errors (connectors, cycles, unsupported signals) too.
-      const service = new Service(config, { logger: createLogger('warn'), buildInfo: BUILD_INFO });
+      const logger = createLogger('warn');
+      const { config, engine } = await loadWithEngine(args.configs, args.sets, logger);
+      // Building every component catches what only the graph can: unsupported signals, connector misuse, cycles.
+      const service = new Service(config, { logger, buildInfo: BUILD_INFO, engine });
       try {
         await service.build();
       } catch (err) {
         throw new UsageError(`failed to build pipelines: ${(err as Error).message}`);
+      } finally {
+        await engine?.stop();
       }
       return;
     }
     case 'run':
-      return run(loadConfig(args.configs, args.sets, factories));
+      return run(args.configs, args.sets);
   }
+}
+
+/** The host's factories and, when an engine can be started with the defaults, the engine's. */
+async function allFactories(): Promise<Factories> {
+  const factories = defaultFactories();
+  const logger = createLogger('warn');
+  try {
+    const engine = await startEngine({ ...defaultRustRuntimeConfig(), mode: 'spawn' }, factories, logger);
+    await engine.stop();
+  } catch (err) {
+    process.stderr.write(`warning: listing the host's components only: ${(err as Error).message}\n`);
+  }
+  return factories;
 }
 
 /** Runs the CLI; sets the exit code (and exits) when it fails. */

@@ -30,6 +30,24 @@ export interface HandshakeResponse {
   runtime: Runtime;
 }
 
+export interface EngineFactory {
+  type: string;
+  kind: 'KIND_RECEIVER' | 'KIND_PROCESSOR' | 'KIND_EXPORTER' | 'KIND_CONNECTOR' | 'KIND_EXTENSION';
+  signals: Array<{ signal: 'SIGNAL_TRACES' | 'SIGNAL_METRICS' | 'SIGNAL_LOGS'; stability: string }>;
+  defaultConfigJson: string;
+  description: string;
+}
+
+/** One component instance deployed on the engine (proto `Component`). */
+export interface EngineComponent {
+  key: string;
+  kind: EngineFactory['kind'];
+  id: string;
+  signal: EngineFactory['signals'][number]['signal'];
+  configJson: string;
+  next: Array<{ hostRoute: number }>;
+}
+
 export interface HealthResponse {
   status: string;
   runtime: Runtime;
@@ -76,6 +94,20 @@ export class ControlClient {
       });
     } catch (err) {
       throw new Error(`engine handshake failed: ${(err as grpc.ServiceError).details ?? (err as Error).message}`);
+    }
+  }
+
+  async listFactories(): Promise<EngineFactory[]> {
+    return (await this.call<{ factories: EngineFactory[] }>('ListFactories', {})).factories;
+  }
+
+  /** Deploys components and starts what is not running yet; errors carry the engine's Collector-style message. */
+  async deploy(components: EngineComponent[]): Promise<void> {
+    try {
+      await this.call('Deploy', { components });
+      await this.call('Start', {});
+    } catch (err) {
+      throw new Error((err as grpc.ServiceError).details ?? (err as Error).message);
     }
   }
 

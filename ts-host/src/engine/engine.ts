@@ -9,9 +9,13 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
 import { inheritedStdio, listenForPeer, Region, RingError, Session, symmetricOptions, type SessionStats } from '@tandem/ipc';
+import type { Signal } from '../component';
+import { consume, type ConsumerFor } from '../consumer';
+import { isPermanent, PermanentError } from '../consumererror';
 import type { RustRuntimeConfig } from '../otelcol/runtime';
+import { fromProtoFor } from '../pdata';
 import { engineBinaryPath } from './binary';
-import { ControlClient, type HandshakeResponse } from './control';
+import { ControlClient, type EngineComponent, type EngineFactory, type HandshakeResponse } from './control';
 
 const HANDSHAKE_WAIT_MS = 10_000;
 const STOP_WAIT_MS = 5_000;
@@ -42,6 +46,12 @@ export class Engine {
   restarts = 0;
   /** The ring counters of sessions that have ended, so that totals survive engine restarts. */
   private readonly endedTotals: SessionStats = zeroStats();
+  /** Host consumers the engine sends to, by route (ipc/SPEC.md: REQUEST `route`). */
+  private readonly routes = new Map<number, { signal: Signal; consumer: ConsumerFor<Signal> }>();
+  /** Everything deployed, so that a restarted engine gets it again. */
+  private readonly deployed: EngineComponent[] = [];
+  /** The engine's factory catalogue, read at the first handshake. */
+  factories: EngineFactory[] = [];
   /** What the engine reported at the last handshake. */
   handshake: HandshakeResponse | undefined;
 
@@ -55,6 +65,7 @@ export class Engine {
 
   async start(): Promise<HandshakeResponse> {
     this.handshake = this.options.config.mode === 'attach' ? await this.attach() : await this.spawnEngine();
+    this.factories = await this.control!.listFactories();
     const { runtime, engineVersion } = this.handshake;
     this.logger.info({ engine_version: engineVersion, executor: runtime.executorType, cores: runtime.cores, pid: runtime.pid, ring_setup: runtime.ringSetup }, 'Engine ready');
     return this.handshake;
@@ -76,7 +87,7 @@ export class Engine {
     const args = ['--listen', endpoint, '--executor', executor.type, '--cores', String(executor.cores), '--exit-with-parent', ...ringArgs];
     const child = spawn(engineBinaryPath(), args, { stdio: stdio as never });
     this.child = child;
-    this.rings = regions.map((region, i) => ({ region, session: new Session(region, child.stdio[4 + 2 * i] as never, SESSION) }));
+    this.rings = regions.map((region, i) => ({ region, session: new Session(region, child.stdio[4 + 2 * i] as never, this.sessionOptions()) }));
     this.forwardLogs(child);
     child.once('exit', (code, signal) => {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -100,7 +111,7 @@ export class Engine {
     await Promise.all(listeners.map((l) => l.listening));
     await this.control.attachRings(regions.map((r) => r.path!));
     const bells = await Promise.all(listeners.map((l) => l.connection));
-    this.rings = regions.map((region, i) => ({ region, session: new Session(region, bells[i], SESSION) }));
+    this.rings = regions.map((region, i) => ({ region, session: new Session(region, bells[i], this.sessionOptions()) }));
     return handshake;
   }
 
@@ -129,6 +140,7 @@ export class Engine {
       if (this.stopping) return;
       try {
         this.handshake = await this.spawnEngine();
+        if (this.deployed.length > 0) await this.control!.deploy(this.deployed);
         this.failures = 0;
         this.restarts++;
         this.logger.info({ pid: this.child?.pid, restarts: this.restarts }, 'Engine restarted');
@@ -140,6 +152,44 @@ export class Engine {
         }
       }
     }, delay);
+  }
+
+  /** The engine's requests on a route go to that route's host consumer; its outcome is the answer. */
+  private sessionOptions() {
+    return {
+      onRequest: async (request: { route: number; payload: Buffer }) => {
+        const target = this.routes.get(request.route);
+        if (!target) throw new PermanentError(new Error(`route ${request.route} has no consumer in the host`));
+        const data = fromProtoFor(target.signal, request.payload);
+        try {
+          data.validate();
+        } catch (err) {
+          throw new PermanentError(err); // malformed OTLP will never succeed
+        }
+        await consume(target.signal, target.consumer, { transport: 'engine' }, data);
+      },
+      isPermanent,
+    };
+  }
+
+  /** Registers a host consumer the engine can send to; returns its route. */
+  addRoute<S extends Signal>(signal: S, consumer: ConsumerFor<S>): number {
+    const route = this.routes.size + 1;
+    this.routes.set(route, { signal, consumer: consumer as ConsumerFor<Signal> });
+    return route;
+  }
+
+  /** Deploys a component on the engine and starts it; it is deployed again whenever the engine restarts. */
+  async deploy(component: EngineComponent): Promise<void> {
+    this.deployed.push(component);
+    await this.control!.deploy([component]);
+  }
+
+  /** Stops everything deployed (idempotent): the engine's receivers stop admitting and drain. */
+  async undeploy(): Promise<void> {
+    if (this.deployed.length === 0) return;
+    this.deployed.length = 0;
+    await this.control?.shutdown(STOP_WAIT_MS);
   }
 
   /**
@@ -196,9 +246,3 @@ function zeroStats(): SessionStats {
 function addStats(into: SessionStats, from: SessionStats): void {
   for (const key of Object.keys(from) as Array<keyof SessionStats>) into[key] += from[key];
 }
-
-/** No host consumer is registered on any route yet, so the engine's requests are refused PERMANENT (section 4). */
-const SESSION = {
-  onRequest: (request: { route: number }) => Promise.reject(new Error(`route ${request.route} has no consumer in the host`)),
-  isPermanent: () => true,
-};

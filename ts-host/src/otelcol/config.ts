@@ -163,6 +163,21 @@ function prometheusEndpoint(metrics: RawTelemetry['metrics']): TelemetryConfig['
 }
 
 /** Decodes the resolved YAML tree; throws ConfigError with the Go Collector's wording on the first problem. */
+/**
+ * The `runtime.rust` section alone: read before the rest of the config, because the engine it describes must run
+ * before its factories can decode the components.
+ */
+export function decodeRuntime(raw: ConfigMap): RustRuntimeConfig {
+  let runtime: { rust: RustRuntimeConfig };
+  try {
+    runtime = decode(runtimeSchema, { rust: defaultRustRuntimeConfig() }, raw.runtime);
+  } catch (err) {
+    throw new ConfigError(`error decoding 'runtime': ${(err as Error).message}`);
+  }
+  const rawRust = isMap(raw.runtime) && isMap(raw.runtime.rust) ? raw.runtime.rust : undefined;
+  return finishRustRuntimeConfig(runtime.rust, rawRust);
+}
+
 export function unmarshal(raw: ConfigMap, factories: Factories): Config {
   if (Object.keys(raw).length === 0) throw new ConfigError('empty configuration file');
   const unknown = Object.keys(raw).filter((key) => !TOP_LEVEL_KEYS.has(key));
@@ -175,20 +190,13 @@ export function unmarshal(raw: ConfigMap, factories: Factories): Config {
   ) as Record<ComponentSection, Map<string, ComponentConfig>>;
 
   let service: { extensions?: string[]; pipelines?: ConfigMap; telemetry?: RawTelemetry };
-  let runtime: { rust: RustRuntimeConfig };
   try {
     // Decoded under its own key so that paths read as Go's do: 'service.telemetry', 'service.pipelines[traces].receivers'.
     service = decode(field.object({ service: serviceSchema }), { service: {} }, { service: raw.service }).service;
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  try {
-    runtime = decode(runtimeSchema, { rust: defaultRustRuntimeConfig() }, raw.runtime);
-  } catch (err) {
-    throw new ConfigError(`error decoding 'runtime': ${(err as Error).message}`);
-  }
-  const rawRust = isMap(raw.runtime) && isMap(raw.runtime.rust) ? raw.runtime.rust : undefined;
-  const rust = finishRustRuntimeConfig(runtime.rust, rawRust);
+  const rust = decodeRuntime(raw);
 
   if (service.telemetry?.metrics?.level && service.telemetry.metrics.level !== 'none' && service.telemetry.metrics.readers?.length === 0) {
     throw new ConfigError('service::telemetry: collector telemetry metrics reader should exist when metric level is not none');

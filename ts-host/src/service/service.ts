@@ -3,7 +3,7 @@
 import type * as http from 'node:http';
 import type { Logger } from 'pino';
 import type { BuildInfo, Component, Host } from '../component';
-import { Engine } from '../engine';
+import type { Engine } from '../engine';
 import { Graph } from '../graph';
 import type { ComponentConfig, Config } from '../otelcol';
 import { registerEngineMetrics, servePrometheus, ServiceMetrics } from '../telemetry';
@@ -16,6 +16,8 @@ interface Extension {
 export interface ServiceSettings {
   readonly logger: Logger;
   readonly buildInfo: BuildInfo;
+  /** The running engine, when `runtime.rust.mode` is not off: its ring metrics join the service's. */
+  readonly engine?: Engine;
 }
 
 export class Service implements Host {
@@ -23,10 +25,11 @@ export class Service implements Host {
   private readonly extensions: Extension[] = [];
   private graph: Graph | undefined;
   private metricsServer: http.Server | undefined;
-  private engine: Engine | undefined;
   private shutdownStarted = false;
 
-  constructor(private readonly config: Config, private readonly settings: ServiceSettings) {}
+  constructor(private readonly config: Config, private readonly settings: ServiceSettings) {
+    if (settings.engine) registerEngineMetrics(this.metrics.registry, settings.engine);
+  }
 
   getExtensions(): ReadonlyMap<string, Component> {
     return new Map(this.extensions.map((extension) => [extension.id, extension.component]));
@@ -56,17 +59,6 @@ export class Service implements Host {
   async start(): Promise<void> {
     if (!this.graph) await this.build();
     const logger = this.settings.logger;
-    const rust = this.config.runtime.rust;
-    if (rust.mode !== 'off') {
-      logger.info({ mode: rust.mode }, 'Starting the engine...');
-      this.engine = new Engine({ config: rust, logger, hostVersion: this.settings.buildInfo.version });
-      registerEngineMetrics(this.metrics.registry, this.engine);
-      try {
-        await this.engine.start();
-      } catch (err) {
-        throw new Error(`failed to start the engine: ${(err as Error).message}`);
-      }
-    }
     logger.info('Starting extensions...');
     for (const extension of this.extensions) {
       try {
@@ -94,10 +86,6 @@ export class Service implements Host {
     for (const extension of this.extensions) extension.component.notReady?.();
     logger.info('Stopping pipelines...');
     const errors = (await this.graph?.shutdownAll()) ?? [];
-    if (this.engine) {
-      logger.info('Stopping the engine...');
-      await this.engine.stop();
-    }
     logger.info('Stopping extensions...');
     for (const extension of [...this.extensions].reverse()) {
       try {

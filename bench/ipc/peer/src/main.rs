@@ -2,54 +2,20 @@
 //! unary gRPC calls on a Unix socket (`--grpc-listen PATH`), so that both transports are measured between the same
 //! two processes doing the same work: take the payload, copy it out, answer OK.
 
-use bytes::{Buf, BufMut, Bytes};
+use bytes::Bytes;
 use std::convert::Infallible;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use tandem_engine::grpc::RawCodec;
 use tandem_ipc::{Region, Session, SessionOptions};
 use tonic::body::Body;
-use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::codegen::{http, BoxFuture, Service};
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::Status;
 
-/// Payloads travel as raw bytes: no protobuf on either transport, so the comparison is of transports alone.
-#[derive(Clone, Copy, Default)]
-struct RawCodec;
-struct RawEncoder;
-struct RawDecoder;
-
-impl Codec for RawCodec {
-    type Encode = Bytes;
-    type Decode = Bytes;
-    type Encoder = RawEncoder;
-    type Decoder = RawDecoder;
-    fn encoder(&mut self) -> RawEncoder {
-        RawEncoder
-    }
-    fn decoder(&mut self) -> RawDecoder {
-        RawDecoder
-    }
-}
-
-impl Encoder for RawEncoder {
-    type Item = Bytes;
-    type Error = Status;
-    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        dst.put(item);
-        Ok(())
-    }
-}
-
-impl Decoder for RawDecoder {
-    type Item = Bytes;
-    type Error = Status;
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
-        Ok(Some(src.copy_to_bytes(src.remaining())))
-    }
-}
+// Payloads travel as raw bytes (RawCodec): no protobuf on either transport, so the comparison is of transports alone.
 
 /// `/tandem.bench.Echo/Call`: accepts any bytes, answers empty.
 #[derive(Clone, Copy)]

@@ -1,15 +1,35 @@
 //! The engine's factory catalogue: what `ListFactories` reports and what component configs are checked against.
-//! It is empty until the engine's first components land (see rust-engine/README.md); every lookup then fails with
-//! the Collector's unknown-type error.
+//! Engine component types start with `rust_`, so that they sit next to the host's (`otlp` and `rust_otlp`) without a
+//! clash and a user can tell the runtime from the name.
 
 use crate::control::pb;
 
-#[derive(Default)]
 pub struct Catalogue {
     factories: Vec<pb::Factory>,
 }
 
+fn per_signal(stability: pb::Stability) -> Vec<pb::SignalStability> {
+    [pb::Signal::Traces, pb::Signal::Metrics, pb::Signal::Logs]
+        .into_iter()
+        .map(|signal| pb::SignalStability { signal: signal as i32, stability: stability as i32 })
+        .collect()
+}
+
 impl Catalogue {
+    /// Every component the engine can run.
+    pub fn builtin() -> Self {
+        Catalogue {
+            factories: vec![pb::Factory {
+                r#type: crate::otlp_receiver::TYPE.into(),
+                kind: pb::Kind::Receiver as i32,
+                signals: per_signal(pb::Stability::Development),
+                pairs: Vec::new(),
+                default_config_json: crate::otlp_receiver::default_config().to_string(),
+                description: "OTLP/gRPC receiver served by the engine; payloads reach their pipeline undecoded".into(),
+            }],
+        }
+    }
+
     pub fn factories(&self) -> &[pb::Factory] {
         &self.factories
     }
@@ -22,5 +42,26 @@ impl Catalogue {
             valid.sort();
             format!("unknown type: \"{ty}\" for id: \"{id}\" (valid values: [{}])", valid.join(" "))
         })
+    }
+
+    /// Decodes a component config on top of its factory's defaults: unknown keys are refused with mapstructure's
+    /// wording, as the host does for its own components. Returns the effective config.
+    pub fn validate(&self, kind: pb::Kind, id: &str, config_json: &str) -> Result<serde_json::Value, String> {
+        let factory = self.lookup(kind, id)?;
+        let mut effective: serde_json::Value = serde_json::from_str(&factory.default_config_json).expect("defaults are JSON");
+        let given: serde_json::Value = match config_json.trim() {
+            "" | "null" => return Ok(effective),
+            text => serde_json::from_str(text).map_err(|e| format!("'{id}' config is not JSON: {e}"))?,
+        };
+        let (Some(defaults), Some(given)) = (effective.as_object_mut(), given.as_object()) else {
+            return Err(format!("'{id}' expected a map, got {given}"));
+        };
+        let mut unknown: Vec<&str> = given.keys().filter(|k| !defaults.contains_key(*k)).map(|k| k.as_str()).collect();
+        if !unknown.is_empty() {
+            unknown.sort();
+            return Err(format!("decoding failed due to the following error(s):\n\n'' has invalid keys: {}", unknown.join(", ")));
+        }
+        defaults.extend(given.clone());
+        Ok(effective)
     }
 }

@@ -2,6 +2,7 @@
 //! validation, deployment, lifecycle, health and counters.
 
 use crate::catalogue::Catalogue;
+use crate::deployment::Deployment;
 use crate::rings::Rings;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -19,13 +20,14 @@ pub struct ControlService {
     runtime: pb::Runtime,
     catalogue: Catalogue,
     rings: Arc<Rings>,
+    deployment: Arc<Deployment>,
     started: Instant,
     status: Mutex<Health>,
 }
 
 impl ControlService {
-    pub fn new(runtime: pb::Runtime, catalogue: Catalogue, rings: Arc<Rings>) -> Self {
-        ControlService { runtime, catalogue, rings, started: Instant::now(), status: Mutex::new(Health::Ok) }
+    pub fn new(runtime: pb::Runtime, catalogue: Catalogue, rings: Arc<Rings>, deployment: Arc<Deployment>) -> Self {
+        ControlService { runtime, catalogue, rings, deployment, started: Instant::now(), status: Mutex::new(Health::Ok) }
     }
 
     fn set_status(&self, status: Health) {
@@ -65,8 +67,8 @@ impl pb::control_server::Control for ControlService {
 
     async fn validate_config(&self, request: Request<pb::ValidateConfigRequest>) -> Result<Response<pb::ValidateConfigResponse>, Status> {
         let r = request.into_inner();
-        Ok(Response::new(match self.catalogue.lookup(r.kind(), &r.id) {
-            Ok(factory) => pb::ValidateConfigResponse { error: String::new(), effective_config_json: factory.default_config_json.clone() },
+        Ok(Response::new(match self.catalogue.validate(r.kind(), &r.id, &r.config_json) {
+            Ok(effective) => pb::ValidateConfigResponse { error: String::new(), effective_config_json: effective.to_string() },
             Err(error) => pb::ValidateConfigResponse { error, effective_config_json: String::new() },
         }))
     }
@@ -80,19 +82,27 @@ impl pb::control_server::Control for ControlService {
 
     async fn deploy(&self, request: Request<pb::DeployRequest>) -> Result<Response<pb::DeployResponse>, Status> {
         for c in request.into_inner().components {
-            if let Err(error) = self.catalogue.lookup(c.kind(), &c.id) {
-                return Err(Status::invalid_argument(error));
-            }
+            let section = match c.kind() {
+                pb::Kind::Receiver => "receivers",
+                pb::Kind::Processor => "processors",
+                pb::Kind::Exporter => "exporters",
+                pb::Kind::Connector => "connectors",
+                _ => "extensions",
+            };
+            let config = self.catalogue.validate(c.kind(), &c.id, &c.config_json).map_err(|e| Status::invalid_argument(format!("{section}::{}: {e}", c.id)))?;
+            self.deployment.add(&c, &config).map_err(Status::invalid_argument)?;
         }
         Ok(Response::new(pb::DeployResponse {}))
     }
 
     async fn start(&self, _: Request<pb::StartRequest>) -> Result<Response<pb::StartResponse>, Status> {
+        self.deployment.start().await.map_err(Status::failed_precondition)?;
         self.set_status(Health::Ok);
         Ok(Response::new(pb::StartResponse {}))
     }
 
     async fn shutdown(&self, _: Request<pb::ShutdownRequest>) -> Result<Response<pb::ShutdownResponse>, Status> {
+        self.deployment.shutdown();
         self.set_status(Health::Stopped);
         crate::log::info("deployment shut down", serde_json::json!({}));
         Ok(Response::new(pb::ShutdownResponse {}))

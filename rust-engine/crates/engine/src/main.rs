@@ -1,14 +1,9 @@
 //! `tandem-engine`: the Rust side of Tandem. The host spawns it (or it is started on its own and the host attaches),
 //! drives it over the control channel (proto/control.proto) and exchanges payloads with it over the ring.
 
-mod args;
-mod catalogue;
-mod control;
-mod log;
-mod rings;
-
-use args::{Command, Listen};
-use control::{pb, ControlService};
+use tandem_engine::args::{self, Command, Listen};
+use tandem_engine::control::{pb, ControlService};
+use tandem_engine::{catalogue, deployment, log, rings};
 use std::sync::Arc;
 use tonic::transport::Server;
 
@@ -52,7 +47,8 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         "engine started",
         serde_json::json!({ "executor": runtime.executor_type, "cores": runtime.cores, "ring_setup": runtime.ring_setup, "listen": format!("{:?}", args.listen) }),
     );
-    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, Default::default(), rings));
+    let deployment = Arc::new(deployment::Deployment::new(rings.clone()));
+    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, catalogue::Catalogue::builtin(), rings, deployment));
     let stop = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");
         tokio::select! {

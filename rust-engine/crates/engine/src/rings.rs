@@ -9,6 +9,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tandem_ipc::{Region, RequestError, Session, SessionOptions};
 
+/// How long an engine component waits for a host consumer's answer.
+const HOST_ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[derive(Default)]
 pub struct Rings {
     sessions: Mutex<Vec<Arc<Session>>>,
@@ -48,6 +51,15 @@ impl Rings {
             crate::log::info("ring session ended", serde_json::json!({ "core": core, "reason": session.closed_reason() }));
         });
         Ok(())
+    }
+
+    /// Sends a request to a host consumer and waits for its answer, on the first live ring.
+    pub async fn request_host(&self, signal: u16, route: u32, payload: &[u8]) -> tandem_ipc::Answer {
+        let session = self.sessions.lock().unwrap().iter().find(|s| s.closed_reason().is_none()).cloned();
+        let Some(session) = session else {
+            return Err(RequestError::Retryable("no ring to the host is open".into()));
+        };
+        session.request(signal, route, payload, tokio::time::Instant::now() + HOST_ANSWER_TIMEOUT).await
     }
 
     /// Why a ring session ended, if one did.

@@ -1,0 +1,11 @@
+//! The Tandem engine as a library: the binary (`main.rs`) wires these together; `grpc::RawCodec` is also used by the
+//! ring benchmark's gRPC baseline.
+
+pub mod args;
+pub mod catalogue;
+pub mod control;
+pub mod deployment;
+pub mod grpc;
+pub mod log;
+pub mod otlp_receiver;
+pub mod rings;

@@ -1,0 +1,130 @@
+//! `rust_otlp`: an OTLP/gRPC receiver served by the engine. Each request's bytes go, undecoded, to the consumers the
+//! host deployed it with (host routes over the ring); their answer becomes the gRPC status, as the Collector's OTLP
+//! receiver maps consumer errors: retryable to UNAVAILABLE, permanent to INTERNAL.
+
+use crate::grpc::RawCodec;
+use crate::rings::Rings;
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use tandem_ipc::{layout, RequestError};
+use tonic::body::Body;
+use tonic::codegen::{http, BoxFuture, Service};
+use tonic::server::{Grpc, NamedService, UnaryService};
+use tonic::Status;
+
+pub const TYPE: &str = "rust_otlp";
+
+pub fn default_config() -> serde_json::Value {
+    serde_json::json!({ "endpoint": "localhost:4317" })
+}
+
+/// Where each signal's requests go: host routes, one per consumer (fan-out happens here). Shared with the
+/// deployment, which adds signals while the receiver runs (the host starts one receiver instance per signal).
+pub type Targets = Arc<Mutex<HashMap<u16, Vec<u32>>>>;
+
+/// One OTLP collector service: its gRPC name and the ring code of its signal.
+pub trait Signal: Send + Sync + 'static {
+    const SERVICE: &'static str;
+    const CODE: u16;
+}
+pub struct Traces;
+pub struct Metrics;
+pub struct Logs;
+impl Signal for Traces {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
+    const CODE: u16 = layout::SIGNAL_TRACES;
+}
+impl Signal for Metrics {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.metrics.v1.MetricsService";
+    const CODE: u16 = layout::SIGNAL_METRICS;
+}
+impl Signal for Logs {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.logs.v1.LogsService";
+    const CODE: u16 = layout::SIGNAL_LOGS;
+}
+
+pub struct OtlpService<S> {
+    rings: Arc<Rings>,
+    targets: Targets,
+    signal: std::marker::PhantomData<S>,
+}
+
+impl<S> Clone for OtlpService<S> {
+    fn clone(&self) -> Self {
+        OtlpService { rings: self.rings.clone(), targets: self.targets.clone(), signal: std::marker::PhantomData }
+    }
+}
+
+impl<S: Signal> NamedService for OtlpService<S> {
+    const NAME: &'static str = S::SERVICE;
+}
+
+struct Export {
+    rings: Arc<Rings>,
+    routes: Vec<u32>,
+    signal: u16,
+}
+
+impl UnaryService<Bytes> for Export {
+    type Response = Bytes;
+    type Future = BoxFuture<tonic::Response<Bytes>, Status>;
+    fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+        let (rings, routes, signal) = (self.rings.clone(), self.routes.clone(), self.signal);
+        Box::pin(async move {
+            let payload = request.into_inner();
+            let answers = futures::future::join_all(routes.iter().map(|&route| rings.request_host(signal, route, &payload))).await;
+            let failures: Vec<RequestError> = answers.into_iter().filter_map(Result::err).collect();
+            if failures.is_empty() {
+                return Ok(tonic::Response::new(Bytes::new()));
+            }
+            let message = failures.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");
+            if failures.iter().any(|e| matches!(e, RequestError::Permanent(_))) {
+                Err(Status::internal(message))
+            } else {
+                Err(Status::unavailable(message))
+            }
+        })
+    }
+}
+
+impl<S: Signal> Service<http::Request<Body>> for OtlpService<S> {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Self::Response, Infallible>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let routes = self.targets.lock().unwrap().get(&S::CODE).cloned();
+        let (Some(routes), true) = (routes, request.uri().path().ends_with("/Export")) else {
+            let message = format!("{} is not served: no pipeline of that signal uses this receiver", request.uri().path());
+            return Box::pin(async move { Ok(Status::unimplemented(message).into_http()) });
+        };
+        let export = Export { rings: self.rings.clone(), routes, signal: S::CODE };
+        Box::pin(async move { Ok(Grpc::new(RawCodec).max_decoding_message_size(4 << 20).unary(export, request).await) })
+    }
+}
+
+/// Binds first, so that a taken port is an error of the caller's start, then serves until `stop` resolves.
+pub async fn bind(endpoint: &str) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind(endpoint).await.map_err(|e| format!("cannot listen on {endpoint}: {e}"))
+}
+
+pub async fn serve(listener: tokio::net::TcpListener, rings: Arc<Rings>, targets: Targets, stop: impl std::future::Future<Output = ()>) {
+    fn service<S: Signal>(rings: &Arc<Rings>, targets: &Targets) -> OtlpService<S> {
+        OtlpService { rings: rings.clone(), targets: targets.clone(), signal: std::marker::PhantomData }
+    }
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let router = tonic::transport::Server::builder()
+        .add_service(service::<Traces>(&rings, &targets))
+        .add_service(service::<Metrics>(&rings, &targets))
+        .add_service(service::<Logs>(&rings, &targets));
+    if let Err(e) = router.serve_with_incoming_shutdown(incoming, stop).await {
+        crate::log::error("rust_otlp receiver failed", serde_json::json!({ "error": e.to_string() }));
+    }
+}
