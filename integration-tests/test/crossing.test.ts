@@ -1,6 +1,7 @@
 // Data crossing from the engine to the host: the engine's own OTLP receiver (`rust_otlp`), fed by the OpenTelemetry
 // JS SDK's gRPC exporters, hands each request over the ring to the host's pipeline, whose `file` exporter writes it.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Collector, freePort, tempDir } from './collector';
 import { attr, send, written } from './sdk';
@@ -75,5 +76,90 @@ describe('engine receiver -> ring -> host exporter', () => {
     const out = spawnSync(process.execPath, [resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem.js'), 'components'], { encoding: 'utf8' });
     expect(out.status).toBe(0);
     expect(out.stdout).toMatch(/- name: rust_otlp\n\s+runtime: rust/);
+  });
+});
+
+function batchConfig(httpPort: number, metricsPort: number, out: string, timeout: string): string {
+  return `runtime:
+  rust:
+    mode: spawn
+    ipc:
+      buffer_size: 4MiB
+      max_message_size: 1MiB
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:${httpPort}
+processors:
+  rust_batch/a:
+    timeout: ${timeout}
+  rust_batch/b:
+    timeout: ${timeout}
+  rust_batch/c:
+    timeout: ${timeout}
+exporters:
+  file:
+    path: ${out}
+service:
+  telemetry:
+    metrics:
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: ${metricsPort}
+  pipelines:
+    logs:
+      receivers: [otlp]
+      processors: [rust_batch/a, rust_batch/b, rust_batch/c]
+      exporters: [file]
+`;
+}
+
+const logsBody = (i: number) =>
+  JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: `record ${i}` }, timeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i)) }] }] }] });
+const postLogs = (port: number, i: number) =>
+  fetch(`http://127.0.0.1:${port}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: logsBody(i) });
+const bodiesIn = (out: string): string[] =>
+  readFileSync(out, 'utf8').split('\n').filter(Boolean)
+    .flatMap((line) => JSON.parse(line).resourceLogs.flatMap((rl: any) => rl.scopeLogs.flatMap((sl: any) => sl.logRecords.map((r: any) => r.body.stringValue))));
+const crossings = async (metricsPort: number, direction: string) => {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  return Number(new RegExp(`^tandem_ring_requests_total\\{direction="${direction}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+};
+
+describe('host receiver -> rust_batch a -> b -> c -> host exporter', () => {
+  test('each request crosses exactly twice (once each way) and arrives intact', async () => {
+    const [httpPort, metricsPort] = [await freePort(), await freePort()];
+    const out = join(tempDir(), 'out.jsonl');
+    const collector = await Collector.start(batchConfig(httpPort, metricsPort, out, '5ms'), [httpPort, metricsPort]);
+    try {
+      const REQUESTS = 10;
+      // One request at a time, so that every batch holds exactly one request and the counts are exact.
+      for (let i = 0; i < REQUESTS; i++) expect((await postLogs(httpPort, i)).status).toBe(200);
+      expect(bodiesIn(out)).toEqual(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`));
+      expect(await crossings(metricsPort, 'host_to_engine')).toBe(REQUESTS);
+      expect(await crossings(metricsPort, 'engine_to_host')).toBe(REQUESTS);
+    } finally {
+      expect(await collector.stop()).toBe(0);
+    }
+  });
+
+  test('concurrent requests are merged into batches in the engine; every caller is answered once its batch is exported', async () => {
+    const [httpPort, metricsPort] = [await freePort(), await freePort()];
+    const out = join(tempDir(), 'out.jsonl');
+    const collector = await Collector.start(batchConfig(httpPort, metricsPort, out, '100ms'), [httpPort, metricsPort]);
+    try {
+      const REQUESTS = 30;
+      const statuses = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => postLogs(httpPort, i).then((r) => r.status)));
+      expect(statuses).toEqual(Array(REQUESTS).fill(200));
+      expect(bodiesIn(out).sort()).toEqual(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`).sort());
+      expect(await crossings(metricsPort, 'host_to_engine')).toBe(REQUESTS);
+      expect(await crossings(metricsPort, 'engine_to_host')).toBeLessThan(REQUESTS);
+    } finally {
+      expect(await collector.stop()).toBe(0);
+    }
   });
 });

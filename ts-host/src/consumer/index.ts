@@ -53,6 +53,16 @@ export function consume<S extends Signal>(
   return method.call(consumer, ctx, data);
 }
 
+/**
+ * Set on a consumer that forwards into an engine component, to that component's key. Wrappers that only observe
+ * (the graph's counters) carry it over, so that consecutive engine components connect inside the engine instead of
+ * crossing the ring between them.
+ */
+export const ENGINE_COMPONENT = Symbol('tandem.engineComponent');
+
+/** The engine component a consumer forwards into, if it does. */
+export const engineComponentOf = (consumer: object): string | undefined => (consumer as { [ENGINE_COMPONENT]?: string })[ENGINE_COMPONENT];
+
 const NOT_MUTATING: Capabilities = Object.freeze({ mutatesData: false });
 
 /** A consumer of `signal` made from a function; it does not mutate data unless told so. */

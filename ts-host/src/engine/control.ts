@@ -45,7 +45,9 @@ export interface EngineComponent {
   id: string;
   signal: EngineFactory['signals'][number]['signal'];
   configJson: string;
-  next: Array<{ hostRoute: number }>;
+  next: Array<{ hostRoute: number } | { componentKey: string }>;
+  /** The route the host feeds this component on (0: not fed by the host). */
+  entryRoute?: number;
 }
 
 export interface HealthResponse {

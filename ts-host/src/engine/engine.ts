@@ -172,6 +172,13 @@ export class Engine {
     };
   }
 
+  private entryRoutes = 0;
+
+  /** A new route on which the host feeds an engine component. */
+  addEntryRoute(): number {
+    return ++this.entryRoutes;
+  }
+
   /** Registers a host consumer the engine can send to; returns its route. */
   addRoute<S extends Signal>(signal: S, consumer: ConsumerFor<S>): number {
     const route = this.routes.size + 1;
@@ -185,10 +192,15 @@ export class Engine {
     await this.control!.deploy([component]);
   }
 
-  /** Stops everything deployed (idempotent): the engine's receivers stop admitting and drain. */
+  /**
+   * Stops everything deployed (idempotent). The graph shuts down upstream first, so nothing new arrives: what is in
+   * flight into the engine (batches included) is given time to come out at the host's still running consumers.
+   */
   async undeploy(): Promise<void> {
     if (this.deployed.length === 0) return;
     this.deployed.length = 0;
+    const deadline = Date.now() + STOP_WAIT_MS;
+    while (this.ringStats().inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await this.control?.shutdown(STOP_WAIT_MS);
   }
 

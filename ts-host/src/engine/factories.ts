@@ -2,9 +2,11 @@
 // against. A component created from one proxies into the engine: it is deployed there when the graph starts it, and
 // its output comes back to the host consumer the graph gave it, over the ring.
 import { parseStability, type Component, type Settings, type Signal } from '../component';
-import type { ConsumerFor } from '../consumer';
+import { ENGINE_COMPONENT, engineComponentOf, type ConsumerFor } from '../consumer';
 import type { AnyFactory } from '../otelcol/factories';
+import * as processor from '../processor';
 import * as receiver from '../receiver';
+import { engineConsumer } from './consumer';
 import type { EngineComponent, EngineFactory } from './control';
 import type { Engine } from './engine';
 
@@ -15,17 +17,49 @@ const ENGINE_SIGNAL: Readonly<Record<Signal, EngineSignal>> = { traces: 'SIGNAL_
 /** "STABILITY_DEVELOPMENT" -> the host's level. */
 const stabilityOf = (name: string) => parseStability(name.replace(/^STABILITY_/, ''));
 
+type Create = (engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>) => Promise<Component>;
+const PROXIES: Partial<Record<EngineFactory['kind'], { kind: typeof receiver | typeof processor; create: Create }>> = {
+  KIND_RECEIVER: { kind: receiver, create: engineReceiver },
+  KIND_PROCESSOR: { kind: processor, create: engineProcessor },
+};
+
 export function engineFactories(engine: Engine): AnyFactory[] {
   return engine.factories.map((f) => {
-    if (f.kind !== 'KIND_RECEIVER') {
-      throw new Error(`the engine offers ${f.kind} "${f.type}", which this host cannot run yet: upgrade the host (tandem)`);
-    }
+    const proxy = PROXIES[f.kind];
+    if (!proxy) throw new Error(`the engine offers ${f.kind} "${f.type}", which this host cannot run yet: upgrade the host (tandem)`);
     const signals = f.signals.map(({ signal, stability }) => ({
       key: SIGNAL_OF[signal],
       stability: stabilityOf(stability),
-      create: (settings: Settings, config: unknown, next: ConsumerFor<Signal>) => engineReceiver(engine, SIGNAL_OF[signal], settings, config, next),
+      create: (settings: Settings, config: unknown, next: ConsumerFor<Signal>) => proxy.create(engine, SIGNAL_OF[signal], settings, config, next),
     }));
-    return receiver.newFactory(f.type, () => JSON.parse(f.defaultConfigJson), signals, { runtime: 'rust' });
+    return proxy.kind.newFactory(f.type, () => JSON.parse(f.defaultConfigJson), signals as never, { runtime: 'rust' });
+  });
+}
+
+let instances = 0;
+
+/**
+ * A processor in the engine. The host feeds it on an entry route; its output goes to the next engine component
+ * directly when the next processor is one too (no crossing), else to `next` in the host over the ring.
+ */
+async function engineProcessor(engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
+  const id = settings.id.toString();
+  const key = `processor/${id}/${signal}/${++instances}`;
+  const downstream = engineComponentOf(next);
+  const entryRoute = engine.addEntryRoute();
+  const component: EngineComponent = {
+    key,
+    kind: 'KIND_PROCESSOR',
+    id,
+    signal: ENGINE_SIGNAL[signal],
+    configJson: JSON.stringify(config ?? null),
+    next: [downstream !== undefined ? { componentKey: downstream } : { hostRoute: engine.addRoute(signal, next) }],
+    entryRoute,
+  };
+  return Object.assign(engineConsumer(engine, signal, entryRoute), {
+    [ENGINE_COMPONENT]: key,
+    start: () => engine.deploy(component),
+    shutdown: () => engine.undeploy(),
   });
 }
 

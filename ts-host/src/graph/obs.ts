@@ -46,7 +46,7 @@ export function observeProcessor<S extends Signal>(
 ): consumer.ConsumerFor<S> {
   const counter = direction === 'incoming' ? metrics.processorIncoming : metrics.processorOutgoing;
   const labels = { processor: id.toString(), otel_signal: signal };
-  return consumer.newConsumer(
+  const observed = consumer.newConsumer(
     signal,
     (ctx, data: PDataFor<S>) => {
       counter.inc(labels, data.itemCount());
@@ -54,4 +54,6 @@ export function observeProcessor<S extends Signal>(
     },
     { capabilities: inner.capabilities() },
   );
+  const engineComponent = consumer.engineComponentOf(inner);
+  return engineComponent === undefined ? observed : Object.assign(observed, { [consumer.ENGINE_COMPONENT]: engineComponent });
 }

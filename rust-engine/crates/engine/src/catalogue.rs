@@ -18,15 +18,29 @@ fn per_signal(stability: pb::Stability) -> Vec<pb::SignalStability> {
 impl Catalogue {
     /// Every component the engine can run.
     pub fn builtin() -> Self {
+        let factory = |ty: &str, kind: pb::Kind, defaults: serde_json::Value, description: &str| pb::Factory {
+            r#type: ty.into(),
+            kind: kind as i32,
+            signals: per_signal(pb::Stability::Development),
+            pairs: Vec::new(),
+            default_config_json: defaults.to_string(),
+            description: description.into(),
+        };
         Catalogue {
-            factories: vec![pb::Factory {
-                r#type: crate::otlp_receiver::TYPE.into(),
-                kind: pb::Kind::Receiver as i32,
-                signals: per_signal(pb::Stability::Development),
-                pairs: Vec::new(),
-                default_config_json: crate::otlp_receiver::default_config().to_string(),
-                description: "OTLP/gRPC receiver served by the engine; payloads reach their pipeline undecoded".into(),
-            }],
+            factories: vec![
+                factory(
+                    crate::otlp_receiver::TYPE,
+                    pb::Kind::Receiver,
+                    crate::otlp_receiver::default_config(),
+                    "OTLP/gRPC receiver served by the engine; payloads reach their pipeline undecoded",
+                ),
+                factory(
+                    crate::batch_processor::TYPE,
+                    pb::Kind::Processor,
+                    crate::batch_processor::default_config(),
+                    "batches OTLP requests by bytes and time without decoding them",
+                ),
+            ],
         }
     }
 

@@ -1,15 +1,17 @@
 //! What the host deployed on the engine (proto/control.proto `Deploy`): the components, their configs and where
-//! their output goes. Deploy adds, Start starts what is not running yet, Shutdown stops everything: the host creates
-//! one instance per signal of a shared receiver and starts each, as the Collector's graph does.
+//! their output goes. Deploy adds (the host deploys downstream components first, so every engine component a new
+//! one sends to exists already), Start starts the receivers not running yet, Shutdown stops and forgets everything.
 
+use crate::batch_processor::{self, BatchProcessor};
 use crate::control::pb;
+use crate::node::{Next, Node};
 use crate::otlp_receiver::{self, Targets};
 use crate::rings::Rings;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
-/// One `rust_otlp` receiver, shared by every pipeline that names its ID.
+/// One `rust_otlp` receiver, shared by every pipeline that names its ID, as the Collector shares receivers.
 struct Receiver {
     endpoint: String,
     targets: Targets,
@@ -17,33 +19,78 @@ struct Receiver {
     stop: Option<oneshot::Sender<()>>,
 }
 
+#[derive(Default)]
+struct State {
+    receivers: BTreeMap<String, Receiver>,
+    nodes: HashMap<String, Arc<dyn Node>>,
+}
+
 pub struct Deployment {
     rings: Arc<Rings>,
-    receivers: Mutex<BTreeMap<String, Receiver>>,
+    state: Mutex<State>,
 }
 
 impl Deployment {
     pub fn new(rings: Arc<Rings>) -> Self {
-        Deployment { rings, receivers: Mutex::default() }
+        Deployment { rings, state: Mutex::default() }
     }
 
     /// Adds one component instance, already validated against the catalogue (`config` is its effective config).
     pub fn add(&self, component: &pb::Component, config: &serde_json::Value) -> Result<(), String> {
+        let mut state = self.state.lock().unwrap();
+        match component.kind() {
+            pb::Kind::Receiver => self.add_receiver(&mut state, component, config),
+            pb::Kind::Processor => {
+                let path = format!("processors::{}", component.id);
+                let next = Self::next(&state, &self.rings, component).map_err(|e| format!("{path}: {e}"))?;
+                let config = batch_processor::Config::from_json(config).map_err(|e| format!("{path}: {e}"))?;
+                let node: Arc<dyn Node> = BatchProcessor::new(config, component.signal as u16, next);
+                if component.entry_route != 0 {
+                    self.rings.set_entry(component.entry_route, node.clone());
+                }
+                state.nodes.insert(component.key.clone(), node);
+                Ok(())
+            }
+            other => Err(format!("{}: the engine has no {other:?} components", component.id)),
+        }
+    }
+
+    /// The consumers a component sends to: engine components by key, host consumers by route.
+    fn next(state: &State, rings: &Arc<Rings>, component: &pb::Component) -> Result<Next, String> {
+        let mut targets = Vec::new();
+        for target in &component.next {
+            targets.push(match &target.target {
+                Some(pb::target::Target::HostRoute(route)) => Next::Host { rings: rings.clone(), route: *route },
+                Some(pb::target::Target::ComponentKey(key)) => {
+                    Next::Component(state.nodes.get(key).cloned().ok_or_else(|| format!("sends to \"{key}\", which is not deployed"))?)
+                }
+                None => return Err("a target names neither a component nor a host route".into()),
+            });
+        }
+        match targets.len() {
+            0 => Err("has no consumer to send to".into()),
+            1 => Ok(targets.pop().unwrap()),
+            _ => Ok(Next::FanOut(targets)),
+        }
+    }
+
+    fn add_receiver(&self, state: &mut State, component: &pb::Component, config: &serde_json::Value) -> Result<(), String> {
+        let path = format!("receivers::{}", component.id);
         let routes: Vec<u32> = component
             .next
             .iter()
             .map(|t| match t.target {
                 Some(pb::target::Target::HostRoute(route)) => Ok(route),
-                _ => Err(format!("receivers::{}: only host consumers can follow an engine receiver for now", component.id)),
+                _ => Err(format!("{path}: only host consumers can follow an engine receiver for now")),
             })
             .collect::<Result<_, _>>()?;
-        let endpoint = config["endpoint"].as_str().ok_or_else(|| format!("receivers::{}: 'endpoint' must be a string", component.id))?;
-        let mut receivers = self.receivers.lock().unwrap();
-        let receiver = receivers
+        let endpoint = config["endpoint"].as_str().ok_or_else(|| format!("{path}: 'endpoint' must be a string"))?;
+        let receiver = state
+            .receivers
             .entry(component.id.clone())
             .or_insert_with(|| Receiver { endpoint: endpoint.to_string(), targets: Targets::default(), stop: None });
         if receiver.endpoint != endpoint {
-            return Err(format!("receivers::{}: one receiver cannot listen on both {} and {endpoint}", component.id, receiver.endpoint));
+            return Err(format!("{path}: one receiver cannot listen on both {} and {endpoint}", receiver.endpoint));
         }
         // The control API's signal numbers are the ring's request codes.
         receiver.targets.lock().unwrap().entry(component.signal as u16).or_default().extend(routes);
@@ -53,14 +100,14 @@ impl Deployment {
     /// Starts every receiver not yet serving; a port that cannot be bound fails the start.
     pub async fn start(&self) -> Result<(), String> {
         let pending: Vec<(String, String)> = {
-            let receivers = self.receivers.lock().unwrap();
-            receivers.iter().filter(|(_, r)| r.stop.is_none()).map(|(id, r)| (id.clone(), r.endpoint.clone())).collect()
+            let state = self.state.lock().unwrap();
+            state.receivers.iter().filter(|(_, r)| r.stop.is_none()).map(|(id, r)| (id.clone(), r.endpoint.clone())).collect()
         };
         for (id, endpoint) in pending {
             let listener = otlp_receiver::bind(&endpoint).await.map_err(|e| format!("receivers::{id}: {e}"))?;
             let (stop, stopped) = oneshot::channel::<()>();
-            let mut receivers = self.receivers.lock().unwrap();
-            let Some(receiver) = receivers.get_mut(&id) else { continue };
+            let mut state = self.state.lock().unwrap();
+            let Some(receiver) = state.receivers.get_mut(&id) else { continue };
             receiver.stop = Some(stop);
             tokio::spawn(otlp_receiver::serve(listener, self.rings.clone(), receiver.targets.clone(), async {
                 let _ = stopped.await;
@@ -72,10 +119,12 @@ impl Deployment {
 
     /// Stops the receivers (they stop admitting; requests in flight finish) and forgets the deployment.
     pub fn shutdown(&self) {
-        for (_, receiver) in std::mem::take(&mut *self.receivers.lock().unwrap()) {
+        let state = std::mem::take(&mut *self.state.lock().unwrap());
+        for (_, receiver) in state.receivers {
             if let Some(stop) = receiver.stop {
                 let _ = stop.send(());
             }
         }
+        self.rings.clear_entries();
     }
 }

@@ -2,10 +2,12 @@
 //! ring benchmark's gRPC baseline.
 
 pub mod args;
+pub mod batch_processor;
 pub mod catalogue;
 pub mod control;
 pub mod deployment;
 pub mod grpc;
 pub mod log;
+pub mod node;
 pub mod otlp_receiver;
 pub mod rings;

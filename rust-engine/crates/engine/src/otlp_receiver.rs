@@ -76,15 +76,10 @@ impl UnaryService<Bytes> for Export {
         Box::pin(async move {
             let payload = request.into_inner();
             let answers = futures::future::join_all(routes.iter().map(|&route| rings.request_host(signal, route, &payload))).await;
-            let failures: Vec<RequestError> = answers.into_iter().filter_map(Result::err).collect();
-            if failures.is_empty() {
-                return Ok(tonic::Response::new(Bytes::new()));
-            }
-            let message = failures.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");
-            if failures.iter().any(|e| matches!(e, RequestError::Permanent(_))) {
-                Err(Status::internal(message))
-            } else {
-                Err(Status::unavailable(message))
+            match crate::node::worst(answers) {
+                Ok(()) => Ok(tonic::Response::new(Bytes::new())),
+                Err(RequestError::Permanent(message)) => Err(Status::internal(message)),
+                Err(RequestError::Retryable(message)) => Err(Status::unavailable(message)),
             }
         })
     }

@@ -6,6 +6,8 @@ use crate::control::pb;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
+use crate::node::Node;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tandem_ipc::{Region, RequestError, Session, SessionOptions};
 
@@ -15,6 +17,8 @@ const HOST_ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 #[derive(Default)]
 pub struct Rings {
     sessions: Mutex<Vec<Arc<Session>>>,
+    /// The engine component each host route (`entry_route` at deployment) leads to.
+    entries: Mutex<HashMap<u32, Arc<dyn Node>>>,
 }
 
 impl Rings {
@@ -43,14 +47,33 @@ impl Rings {
             sessions.len() - 1
         };
         crate::log::info("ring attached", serde_json::json!({ "core": core, "epoch": format!("{:016x}", session.region().epoch()) }));
+        let rings = self.clone();
         tokio::spawn(async move {
             while let Some(request) = incoming.recv().await {
-                let message = format!("route {} has no consumer in the engine (nothing deployed on it)", request.route);
-                request.reply.send(Err(RequestError::Permanent(message)));
+                let entry = rings.entries.lock().unwrap().get(&request.route).cloned();
+                let Some(node) = entry else {
+                    let message = format!("route {} has no consumer in the engine (nothing deployed on it)", request.route);
+                    request.reply.send(Err(RequestError::Permanent(message)));
+                    continue;
+                };
+                // Each request runs on its own task, so a slow batch never holds up the ring.
+                tokio::spawn(async move {
+                    let answer = node.consume(request.code, request.payload.into()).await;
+                    request.reply.send(answer);
+                });
             }
             crate::log::info("ring session ended", serde_json::json!({ "core": core, "reason": session.closed_reason() }));
         });
         Ok(())
+    }
+
+    /// Requests from the host on `route` go to `node`.
+    pub fn set_entry(&self, route: u32, node: Arc<dyn Node>) {
+        self.entries.lock().unwrap().insert(route, node);
+    }
+
+    pub fn clear_entries(&self) {
+        self.entries.lock().unwrap().clear();
     }
 
     /// Sends a request to a host consumer and waits for its answer, on the first live ring.

@@ -1,0 +1,112 @@
+//! `rust_batch`: batches requests of one signal by size in bytes and by time, on the OTLP bytes themselves. An
+//! `Export*ServiceRequest` has one repeated field, so two serialized requests concatenated are one valid request
+//! holding both: merging needs no decoding. As the host's `batch`, it does not swallow export errors: every caller
+//! whose data went into a batch gets that batch's answer.
+
+use crate::node::{Next, Node};
+use bytes::{Bytes, BytesMut};
+use futures::future::BoxFuture;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tandem_ipc::{Answer, RequestError};
+use tokio::sync::oneshot;
+
+pub const TYPE: &str = "rust_batch";
+
+pub fn default_config() -> serde_json::Value {
+    serde_json::json!({ "send_batch_size_bytes": 1 << 20, "timeout": "200ms" })
+}
+
+pub struct Config {
+    pub send_batch_size_bytes: usize,
+    pub timeout: Duration,
+}
+
+impl Config {
+    /// From the effective JSON config; errors use the config's own keys.
+    pub fn from_json(config: &serde_json::Value) -> Result<Config, String> {
+        let size = config["send_batch_size_bytes"].as_u64().ok_or("'send_batch_size_bytes' must be a non-negative integer")?;
+        let timeout = config["timeout"].as_str().ok_or("'timeout' must be a duration such as \"200ms\"")?;
+        Ok(Config { send_batch_size_bytes: size as usize, timeout: parse_duration(timeout)? })
+    }
+}
+
+/// Go-style durations as the Collector's configs write them: "200ms", "1s", "1m".
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("'timeout' is not a duration: \"{text}\""))?;
+    let scale = match unit {
+        "ns" => 1e-9,
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("'timeout' has an unknown unit: \"{text}\" (use ns, us, ms, s, m or h)")),
+    };
+    Ok(Duration::from_secs_f64(value * scale))
+}
+
+struct Pending {
+    data: BytesMut,
+    waiters: Vec<oneshot::Sender<Answer>>,
+    /// Bumped at every flush, so that a timer armed for an earlier batch does not flush a later one early.
+    generation: u64,
+}
+
+pub struct BatchProcessor {
+    config: Config,
+    signal: u16,
+    next: Next,
+    pending: Mutex<Pending>,
+}
+
+impl BatchProcessor {
+    pub fn new(config: Config, signal: u16, next: Next) -> Arc<Self> {
+        Arc::new(BatchProcessor { config, signal, next, pending: Mutex::new(Pending { data: BytesMut::new(), waiters: Vec::new(), generation: 0 }) })
+    }
+
+    /// Sends what is pending, if it is still the batch of `generation` (or any batch when `None`).
+    fn flush(self: &Arc<Self>, generation: Option<u64>) {
+        let (data, waiters) = {
+            let mut p = self.pending.lock().unwrap();
+            if p.waiters.is_empty() || generation.is_some_and(|g| g != p.generation) {
+                return;
+            }
+            p.generation += 1;
+            (std::mem::take(&mut p.data).freeze(), std::mem::take(&mut p.waiters))
+        };
+        let send = self.next.send(self.signal, data);
+        tokio::spawn(async move {
+            let answer = send.await;
+            for waiter in waiters {
+                let _ = waiter.send(answer.clone());
+            }
+        });
+    }
+}
+
+impl Node for BatchProcessor {
+    fn consume(self: Arc<Self>, _signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
+        let (answer, armed) = {
+            let mut p = self.pending.lock().unwrap();
+            let (tx, rx) = oneshot::channel();
+            let first = p.waiters.is_empty();
+            p.data.extend_from_slice(&payload);
+            p.waiters.push(tx);
+            (rx, first.then_some(p.generation))
+        };
+        if self.pending.lock().unwrap().data.len() >= self.config.send_batch_size_bytes {
+            self.flush(None);
+        } else if let Some(generation) = armed {
+            let me = self.clone();
+            let timeout = self.config.timeout;
+            tokio::spawn(async move {
+                tokio::time::sleep(timeout).await;
+                me.flush(Some(generation));
+            });
+        }
+        Box::pin(async move { answer.await.unwrap_or_else(|_| Err(RequestError::Retryable("the batch was dropped".into()))) })
+    }
+}
