@@ -52,3 +52,24 @@ test.each([
   expect(result.status).toBe(1);
   expect(result.stderr).toContain(message);
 });
+
+test.each([
+  [
+    'an unknown key',
+    '  rust_batch:\n    colour: blue',
+    "failed to get config: cannot unmarshal the configuration: error decoding 'processors': error reading configuration for \"rust_batch\": decoding failed due to the following error(s):\n\n'' has invalid keys: colour",
+  ],
+  [
+    'a bad duration',
+    '  rust_batch/slow:\n    timeout: soon',
+    "error decoding 'processors': error reading configuration for \"rust_batch/slow\": 'timeout' is not a duration: \"soon\"",
+  ],
+])('an engine component with %s is refused by the engine, in the Collector wording', (_name, processors, message) => {
+  const id = processors.split(':')[0].trim();
+  const yaml = GOOD.replace('mode: off', 'mode: spawn')
+    .replace('exporters:\n  debug: {}', `processors:\n${processors}\nexporters:\n  debug: {}`)
+    .replace('exporters: [debug]', `processors: [${id}]\n      exporters: [debug]`);
+  const result = validate(yaml);
+  expect(result.stderr).toContain(message);
+  expect(result.status).toBe(1);
+});

@@ -5,7 +5,7 @@ import type { BuildInfo } from '../component';
 import { builtinFactories } from '../components';
 import { resolve } from '../confmap';
 import { type ConfigMap } from '../confmap';
-import { Engine, engineFactories } from '../engine';
+import { Engine, engineConfigError, engineFactories } from '../engine';
 import { Config, decodeRuntime, defaultRustRuntimeConfig, Factories, type RustRuntimeConfig, unmarshal, validate } from '../otelcol';
 import { Service } from '../service';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry';
@@ -85,7 +85,10 @@ async function loadWithEngine(configs: string[], sets: string[], logger: Logger)
   const factories = defaultFactories();
   const engine = rust.mode === 'off' ? undefined : await startEngine(rust, factories, logger);
   try {
-    return { config: decodeConfig(raw, factories), engine };
+    const config = decodeConfig(raw, factories);
+    const engineError = engine && (await engineConfigError(config, engine));
+    if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
+    return { config, engine };
   } catch (err) {
     await engine?.stop();
     throw err;

@@ -103,6 +103,11 @@ export class ControlClient {
     return (await this.call<{ factories: EngineFactory[] }>('ListFactories', {})).factories;
   }
 
+  /** Checks a component config on the engine: the Collector-style error, or '' when it is valid. */
+  async validateConfig(kind: EngineFactory['kind'], id: string, configJson: string): Promise<string> {
+    return (await this.call<{ error: string }>('ValidateConfig', { kind, id, configJson })).error;
+  }
+
   /** Deploys components and starts what is not running yet; errors carry the engine's Collector-style message. */
   async deploy(components: EngineComponent[]): Promise<void> {
     try {

@@ -186,6 +186,11 @@ export class Engine {
     return route;
   }
 
+  /** Checks a component config against the engine's factory: the Collector-style error, or '' when valid. */
+  validateConfig(kind: EngineFactory['kind'], id: string, config: unknown): Promise<string> {
+    return this.control!.validateConfig(kind, id, JSON.stringify(config ?? null));
+  }
+
   /** Deploys a component on the engine and starts it; it is deployed again whenever the engine restarts. */
   async deploy(component: EngineComponent): Promise<void> {
     this.deployed.push(component);

@@ -3,6 +3,7 @@
 // its output comes back to the host consumer the graph gave it, over the ring.
 import { parseStability, type Component, type Settings, type Signal } from '../component';
 import { ENGINE_COMPONENT, engineComponentOf, type ConsumerFor } from '../consumer';
+import type { Config } from '../otelcol/config';
 import type { AnyFactory } from '../otelcol/factories';
 import * as processor from '../processor';
 import * as receiver from '../receiver';
@@ -34,6 +35,29 @@ export function engineFactories(engine: Engine): AnyFactory[] {
     }));
     return proxy.kind.newFactory(f.type, () => JSON.parse(f.defaultConfigJson), signals as never, { runtime: 'rust' });
   });
+}
+
+const KIND_OF_SECTION: Readonly<Record<string, EngineFactory['kind']>> = {
+  receivers: 'KIND_RECEIVER',
+  processors: 'KIND_PROCESSOR',
+  exporters: 'KIND_EXPORTER',
+  connectors: 'KIND_CONNECTOR',
+  extensions: 'KIND_EXTENSION',
+};
+
+/**
+ * Has the engine check the configs of its components, as the host decoded them; resolves with the first error in the
+ * Collector's wording and path (`error decoding 'processors': error reading configuration for "rust_batch": ...`).
+ */
+export async function engineConfigError(config: Config, engine: Engine): Promise<string | undefined> {
+  for (const [section, components] of Object.entries(config.components)) {
+    for (const [id, { factory, config: componentConfig }] of components) {
+      if (factory.runtime !== 'rust') continue;
+      const error = await engine.validateConfig(KIND_OF_SECTION[section], id, componentConfig);
+      if (error) return `error decoding '${section}': error reading configuration for "${id}": ${error}`;
+    }
+  }
+  return undefined;
 }
 
 let instances = 0;

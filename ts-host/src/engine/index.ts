@@ -3,4 +3,4 @@ export { engineBinaryPath } from './binary';
 export { CONTROL_API_VERSION, ControlClient, type EngineComponent, type EngineFactory, type HandshakeResponse, type HealthResponse, type Runtime } from './control';
 export { engineConsumer } from './consumer';
 export { Engine, type EngineOptions } from './engine';
-export { engineFactories } from './factories';
+export { engineConfigError, engineFactories } from './factories';

@@ -4,8 +4,12 @@
 
 use crate::control::pb;
 
+/// Checks an effective config beyond its keys (types, durations, addresses).
+type Check = fn(&serde_json::Value) -> Result<(), String>;
+
 pub struct Catalogue {
     factories: Vec<pb::Factory>,
+    checks: Vec<Check>,
 }
 
 fn per_signal(stability: pb::Stability) -> Vec<pb::SignalStability> {
@@ -26,22 +30,28 @@ impl Catalogue {
             default_config_json: defaults.to_string(),
             description: description.into(),
         };
-        Catalogue {
-            factories: vec![
+        let entries: Vec<(pb::Factory, Check)> = vec![
+            (
                 factory(
                     crate::otlp_receiver::TYPE,
                     pb::Kind::Receiver,
                     crate::otlp_receiver::default_config(),
                     "OTLP/gRPC receiver served by the engine; payloads reach their pipeline undecoded",
                 ),
+                crate::otlp_receiver::check_config,
+            ),
+            (
                 factory(
                     crate::batch_processor::TYPE,
                     pb::Kind::Processor,
                     crate::batch_processor::default_config(),
                     "batches OTLP requests by bytes and time without decoding them",
                 ),
-            ],
-        }
+                |config| crate::batch_processor::Config::from_json(config).map(drop),
+            ),
+        ];
+        let (factories, checks) = entries.into_iter().unzip();
+        Catalogue { factories, checks }
     }
 
     pub fn factories(&self) -> &[pb::Factory] {
@@ -62,9 +72,10 @@ impl Catalogue {
     /// wording, as the host does for its own components. Returns the effective config.
     pub fn validate(&self, kind: pb::Kind, id: &str, config_json: &str) -> Result<serde_json::Value, String> {
         let factory = self.lookup(kind, id)?;
+        let check = self.checks[self.factories.iter().position(|f| std::ptr::eq(f, factory)).expect("found above")];
         let mut effective: serde_json::Value = serde_json::from_str(&factory.default_config_json).expect("defaults are JSON");
         let given: serde_json::Value = match config_json.trim() {
-            "" | "null" => return Ok(effective),
+            "" | "null" => return check(&effective).map(|()| effective),
             text => serde_json::from_str(text).map_err(|e| format!("'{id}' config is not JSON: {e}"))?,
         };
         let (Some(defaults), Some(given)) = (effective.as_object_mut(), given.as_object()) else {
@@ -76,6 +87,7 @@ impl Catalogue {
             return Err(format!("decoding failed due to the following error(s):\n\n'' has invalid keys: {}", unknown.join(", ")));
         }
         defaults.extend(given.clone());
+        check(&effective)?;
         Ok(effective)
     }
 }

@@ -21,6 +21,14 @@ pub fn default_config() -> serde_json::Value {
     serde_json::json!({ "endpoint": "localhost:4317" })
 }
 
+pub fn check_config(config: &serde_json::Value) -> Result<(), String> {
+    let endpoint = config["endpoint"].as_str().ok_or("'endpoint' must be a string such as \"localhost:4317\"")?;
+    if !endpoint.contains(':') {
+        return Err(format!("'endpoint' must be host:port, got \"{endpoint}\""));
+    }
+    Ok(())
+}
+
 /// Where each signal's requests go: host routes, one per consumer (fan-out happens here). Shared with the
 /// deployment, which adds signals while the receiver runs (the host starts one receiver instance per signal).
 pub type Targets = Arc<Mutex<HashMap<u16, Vec<u32>>>>;
