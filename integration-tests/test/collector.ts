@@ -64,21 +64,29 @@ export class Collector {
   }
 }
 
-/** Keeps these tests to the TypeScript host: no engine is spawned (internal metrics are off below, so no fixed port). */
+/** Keeps a test to the TypeScript host unless it names an engine component (internal metrics are off below). */
 const TS_ONLY = 'runtime:\n  rust:\n    mode: off\n';
+const WITH_ENGINE = 'runtime:\n  rust:\n    mode: spawn\n    ipc:\n      buffer_size: 4MiB\n      max_message_size: 1MiB\n';
+
+/** Processors the pipelines may name, with short timeouts so that tests do not wait. */
+const PROCESSORS: Readonly<Record<string, string>> = {
+  batch: '  batch:\n    timeout: 50ms\n',
+  rust_batch: '  rust_batch:\n    timeout: 50ms\n',
+};
 
 /** A pipeline config for every signal from an `otlp` receiver on the given ports. */
 export function otlpConfig(grpcPort: number, httpPort: number, exporters: string, processors: string[] = [], extraReceiverYaml = ''): string {
   const pipeline = (signal: string) =>
     `    ${signal}:\n      receivers: [otlp]\n${processors.length ? `      processors: [${processors.join(', ')}]\n` : ''}      exporters: [${exporterNames(exporters).join(', ')}]\n`;
-  return `${TS_ONLY}receivers:
+  const processorsYaml = processors.map((p) => PROCESSORS[p] ?? '').join('');
+  return `${processors.some((p) => p.startsWith('rust_')) ? WITH_ENGINE : TS_ONLY}receivers:
   otlp:
     protocols:
       grpc:
         endpoint: 127.0.0.1:${grpcPort}
 ${extraReceiverYaml}      http:
         endpoint: 127.0.0.1:${httpPort}
-${processors.includes('batch') ? 'processors:\n  batch:\n    timeout: 50ms\n' : ''}exporters:
+${processorsYaml ? `processors:\n${processorsYaml}` : ''}exporters:
 ${exporters}
 service:
   telemetry:

@@ -7,7 +7,12 @@ import { attr, send, written as writtenTo, type Json } from './sdk';
 
 const TRANSPORTS = ['grpc', 'http-proto', 'http-json'];
 
-describe('OpenTelemetry JS SDK -> tandem -> file exporter', () => {
+// The same checks with the host alone and with an engine processor in the middle of every pipeline (the data then
+// crosses into the engine and back).
+describe.each([
+  ['the host alone', []],
+  ['rust_batch in the engine', ['rust_batch']],
+])('OpenTelemetry JS SDK -> tandem (%s) -> file exporter', (_variant, processors: string[]) => {
   let collector: Collector;
   let grpcPort: number;
   let httpPort: number;
@@ -16,7 +21,7 @@ describe('OpenTelemetry JS SDK -> tandem -> file exporter', () => {
   beforeAll(async () => {
     [grpcPort, httpPort] = [await freePort(), await freePort()];
     outPath = join(tempDir(), 'out.jsonl');
-    collector = await Collector.start(otlpConfig(grpcPort, httpPort, `  file:\n    path: ${outPath}\n`), [grpcPort, httpPort]);
+    collector = await Collector.start(otlpConfig(grpcPort, httpPort, `  file:\n    path: ${outPath}\n`, processors), [grpcPort, httpPort]);
   });
 
   afterAll(async () => {
