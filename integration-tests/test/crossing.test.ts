@@ -162,4 +162,43 @@ describe('host receiver -> rust_batch a -> b -> c -> host exporter', () => {
       expect(await collector.stop()).toBe(0);
     }
   });
+
+  test('SIGKILL of the engine under load: clients see 503, retry, and everything they were told succeeded arrives', async () => {
+    const [httpPort, metricsPort] = [await freePort(), await freePort()];
+    const out = join(tempDir(), 'out.jsonl');
+    const collector = await Collector.start(batchConfig(httpPort, metricsPort, out, '20ms'), [httpPort, metricsPort]);
+    try {
+      const REQUESTS = 300;
+      let succeeded = 0;
+      let unavailable = 0;
+      let killed = false;
+      const sendWithRetry = async (i: number) => {
+        for (;;) {
+          const status = (await postLogs(httpPort, i)).status;
+          if (status === 200) break;
+          expect(status).toBe(503); // retryable: the engine died with the request, or is being restarted
+          unavailable++;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        succeeded++;
+        if (succeeded === 100 && !killed) {
+          killed = true;
+          const pid = JSON.parse(collector.output.split('\n').find((l) => l.includes('"Engine ready"'))!).pid;
+          process.kill(pid, 'SIGKILL');
+        }
+      };
+      let next = 0;
+      await Promise.all(Array.from({ length: 16 }, async () => {
+        while (next < REQUESTS) await sendWithRetry(next++);
+      }));
+      expect(succeeded).toBe(REQUESTS);
+      expect(unavailable).toBeGreaterThan(0);
+      expect(collector.output).toContain('"Engine restarted"');
+      // At least once: a request whose answer died with the engine may have been written and is then sent again.
+      const received = bodiesIn(out);
+      expect(new Set(received)).toEqual(new Set(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`)));
+    } finally {
+      expect(await collector.stop()).toBe(0);
+    }
+  });
 });

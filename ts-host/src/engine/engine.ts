@@ -38,6 +38,8 @@ export class Engine {
   private control: ControlClient | undefined;
   private rings: Ring[] = [];
   private nextRing = 0;
+  /** False from the engine's death until its replacement has everything deployed again. */
+  private serving = false;
   private stopping = false;
   private failures = 0;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -66,6 +68,7 @@ export class Engine {
   async start(): Promise<HandshakeResponse> {
     this.handshake = this.options.config.mode === 'attach' ? await this.attach() : await this.spawnEngine();
     this.factories = await this.control!.listFactories();
+    this.serving = true;
     const { runtime, engineVersion } = this.handshake;
     this.logger.info({ engine_version: engineVersion, executor: runtime.executorType, cores: runtime.cores, pid: runtime.pid, ring_setup: runtime.ringSetup }, 'Engine ready');
     return this.handshake;
@@ -91,6 +94,7 @@ export class Engine {
     this.forwardLogs(child);
     child.once('exit', (code, signal) => {
       fs.rmSync(dir, { recursive: true, force: true });
+      this.serving = false;
       this.closeRings(`the engine exited (${signal ?? `code ${code}`})`);
       if (this.child === child && !this.stopping) {
         this.logger.error({ code, signal }, 'Engine exited unexpectedly; requests in flight failed as retryable');
@@ -141,6 +145,7 @@ export class Engine {
       try {
         this.handshake = await this.spawnEngine();
         if (this.deployed.length > 0) await this.control!.deploy(this.deployed);
+        this.serving = true;
         this.failures = 0;
         this.restarts++;
         this.logger.info({ pid: this.child?.pid, restarts: this.restarts }, 'Engine restarted');
@@ -214,7 +219,7 @@ export class Engine {
    * restarting) the request fails at once as retryable.
    */
   send(code: number, route: number, payload: Uint8Array, deadline: number): Promise<void> {
-    const live = this.rings.filter((r) => r.session.closedWith === undefined);
+    const live = this.serving ? this.rings.filter((r) => r.session.closedWith === undefined) : [];
     if (live.length === 0) return Promise.reject(new RingError('the engine is not running (it is being restarted)', true));
     return live[this.nextRing++ % live.length].session.request(code, route, payload, deadline);
   }
