@@ -9,11 +9,11 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const TANDEM = path.join(ROOT, 'scripts', 'bin', 'tandem.js');
 const TANDEM_ENGINE = path.join(ROOT, 'scripts', 'bin', 'tandem-engine.js');
 
-function config(port: number, runtime: string, metricsPort?: number): string {
+function config(port: number, runtime: string, metricsPort?: number, processors: string[] = []): string {
   return `runtime:
   rust:
 ${runtime}
-receivers:
+${processors.length ? `processors:\n${processors.map((p) => `  ${p}:\n    timeout: 10ms\n`).join('')}` : ''}receivers:
   otlp:
     protocols:
       http:
@@ -27,7 +27,7 @@ ${metricsPort ? `      readers:\n        - pull:\n            exporter:\n       
   pipelines:
     logs:
       receivers: [otlp]
-      exporters: [debug]
+${processors.length ? `      processors: [${processors.join(', ')}]\n` : ''}      exporters: [debug]
 `;
 }
 
@@ -94,7 +94,7 @@ test('spawn mode: a graceful stop also stops the engine', async () => {
   expect(records(collector.output, 'Stopping the engine...')).toHaveLength(1);
 });
 
-test('attach mode: a separately started engine is reached at its endpoint and maps rings by path', async () => {
+test('attach mode: a separately started engine is reached at its endpoint, maps rings by path and carries data', async () => {
   const dir = tempDir('tandem-attach-');
   const shm = tempDir('tandem-shm-');
   const socket = path.join(dir, 'control.sock');
@@ -106,7 +106,7 @@ test('attach mode: a separately started engine is reached at its endpoint and ma
 
   const port = await freePort();
   const runtime = `    mode: attach\n    endpoint: unix://${socket}\n    ipc:\n      shm_dir: ${shm}\n      buffer_size: 1MiB\n      max_message_size: 256KiB`;
-  const collector = await Collector.start(config(port, runtime), [port]);
+  const collector = await Collector.start(config(port, runtime, undefined, ['rust_batch']), [port]);
   const ready = records(collector.output, 'Engine ready')[0];
   expect(ready).toMatchObject({ ring_setup: 'attached' });
   // The engine that answered is the binary `npx tandem-engine` started (its parent is that wrapper).
@@ -116,6 +116,12 @@ test('attach mode: a separately started engine is reached at its endpoint and ma
   const [ring] = fs.readdirSync(shm);
   expect(ring).toMatch(/^tandem-\d+-0\.ring$/);
   expect(fs.statSync(path.join(shm, ring)).mode & 0o777).toBe(0o600);
+
+  // Data crosses into the attached engine (rust_batch) and back to the host's debug exporter.
+  const body = JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'attached' } }] }] }] });
+  const response = await fetch(`http://127.0.0.1:${port}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  expect(response.status).toBe(200);
+  expect(records(collector.output, 'Logs')).toEqual([expect.objectContaining({ 'log records': 1 })]);
 
   expect(await collector.stop()).toBe(0);
   expect(fs.readdirSync(shm)).toEqual([]); // removed on a clean exit
