@@ -130,75 +130,75 @@ const crossings = async (metricsPort: number, direction: string) => {
   return Number(new RegExp(`^tandem_ring_requests_total\\{direction="${direction}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
 };
 
+/** Runs `body` against a collector whose logs pipeline is otlp -> rust_batch a -> b -> c -> file, then stops it. */
+async function withBatchPipeline(
+  timeout: string,
+  body: (c: { httpPort: number; metricsPort: number; out: string; collector: Collector }) => Promise<void>,
+): Promise<void> {
+  const [httpPort, metricsPort] = [await freePort(), await freePort()];
+  const out = join(tempDir(), 'out.jsonl');
+  const collector = await Collector.start(batchConfig(httpPort, metricsPort, out, timeout), [httpPort, metricsPort]);
+  try {
+    await body({ httpPort, metricsPort, out, collector });
+  } finally {
+    expect(await collector.stop()).toBe(0);
+  }
+}
+
 describe('host receiver -> rust_batch a -> b -> c -> host exporter', () => {
   test('each request crosses exactly twice (once each way) and arrives intact', async () => {
-    const [httpPort, metricsPort] = [await freePort(), await freePort()];
-    const out = join(tempDir(), 'out.jsonl');
-    const collector = await Collector.start(batchConfig(httpPort, metricsPort, out, '5ms'), [httpPort, metricsPort]);
-    try {
-      const REQUESTS = 10;
-      // One request at a time, so that every batch holds exactly one request and the counts are exact.
-      for (let i = 0; i < REQUESTS; i++) expect((await postLogs(httpPort, i)).status).toBe(200);
-      expect(bodiesIn(out)).toEqual(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`));
-      expect(await crossings(metricsPort, 'host_to_engine')).toBe(REQUESTS);
-      expect(await crossings(metricsPort, 'engine_to_host')).toBe(REQUESTS);
-    } finally {
-      expect(await collector.stop()).toBe(0);
-    }
+    await withBatchPipeline('5ms', async ({ httpPort, metricsPort, out, collector }) => {
+    const REQUESTS = 10;
+    // One request at a time, so that every batch holds exactly one request and the counts are exact.
+    for (let i = 0; i < REQUESTS; i++) expect((await postLogs(httpPort, i)).status).toBe(200);
+    expect(bodiesIn(out)).toEqual(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`));
+    expect(await crossings(metricsPort, 'host_to_engine')).toBe(REQUESTS);
+    expect(await crossings(metricsPort, 'engine_to_host')).toBe(REQUESTS);
+    });
   });
 
   test('concurrent requests are merged into batches in the engine; every caller is answered once its batch is exported', async () => {
-    const [httpPort, metricsPort] = [await freePort(), await freePort()];
-    const out = join(tempDir(), 'out.jsonl');
-    const collector = await Collector.start(batchConfig(httpPort, metricsPort, out, '100ms'), [httpPort, metricsPort]);
-    try {
-      const REQUESTS = 30;
-      const statuses = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => postLogs(httpPort, i).then((r) => r.status)));
-      expect(statuses).toEqual(Array(REQUESTS).fill(200));
-      expect(bodiesIn(out).sort()).toEqual(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`).sort());
-      expect(await crossings(metricsPort, 'host_to_engine')).toBe(REQUESTS);
-      expect(await crossings(metricsPort, 'engine_to_host')).toBeLessThan(REQUESTS);
-    } finally {
-      expect(await collector.stop()).toBe(0);
-    }
+    await withBatchPipeline('100ms', async ({ httpPort, metricsPort, out, collector }) => {
+    const REQUESTS = 30;
+    const statuses = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => postLogs(httpPort, i).then((r) => r.status)));
+    expect(statuses).toEqual(Array(REQUESTS).fill(200));
+    expect(bodiesIn(out).sort()).toEqual(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`).sort());
+    expect(await crossings(metricsPort, 'host_to_engine')).toBe(REQUESTS);
+    expect(await crossings(metricsPort, 'engine_to_host')).toBeLessThan(REQUESTS);
+    });
   });
 
   test('SIGKILL of the engine under load: clients see 503, retry, and everything they were told succeeded arrives', async () => {
-    const [httpPort, metricsPort] = [await freePort(), await freePort()];
-    const out = join(tempDir(), 'out.jsonl');
-    const collector = await Collector.start(batchConfig(httpPort, metricsPort, out, '20ms'), [httpPort, metricsPort]);
-    try {
-      const REQUESTS = 300;
-      let succeeded = 0;
-      let unavailable = 0;
-      let killed = false;
-      const sendWithRetry = async (i: number) => {
-        for (;;) {
-          const status = (await postLogs(httpPort, i)).status;
-          if (status === 200) break;
-          expect(status).toBe(503); // retryable: the engine died with the request, or is being restarted
-          unavailable++;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        succeeded++;
-        if (succeeded === 100 && !killed) {
-          killed = true;
-          const pid = JSON.parse(collector.output.split('\n').find((l) => l.includes('"Engine ready"'))!).pid;
-          process.kill(pid, 'SIGKILL');
-        }
-      };
-      let next = 0;
-      await Promise.all(Array.from({ length: 16 }, async () => {
-        while (next < REQUESTS) await sendWithRetry(next++);
-      }));
-      expect(succeeded).toBe(REQUESTS);
-      expect(unavailable).toBeGreaterThan(0);
-      expect(collector.output).toContain('"Engine restarted"');
-      // At least once: a request whose answer died with the engine may have been written and is then sent again.
-      const received = bodiesIn(out);
-      expect(new Set(received)).toEqual(new Set(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`)));
-    } finally {
-      expect(await collector.stop()).toBe(0);
-    }
+    await withBatchPipeline('20ms', async ({ httpPort, metricsPort, out, collector }) => {
+    const REQUESTS = 300;
+    let succeeded = 0;
+    let unavailable = 0;
+    let killed = false;
+    const sendWithRetry = async (i: number) => {
+      for (;;) {
+        const status = (await postLogs(httpPort, i)).status;
+        if (status === 200) break;
+        expect(status).toBe(503); // retryable: the engine died with the request, or is being restarted
+        unavailable++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      succeeded++;
+      if (succeeded === 100 && !killed) {
+        killed = true;
+        const pid = JSON.parse(collector.output.split('\n').find((l) => l.includes('"Engine ready"'))!).pid;
+        process.kill(pid, 'SIGKILL');
+      }
+    };
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < REQUESTS) await sendWithRetry(next++);
+    }));
+    expect(succeeded).toBe(REQUESTS);
+    expect(unavailable).toBeGreaterThan(0);
+    expect(collector.output).toContain('"Engine restarted"');
+    // At least once: a request whose answer died with the engine may have been written and is then sent again.
+    const received = bodiesIn(out);
+    expect(new Set(received)).toEqual(new Set(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`)));
+    });
   });
 });
