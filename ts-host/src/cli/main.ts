@@ -74,7 +74,7 @@ async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger
  * The config with every factory it may name: the engine's part of the config is read first, the engine started, and
  * its factories registered before the components are decoded.
  */
-async function loadWithEngine(configs: string[], sets: string[], logger: Logger): Promise<{ config: Config; engine?: Engine }> {
+export async function loadWithEngine(configs: string[], sets: string[], logger: Logger): Promise<{ config: Config; engine?: Engine }> {
   const raw = resolveConfig(configs, sets);
   let rust: RustRuntimeConfig;
   try {

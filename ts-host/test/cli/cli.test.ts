@@ -1,8 +1,11 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import pino from 'pino';
 import { parse as parseYAML } from 'yaml';
 import { parseArguments, USAGE } from '../../src/cli/args';
 import { componentsYAML } from '../../src/cli/components';
-import { BUILD_INFO, defaultFactories, loadConfig, main } from '../../src/cli/main';
+import { BUILD_INFO, defaultFactories, loadConfig, loadWithEngine, main } from '../../src/cli/main';
 
 const DEFAULT_CONFIG = path.join(__dirname, '../../../config/default.yaml');
 
@@ -66,13 +69,19 @@ describe('components listing', () => {
 });
 
 describe('loadConfig', () => {
-  test('the default config loads', () => {
-    const config = loadConfig([DEFAULT_CONFIG], [], defaultFactories());
+  test('the default config loads, with the engine it spawns supplying rust_batch', async () => {
+    const { config, engine } = await loadWithEngine([DEFAULT_CONFIG], [], pino({ level: 'silent' }));
+    await engine?.stop();
     expect([...config.service.pipelines.keys()]).toEqual(['traces', 'metrics', 'logs']);
+    expect(config.components.processors.get('rust_batch')?.factory.runtime).toBe('rust');
   });
 
   test('--set overrides the files', () => {
-    const config = loadConfig([DEFAULT_CONFIG], ['processors.batch.timeout=2s'], defaultFactories());
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-cli-')), 'config.yaml');
+    const yaml = 'receivers:\n  otlp:\n    protocols:\n      http: {}\nprocessors:\n  batch: {}\nexporters:\n  debug: {}\n'
+      + 'service:\n  pipelines:\n    logs:\n      receivers: [otlp]\n      processors: [batch]\n      exporters: [debug]\n';
+    fs.writeFileSync(file, yaml);
+    const config = loadConfig([file], ['processors.batch.timeout=2s'], defaultFactories());
     expect((config.components.processors.get('batch')?.config as any).timeout).toBe(2000);
   });
 
