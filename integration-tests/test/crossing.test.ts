@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Collector, freePort, tempDir } from './collector';
+import { Collector, freePort, otlpConfig, tempDir } from './collector';
 import { attr, send, written } from './sdk';
 
 function config(enginePort: number, httpPort: number, out: string): string {
@@ -200,5 +200,29 @@ describe('host receiver -> rust_batch a -> b -> c -> host exporter', () => {
     const received = bodiesIn(out);
     expect(new Set(received)).toEqual(new Set(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`)));
     });
+  });
+});
+
+describe('host receiver -> rust_batch -> rust_otlp_grpc -> a second tandem', () => {
+  test('data leaves from the engine without coming back to the host; a dead destination is a 503 to the client', async () => {
+    const [sinkGrpc, sinkHttp, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const sinkOut = join(tempDir(), 'sink.jsonl');
+    const sink = await Collector.start(otlpConfig(sinkGrpc, sinkHttp, `  file:\n    path: ${sinkOut}\n`), [sinkGrpc]);
+    const yaml = batchConfig(httpPort, metricsPort, join(tempDir(), 'unused.jsonl'), '5ms')
+      .replace(/exporters:\n  file:\n    path: .*\n/, `exporters:\n  rust_otlp_grpc:\n    endpoint: 127.0.0.1:${sinkGrpc}\n    timeout: 2s\n`)
+      .replace('processors: [rust_batch/a, rust_batch/b, rust_batch/c]', 'processors: [rust_batch/a]')
+      .replace('exporters: [file]', 'exporters: [rust_otlp_grpc]');
+    const collector = await Collector.start(yaml, [httpPort, metricsPort]);
+    try {
+      for (let i = 0; i < 5; i++) expect((await postLogs(httpPort, i)).status).toBe(200);
+      expect(bodiesIn(sinkOut)).toEqual(['record 0', 'record 1', 'record 2', 'record 3', 'record 4']);
+      expect(await crossings(metricsPort, 'host_to_engine')).toBe(5);
+      expect(await crossings(metricsPort, 'engine_to_host')).toBe(0);
+      expect(await sink.stop()).toBe(0);
+      expect((await postLogs(httpPort, 5)).status).toBe(503);
+    } finally {
+      await sink.stop();
+      expect(await collector.stop()).toBe(0);
+    }
   });
 });

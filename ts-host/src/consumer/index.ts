@@ -63,6 +63,12 @@ export const ENGINE_COMPONENT = Symbol('tandem.engineComponent');
 /** The engine component a consumer forwards into, if it does. */
 export const engineComponentOf = (consumer: object): string | undefined => (consumer as { [ENGINE_COMPONENT]?: string })[ENGINE_COMPONENT];
 
+/** Marks `wrapper`, which only observes `inner`, as forwarding into the same engine component as `inner`, if any. */
+export function carryEngineComponent<C extends object>(inner: object, wrapper: C): C {
+  const key = engineComponentOf(inner);
+  return key === undefined ? wrapper : Object.assign(wrapper, { [ENGINE_COMPONENT]: key });
+}
+
 const NOT_MUTATING: Capabilities = Object.freeze({ mutatesData: false });
 
 /** A consumer of `signal` made from a function; it does not mutate data unless told so. */

@@ -5,6 +5,7 @@ import { parseStability, type Component, type Settings, type Signal } from '../c
 import { ENGINE_COMPONENT, engineComponentOf, type ConsumerFor } from '../consumer';
 import type { Config } from '../otelcol/config';
 import type { AnyFactory } from '../otelcol/factories';
+import * as exporter from '../exporter';
 import * as processor from '../processor';
 import * as receiver from '../receiver';
 import { engineConsumer } from './consumer';
@@ -18,10 +19,11 @@ const ENGINE_SIGNAL: Readonly<Record<Signal, EngineSignal>> = { traces: 'SIGNAL_
 /** "STABILITY_DEVELOPMENT" -> the host's level. */
 const stabilityOf = (name: string) => parseStability(name.replace(/^STABILITY_/, ''));
 
-type Create = (engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>) => Promise<Component>;
-const PROXIES: Partial<Record<EngineFactory['kind'], { kind: typeof receiver | typeof processor; create: Create }>> = {
-  KIND_RECEIVER: { kind: receiver, create: engineReceiver },
-  KIND_PROCESSOR: { kind: processor, create: engineProcessor },
+type Create = (engine: Engine, signal: Signal, settings: Settings, config: unknown, next?: ConsumerFor<Signal>) => Promise<Component>;
+const PROXIES: Partial<Record<EngineFactory['kind'], { kind: typeof receiver | typeof processor | typeof exporter; create: Create }>> = {
+  KIND_RECEIVER: { kind: receiver, create: engineReceiver as Create },
+  KIND_PROCESSOR: { kind: processor, create: engineProcessor as Create },
+  KIND_EXPORTER: { kind: exporter, create: engineExporter },
 };
 
 export function engineFactories(engine: Engine): AnyFactory[] {
@@ -31,7 +33,7 @@ export function engineFactories(engine: Engine): AnyFactory[] {
     const signals = f.signals.map(({ signal, stability }) => ({
       key: SIGNAL_OF[signal],
       stability: stabilityOf(stability),
-      create: (settings: Settings, config: unknown, next: ConsumerFor<Signal>) => proxy.create(engine, SIGNAL_OF[signal], settings, config, next),
+      create: (settings: Settings, config: unknown, next?: ConsumerFor<Signal>) => proxy.create(engine, SIGNAL_OF[signal], settings, config, next),
     }));
     return proxy.kind.newFactory(f.type, () => JSON.parse(f.defaultConfigJson), signals as never, { runtime: 'rust' });
   });
@@ -64,27 +66,33 @@ let instances = 0;
 
 /**
  * A processor in the engine. The host feeds it on an entry route; its output goes to the next engine component
- * directly when the next processor is one too (no crossing), else to `next` in the host over the ring.
+ * directly when the next component is an engine processor or exporter (no crossing), else to `next` in the host.
  */
 async function engineProcessor(engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
-  const id = settings.id.toString();
-  const key = `processor/${id}/${signal}/${++instances}`;
   const downstream = engineComponentOf(next);
+  return engineNode(engine, signal, settings, config, 'KIND_PROCESSOR', [
+    downstream !== undefined ? { componentKey: downstream } : { hostRoute: engine.addRoute(signal, next) },
+  ]);
+}
+
+/** An engine component that takes data: a consumer the host feeds on an entry route, marked with the component's key. */
+async function engineNode(
+  engine: Engine, signal: Signal, settings: Settings, config: unknown, kind: EngineComponent['kind'], next: EngineComponent['next'],
+): Promise<Component> {
+  const id = settings.id.toString();
+  const key = `${kind}/${id}/${signal}/${++instances}`;
   const entryRoute = engine.addEntryRoute();
-  const component: EngineComponent = {
-    key,
-    kind: 'KIND_PROCESSOR',
-    id,
-    signal: ENGINE_SIGNAL[signal],
-    configJson: JSON.stringify(config ?? null),
-    next: [downstream !== undefined ? { componentKey: downstream } : { hostRoute: engine.addRoute(signal, next) }],
-    entryRoute,
-  };
+  const component: EngineComponent = { key, kind, id, signal: ENGINE_SIGNAL[signal], configJson: JSON.stringify(config ?? null), next, entryRoute };
   return Object.assign(engineConsumer(engine, signal, entryRoute), {
     [ENGINE_COMPONENT]: key,
     start: () => engine.deploy(component),
     shutdown: () => engine.undeploy(),
   });
+}
+
+/** An exporter in the engine: the host feeds it on an entry route, unless an engine processor sends to it directly. */
+async function engineExporter(engine: Engine, signal: Signal, settings: Settings, config: unknown): Promise<Component> {
+  return engineNode(engine, signal, settings, config, 'KIND_EXPORTER', []);
 }
 
 /** A receiver in the engine whose output, for `signal`, goes to `next` in the host. */

@@ -10,7 +10,7 @@ function measured<S extends Signal>(
   inner: consumer.ConsumerFor<S>,
   observe: (ctx: consumer.Context, items: number, ok: boolean) => void,
 ): consumer.ConsumerFor<S> {
-  return consumer.newConsumer(
+  const observed = consumer.newConsumer(
     signal,
     async (ctx, data: PDataFor<S>) => {
       const items = data.itemCount(); // counted before the consumer owns (and may change) the data
@@ -24,6 +24,7 @@ function measured<S extends Signal>(
     },
     { capabilities: inner.capabilities() },
   );
+  return consumer.carryEngineComponent(inner, observed);
 }
 
 /** otelcol_receiver_accepted_* / refused_*, labelled with the receiver and the transport the data came by. */
@@ -54,6 +55,5 @@ export function observeProcessor<S extends Signal>(
     },
     { capabilities: inner.capabilities() },
   );
-  const engineComponent = consumer.engineComponentOf(inner);
-  return engineComponent === undefined ? observed : Object.assign(observed, { [consumer.ENGINE_COMPONENT]: engineComponent });
+  return consumer.carryEngineComponent(inner, observed);
 }

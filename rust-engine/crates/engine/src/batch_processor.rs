@@ -27,15 +27,15 @@ impl Config {
     pub fn from_json(config: &serde_json::Value) -> Result<Config, String> {
         let size = config["send_batch_size_bytes"].as_u64().ok_or("'send_batch_size_bytes' must be a non-negative integer")?;
         let timeout = config["timeout"].as_str().ok_or("'timeout' must be a duration such as \"200ms\"")?;
-        Ok(Config { send_batch_size_bytes: size as usize, timeout: parse_duration(timeout)? })
+        Ok(Config { send_batch_size_bytes: size as usize, timeout: parse_duration("timeout", timeout)? })
     }
 }
 
-/// Go-style durations as the Collector's configs write them: "200ms", "1s", "1m".
-fn parse_duration(text: &str) -> Result<Duration, String> {
+/// Go-style durations as the Collector's configs write them: "200ms", "1s", "1m". `key` names the setting in errors.
+pub fn parse_duration(key: &str, text: &str) -> Result<Duration, String> {
     let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("'timeout' is not a duration: \"{text}\""))?;
+    let value: f64 = number.parse().map_err(|_| format!("'{key}' is not a duration: \"{text}\""))?;
     let scale = match unit {
         "ns" => 1e-9,
         "us" | "µs" => 1e-6,
@@ -43,7 +43,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => 1.0,
         "m" => 60.0,
         "h" => 3600.0,
-        _ => return Err(format!("'timeout' has an unknown unit: \"{text}\" (use ns, us, ms, s, m or h)")),
+        _ => return Err(format!("'{key}' has an unknown unit: \"{text}\" (use ns, us, ms, s, m or h)")),
     };
     Ok(Duration::from_secs_f64(value * scale))
 }

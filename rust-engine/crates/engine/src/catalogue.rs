@@ -49,6 +49,15 @@ impl Catalogue {
                 ),
                 |config| crate::batch_processor::Config::from_json(config).map(drop),
             ),
+            (
+                factory(
+                    crate::otlp_exporter::TYPE,
+                    pb::Kind::Exporter,
+                    crate::otlp_exporter::default_config(),
+                    "OTLP/gRPC exporter in the engine; payloads leave as the bytes they arrived as",
+                ),
+                |config| crate::otlp_exporter::Config::from_json(config).map(drop),
+            ),
         ];
         let (factories, checks) = entries.into_iter().unzip();
         Catalogue { factories, checks }

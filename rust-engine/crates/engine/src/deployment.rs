@@ -5,6 +5,7 @@
 use crate::batch_processor::{self, BatchProcessor};
 use crate::control::pb;
 use crate::node::{Next, Node};
+use crate::otlp_exporter::{self, OtlpExporter};
 use crate::otlp_receiver::{self, Targets};
 use crate::rings::Rings;
 use std::collections::{BTreeMap, HashMap};
@@ -44,15 +45,25 @@ impl Deployment {
                 let path = format!("processors::{}", component.id);
                 let next = Self::next(&state, &self.rings, component).map_err(|e| format!("{path}: {e}"))?;
                 let config = batch_processor::Config::from_json(config).map_err(|e| format!("{path}: {e}"))?;
-                let node: Arc<dyn Node> = BatchProcessor::new(config, component.signal as u16, next);
-                if component.entry_route != 0 {
-                    self.rings.set_entry(component.entry_route, node.clone());
-                }
-                state.nodes.insert(component.key.clone(), node);
+                self.add_node(&mut state, component, BatchProcessor::new(config, component.signal as u16, next));
+                Ok(())
+            }
+            pb::Kind::Exporter => {
+                let path = format!("exporters::{}", component.id);
+                let config = otlp_exporter::Config::from_json(config).map_err(|e| format!("{path}: {e}"))?;
+                self.add_node(&mut state, component, OtlpExporter::new(&config).map_err(|e| format!("{path}: {e}"))?);
                 Ok(())
             }
             other => Err(format!("{}: the engine has no {other:?} components", component.id)),
         }
+    }
+
+    /// Registers a component that takes data: other components find it by key, the host by its entry route.
+    fn add_node(&self, state: &mut State, component: &pb::Component, node: Arc<dyn Node>) {
+        if component.entry_route != 0 {
+            self.rings.set_entry(component.entry_route, node.clone());
+        }
+        state.nodes.insert(component.key.clone(), node);
     }
 
     /// The consumers a component sends to: engine components by key, host consumers by route.

@@ -9,5 +9,6 @@ pub mod deployment;
 pub mod grpc;
 pub mod log;
 pub mod node;
+pub mod otlp_exporter;
 pub mod otlp_receiver;
 pub mod rings;

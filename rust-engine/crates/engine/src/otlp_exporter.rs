@@ -1,0 +1,81 @@
+//! `rust_otlp_grpc`: exports OTLP requests over gRPC from the engine, as bytes (nothing is decoded). Its outcome is
+//! the answer to whoever sent the data: the gRPC codes the Collector's exporterhelper treats as transient
+//! (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, ABORTED, CANCELLED, OUT_OF_RANGE, DATA_LOSS) are retryable,
+//! everything else permanent. Retries happen upstream: a host receiver answers its client with a retryable status.
+
+use crate::grpc::RawCodec;
+use crate::node::Node;
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+use tandem_ipc::{layout, Answer, RequestError};
+use tonic::transport::{Channel, Endpoint};
+use tonic::Code;
+
+pub const TYPE: &str = "rust_otlp_grpc";
+
+pub fn default_config() -> serde_json::Value {
+    serde_json::json!({ "endpoint": "localhost:4317", "timeout": "5s" })
+}
+
+pub struct Config {
+    pub endpoint: String,
+    pub timeout: Duration,
+}
+
+impl Config {
+    pub fn from_json(config: &serde_json::Value) -> Result<Config, String> {
+        let endpoint = config["endpoint"].as_str().ok_or("'endpoint' must be a string such as \"localhost:4317\"")?;
+        if !endpoint.contains(':') {
+            return Err(format!("'endpoint' must be host:port, got \"{endpoint}\""));
+        }
+        let timeout = config["timeout"].as_str().ok_or("'timeout' must be a duration such as \"5s\"")?;
+        Ok(Config { endpoint: endpoint.to_string(), timeout: crate::batch_processor::parse_duration("timeout", timeout)? })
+    }
+}
+
+pub struct OtlpExporter {
+    channel: Channel,
+    timeout: Duration,
+}
+
+impl OtlpExporter {
+    /// Connects lazily: an unreachable endpoint shows as retryable failures, not as a failed start.
+    pub fn new(config: &Config) -> Result<Arc<Self>, String> {
+        let uri = format!("http://{}", config.endpoint);
+        let endpoint = Endpoint::from_shared(uri).map_err(|e| format!("'endpoint' {}: {e}", config.endpoint))?;
+        Ok(Arc::new(OtlpExporter { channel: endpoint.connect_lazy(), timeout: config.timeout }))
+    }
+}
+
+fn path_of(signal: u16) -> &'static str {
+    match signal {
+        layout::SIGNAL_TRACES => "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+        layout::SIGNAL_METRICS => "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+        _ => "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+    }
+}
+
+impl Node for OtlpExporter {
+    fn consume(self: Arc<Self>, signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
+        Box::pin(async move {
+            let mut client = tonic::client::Grpc::new(self.channel.clone());
+            client.ready().await.map_err(|e| RequestError::Retryable(format!("rust_otlp_grpc: {e}")))?;
+            let mut request = tonic::Request::new(payload);
+            request.set_timeout(self.timeout);
+            let path = tonic::codegen::http::uri::PathAndQuery::from_static(path_of(signal));
+            match client.unary::<Bytes, Bytes, _>(request, path, RawCodec).await {
+                Ok(_) => Ok(()),
+                Err(status) => {
+                    let message = format!("rust_otlp_grpc: rpc error: code = {:?} desc = {}", status.code(), status.message());
+                    let transient = matches!(
+                        status.code(),
+                        Code::Unavailable | Code::ResourceExhausted | Code::DeadlineExceeded | Code::Aborted | Code::Cancelled | Code::OutOfRange | Code::DataLoss
+                    );
+                    Err(if transient { RequestError::Retryable(message) } else { RequestError::Permanent(message) })
+                }
+            }
+        })
+    }
+}
