@@ -19,7 +19,7 @@ export interface RustRuntimeConfig {
 }
 
 export const defaultRustRuntimeConfig = (): RustRuntimeConfig => ({
-  mode: 'off',
+  mode: 'spawn',
   endpoint: '',
   executor: { type: 'tokio_local', cores: 1 },
   ipc: { buffer_size: 64 * 1024 * 1024, queue_size: 65536, max_message_size: 16 * 1024 * 1024, shm_dir: '/dev/shm' },

@@ -76,7 +76,7 @@ describe('unmarshal', () => {
     expect(logs?.signal).toBe('logs');
     expect(config.service.pipelines.get('traces')?.receivers.map(String)).toEqual(['nop', 'nop/2']);
     expect(config.service.telemetry).toEqual({ logs: { level: 'info' }, metrics: { level: 'normal', prometheus: { host: 'localhost', port: 8888 } } });
-    expect(config.runtime.rust.mode).toBe('off');
+    expect(config.runtime.rust.mode).toBe('spawn'); // the brief's default: the engine runs unless told otherwise
   });
 
   test('empty configuration file', () => {
