@@ -1,7 +1,7 @@
-//! `rust_batch`: batches requests of one signal by size in bytes and by time, on the OTLP bytes themselves. An
-//! `Export*ServiceRequest` has one repeated field, so two serialized requests concatenated are one valid request
-//! holding both: merging needs no decoding. As the host's `batch`, it does not swallow export errors: every caller
-//! whose data went into a batch gets that batch's answer.
+//! `rust_batch`: batches requests of one signal by items (spans, data points, log records: otap-dataflow's single-pass
+//! counter over the OTLP bytes), by bytes and by time. An `Export*ServiceRequest` has one repeated field, so two
+//! serialized requests concatenated are one valid request holding both: merging needs no decoding. As the host's
+//! `batch`, it does not swallow export errors: every caller whose data went into a batch gets that batch's answer.
 
 use crate::node::{Next, Node};
 use bytes::{Bytes, BytesMut};
@@ -9,15 +9,28 @@ use futures::future::BoxFuture;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tandem_ipc::{Answer, RequestError};
+use otel_arrow_dfe_config::SignalType;
+use otel_arrow_dfe_pdata::count_otlp_items;
+use tandem_ipc::layout;
 use tokio::sync::oneshot;
+
+fn signal_type(code: u16) -> SignalType {
+    match code {
+        layout::SIGNAL_TRACES => SignalType::Traces,
+        layout::SIGNAL_METRICS => SignalType::Metrics,
+        _ => SignalType::Logs,
+    }
+}
 
 pub const TYPE: &str = "rust_batch";
 
+/// The Go batch processor's defaults for items and time; bytes bound the memory a batch holds.
 pub fn default_config() -> serde_json::Value {
-    serde_json::json!({ "send_batch_size_bytes": 1 << 20, "timeout": "200ms" })
+    serde_json::json!({ "send_batch_size": 8192, "send_batch_size_bytes": 4 << 20, "timeout": "200ms" })
 }
 
 pub struct Config {
+    pub send_batch_size: usize,
     pub send_batch_size_bytes: usize,
     pub timeout: Duration,
 }
@@ -25,9 +38,10 @@ pub struct Config {
 impl Config {
     /// From the effective JSON config; errors use the config's own keys.
     pub fn from_json(config: &serde_json::Value) -> Result<Config, String> {
-        let size = config["send_batch_size_bytes"].as_u64().ok_or("'send_batch_size_bytes' must be a non-negative integer")?;
+        let items = config["send_batch_size"].as_u64().ok_or("'send_batch_size' must be a non-negative integer")?;
+        let bytes = config["send_batch_size_bytes"].as_u64().ok_or("'send_batch_size_bytes' must be a non-negative integer")?;
         let timeout = config["timeout"].as_str().ok_or("'timeout' must be a duration such as \"200ms\"")?;
-        Ok(Config { send_batch_size_bytes: size as usize, timeout: parse_duration("timeout", timeout)? })
+        Ok(Config { send_batch_size: items as usize, send_batch_size_bytes: bytes as usize, timeout: parse_duration("timeout", timeout)? })
     }
 }
 
@@ -50,6 +64,7 @@ pub fn parse_duration(key: &str, text: &str) -> Result<Duration, String> {
 
 struct Pending {
     data: BytesMut,
+    items: usize,
     waiters: Vec<oneshot::Sender<Answer>>,
     /// Bumped at every flush, so that a timer armed for an earlier batch does not flush a later one early.
     generation: u64,
@@ -64,7 +79,7 @@ pub struct BatchProcessor {
 
 impl BatchProcessor {
     pub fn new(config: Config, signal: u16, next: Next) -> Arc<Self> {
-        Arc::new(BatchProcessor { config, signal, next, pending: Mutex::new(Pending { data: BytesMut::new(), waiters: Vec::new(), generation: 0 }) })
+        Arc::new(BatchProcessor { config, signal, next, pending: Mutex::new(Pending { data: BytesMut::new(), items: 0, waiters: Vec::new(), generation: 0 }) })
     }
 
     /// Sends what is pending, if it is still the batch of `generation` (or any batch when `None`).
@@ -75,6 +90,7 @@ impl BatchProcessor {
                 return;
             }
             p.generation += 1;
+            p.items = 0;
             (std::mem::take(&mut p.data).freeze(), std::mem::take(&mut p.waiters))
         };
         let send = self.next.send(self.signal, data);
@@ -89,15 +105,18 @@ impl BatchProcessor {
 
 impl Node for BatchProcessor {
     fn consume(self: Arc<Self>, _signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
-        let (answer, armed) = {
+        let items = count_otlp_items(signal_type(self.signal), &payload);
+        let (answer, armed, full) = {
             let mut p = self.pending.lock().unwrap();
             let (tx, rx) = oneshot::channel();
             let first = p.waiters.is_empty();
             p.data.extend_from_slice(&payload);
+            p.items += items;
             p.waiters.push(tx);
-            (rx, first.then_some(p.generation))
+            let full = p.items >= self.config.send_batch_size || p.data.len() >= self.config.send_batch_size_bytes;
+            (rx, first.then_some(p.generation), full)
         };
-        if self.pending.lock().unwrap().data.len() >= self.config.send_batch_size_bytes {
+        if full {
             self.flush(None);
         } else if let Some(generation) = armed {
             let me = self.clone();

@@ -1,0 +1,65 @@
+//! `rust_batch` counts items with otap-dataflow's counter over the OTLP bytes and flushes at `send_batch_size` items,
+//! merging requests by concatenation; every caller gets the batch's answer.
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tandem_engine::batch_processor::{BatchProcessor, Config};
+use tandem_engine::node::{Next, Node};
+use tandem_ipc::{layout, Answer, RequestError};
+
+/// An `ExportLogsServiceRequest` with one resource, one scope and `n` empty log records, encoded by hand.
+fn logs(n: usize) -> Bytes {
+    let scope: Vec<u8> = std::iter::repeat([0x12, 0x00]).take(n).flatten().collect(); // ScopeLogs.log_records = 2
+    let mut resource = vec![0x12, scope.len() as u8]; // ResourceLogs.scope_logs = 2
+    resource.extend(scope);
+    let mut request = vec![0x0a, resource.len() as u8]; // ExportLogsServiceRequest.resource_logs = 1
+    request.extend(resource);
+    Bytes::from(request)
+}
+
+/// Records what reaches it and answers as told.
+struct Sink {
+    got: Mutex<Vec<Bytes>>,
+    answer: Answer,
+}
+
+impl Node for Sink {
+    fn consume(self: Arc<Self>, _signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
+        self.got.lock().unwrap().push(payload);
+        let answer = self.answer.clone();
+        Box::pin(async move { answer })
+    }
+}
+
+fn batch(sink: &Arc<Sink>, items: usize) -> Arc<BatchProcessor> {
+    let config = Config { send_batch_size: items, send_batch_size_bytes: 1 << 20, timeout: Duration::from_millis(200) };
+    BatchProcessor::new(config, layout::SIGNAL_LOGS, Next::Component(sink.clone()))
+}
+
+#[tokio::test]
+async fn flushes_at_send_batch_size_items_merging_the_requests() {
+    let sink = Arc::new(Sink { got: Mutex::default(), answer: Ok(()) });
+    let processor = batch(&sink, 4);
+    let first = tokio::spawn(processor.clone().consume(layout::SIGNAL_LOGS, logs(2)));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert!(sink.got.lock().unwrap().is_empty(), "2 of 4 items must wait");
+    let second = processor.clone().consume(layout::SIGNAL_LOGS, logs(2)).await;
+    assert_eq!(second, Ok(()));
+    assert_eq!(first.await.unwrap(), Ok(()));
+    let got = sink.got.lock().unwrap().clone();
+    assert_eq!(got, vec![Bytes::from([logs(2), logs(2)].concat())]);
+}
+
+#[tokio::test]
+async fn a_partial_batch_leaves_at_the_timeout_and_every_caller_gets_its_error() {
+    let sink = Arc::new(Sink { got: Mutex::default(), answer: Err(RequestError::Retryable("downstream busy".into())) });
+    let processor = batch(&sink, 100);
+    let started = std::time::Instant::now();
+    let (a, b) = tokio::join!(processor.clone().consume(layout::SIGNAL_LOGS, logs(1)), processor.clone().consume(layout::SIGNAL_LOGS, logs(3)));
+    assert!(started.elapsed() >= Duration::from_millis(190));
+    assert_eq!(a, Err(RequestError::Retryable("downstream busy".into())));
+    assert_eq!(b, a);
+    assert_eq!(sink.got.lock().unwrap().len(), 1);
+}
