@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parse as parseYAML } from 'yaml';
 import { Collector, freePort, otlpConfig, tempDir } from './collector';
 import { attr, send, written } from './sdk';
 
@@ -72,10 +73,15 @@ describe('engine receiver -> ring -> host exporter', () => {
     expect(gotLogs[0]).toMatchObject({ body: { stringValue: 'hello' }, timeUnixNano: logs[0].timeUnixNano, observedTimeUnixNano: logs[0].observedTimeUnixNano });
   });
 
-  test('the engine listed its receiver with runtime rust', () => {
+  test('components lists the engine factories of all four kinds with runtime rust', () => {
     const out = spawnSync(process.execPath, [resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem.js'), 'components'], { encoding: 'utf8' });
     expect(out.status).toBe(0);
-    expect(out.stdout).toMatch(/- name: rust_otlp\n\s+runtime: rust/);
+    const listed = parseYAML(out.stdout);
+    const rust = (kind: string) => listed[kind].filter((f: any) => f.runtime === 'rust').map((f: any) => f.name);
+    expect([rust('receivers'), rust('processors'), rust('exporters'), rust('connectors')]).toEqual([['rust_otlp'], ['rust_batch'], ['rust_otlp_grpc'], ['rust_forward']]);
+    expect(listed.connectors.find((f: any) => f.name === 'rust_forward').stability).toEqual({
+      'traces-to-traces': 'Development', 'metrics-to-metrics': 'Development', 'logs-to-logs': 'Development',
+    });
   });
 });
 
@@ -222,6 +228,30 @@ describe('host receiver -> rust_batch -> rust_otlp_grpc -> a second tandem', () 
       expect((await postLogs(httpPort, 5)).status).toBe(503);
     } finally {
       await sink.stop();
+      expect(await collector.stop()).toBe(0);
+    }
+  });
+});
+
+describe('pipelines joined by an engine connector', () => {
+  test('otlp -> rust_batch -> rust_forward -> rust_batch -> file crosses once each way', async () => {
+    const [httpPort, metricsPort] = [await freePort(), await freePort()];
+    const out = join(tempDir(), 'out.jsonl');
+    const yaml = batchConfig(httpPort, metricsPort, out, '5ms')
+      .replace('exporters:\n  file:', 'connectors:\n  rust_forward: {}\nexporters:\n  file:')
+      .replace(
+        /    logs:\n      receivers: \[otlp\]\n      processors: \[rust_batch\/a, rust_batch\/b, rust_batch\/c\]\n      exporters: \[file\]\n/,
+        '    logs/in:\n      receivers: [otlp]\n      processors: [rust_batch/a]\n      exporters: [rust_forward]\n'
+          + '    logs/out:\n      receivers: [rust_forward]\n      processors: [rust_batch/b]\n      exporters: [file]\n',
+      );
+    expect(yaml).toContain('logs/out');
+    const collector = await Collector.start(yaml, [httpPort, metricsPort]);
+    try {
+      for (let i = 0; i < 5; i++) expect((await postLogs(httpPort, i)).status).toBe(200);
+      expect(bodiesIn(out)).toEqual(['record 0', 'record 1', 'record 2', 'record 3', 'record 4']);
+      expect(await crossings(metricsPort, 'host_to_engine')).toBe(5);
+      expect(await crossings(metricsPort, 'engine_to_host')).toBe(5);
+    } finally {
       expect(await collector.stop()).toBe(0);
     }
   });

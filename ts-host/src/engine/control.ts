@@ -34,6 +34,7 @@ export interface EngineFactory {
   type: string;
   kind: 'KIND_RECEIVER' | 'KIND_PROCESSOR' | 'KIND_EXPORTER' | 'KIND_CONNECTOR' | 'KIND_EXTENSION';
   signals: Array<{ signal: 'SIGNAL_TRACES' | 'SIGNAL_METRICS' | 'SIGNAL_LOGS'; stability: string }>;
+  pairs: Array<{ from: 'SIGNAL_TRACES' | 'SIGNAL_METRICS' | 'SIGNAL_LOGS'; to: 'SIGNAL_TRACES' | 'SIGNAL_METRICS' | 'SIGNAL_LOGS'; stability: string }>;
   defaultConfigJson: string;
   description: string;
 }
@@ -44,6 +45,8 @@ export interface EngineComponent {
   kind: EngineFactory['kind'];
   id: string;
   signal: EngineFactory['signals'][number]['signal'];
+  /** Connectors only: the signal they emit. */
+  outputSignal?: EngineFactory['signals'][number]['signal'];
   configJson: string;
   next: Array<{ hostRoute: number } | { componentKey: string }>;
   /** The route the host feeds this component on (0: not fed by the host). */

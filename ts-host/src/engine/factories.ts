@@ -5,6 +5,7 @@ import { parseStability, type Component, type Settings, type Signal } from '../c
 import { ENGINE_COMPONENT, engineComponentOf, type ConsumerFor } from '../consumer';
 import type { Config } from '../otelcol/config';
 import type { AnyFactory } from '../otelcol/factories';
+import * as connector from '../connector';
 import * as exporter from '../exporter';
 import * as processor from '../processor';
 import * as receiver from '../receiver';
@@ -28,6 +29,7 @@ const PROXIES: Partial<Record<EngineFactory['kind'], { kind: typeof receiver | t
 
 export function engineFactories(engine: Engine): AnyFactory[] {
   return engine.factories.map((f) => {
+    if (f.kind === 'KIND_CONNECTOR') return engineConnectorFactory(engine, f);
     const proxy = PROXIES[f.kind];
     if (!proxy) throw new Error(`the engine offers ${f.kind} "${f.type}", which this host cannot run yet: upgrade the host (tandem)`);
     const signals = f.signals.map(({ signal, stability }) => ({
@@ -62,6 +64,18 @@ export async function engineConfigError(config: Config, engine: Engine): Promise
   return undefined;
 }
 
+/** A connector in the engine, for each pair it supports: an exporter of one pipeline feeding others. */
+function engineConnectorFactory(engine: Engine, f: EngineFactory): AnyFactory {
+  const pairs = f.pairs.map(({ from, to, stability }) =>
+    connector.withPair(SIGNAL_OF[from], SIGNAL_OF[to], (settings: Settings, config: unknown, next: ConsumerFor<Signal>) => {
+      const downstream = engineComponentOf(next);
+      const target = downstream !== undefined ? { componentKey: downstream } : { hostRoute: engine.addRoute(SIGNAL_OF[to], next) };
+      return engineNode(engine, SIGNAL_OF[from], settings, config, 'KIND_CONNECTOR', [target], to) as never;
+    }, stabilityOf(stability)),
+  );
+  return connector.newFactory(f.type, () => JSON.parse(f.defaultConfigJson), pairs, { runtime: 'rust' });
+}
+
 let instances = 0;
 
 /**
@@ -78,11 +92,12 @@ async function engineProcessor(engine: Engine, signal: Signal, settings: Setting
 /** An engine component that takes data: a consumer the host feeds on an entry route, marked with the component's key. */
 async function engineNode(
   engine: Engine, signal: Signal, settings: Settings, config: unknown, kind: EngineComponent['kind'], next: EngineComponent['next'],
+  outputSignal?: EngineComponent['outputSignal'],
 ): Promise<Component> {
   const id = settings.id.toString();
   const key = `${kind}/${id}/${signal}/${++instances}`;
   const entryRoute = engine.addEntryRoute();
-  const component: EngineComponent = { key, kind, id, signal: ENGINE_SIGNAL[signal], configJson: JSON.stringify(config ?? null), next, entryRoute };
+  const component: EngineComponent = { key, kind, id, signal: ENGINE_SIGNAL[signal], outputSignal, configJson: JSON.stringify(config ?? null), next, entryRoute };
   return Object.assign(engineConsumer(engine, signal, entryRoute), {
     [ENGINE_COMPONENT]: key,
     start: () => engine.deploy(component),

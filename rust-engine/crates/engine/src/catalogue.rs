@@ -59,6 +59,16 @@ impl Catalogue {
                 |config| crate::otlp_exporter::Config::from_json(config).map(drop),
             ),
         ];
+        let forward = pb::Factory {
+            signals: Vec::new(),
+            pairs: [pb::Signal::Traces, pb::Signal::Metrics, pb::Signal::Logs]
+                .into_iter()
+                .map(|s| pb::ConnectorPair { from: s as i32, to: s as i32, stability: pb::Stability::Development as i32 })
+                .collect(),
+            ..factory(crate::node::FORWARD_TYPE, pb::Kind::Connector, serde_json::json!({}), "passes data from one pipeline to others of the same signal")
+        };
+        let mut entries = entries;
+        entries.push((forward, |_| Ok(())));
         let (factories, checks) = entries.into_iter().unzip();
         Catalogue { factories, checks }
     }

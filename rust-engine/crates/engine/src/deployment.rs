@@ -4,7 +4,7 @@
 
 use crate::batch_processor::{self, BatchProcessor};
 use crate::control::pb;
-use crate::node::{Next, Node};
+use crate::node::{Forward, Next, Node};
 use crate::otlp_exporter::{self, OtlpExporter};
 use crate::otlp_receiver::{self, Targets};
 use crate::rings::Rings;
@@ -46,6 +46,12 @@ impl Deployment {
                 let next = Self::next(&state, &self.rings, component).map_err(|e| format!("{path}: {e}"))?;
                 let config = batch_processor::Config::from_json(config).map_err(|e| format!("{path}: {e}"))?;
                 self.add_node(&mut state, component, BatchProcessor::new(config, component.signal as u16, next));
+                Ok(())
+            }
+            pb::Kind::Connector => {
+                let path = format!("connectors::{}", component.id);
+                let next = Self::next(&state, &self.rings, component).map_err(|e| format!("{path}: {e}"))?;
+                self.add_node(&mut state, component, Arc::new(Forward { next }));
                 Ok(())
             }
             pb::Kind::Exporter => {

@@ -39,6 +39,20 @@ impl Next {
     }
 }
 
+/// `rust_forward`: a connector that passes a pipeline's data on to the pipelines it feeds, unchanged, without leaving
+/// the engine when they continue in it (the Collector's `forward` connector).
+pub struct Forward {
+    pub next: Next,
+}
+
+impl Node for Forward {
+    fn consume(self: Arc<Self>, signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
+        self.next.send(signal, payload)
+    }
+}
+
+pub const FORWARD_TYPE: &str = "rust_forward";
+
 /// Combines answers: any permanent failure makes the whole permanent, else any failure makes it retryable.
 pub fn worst(answers: Vec<Answer>) -> Answer {
     let failures: Vec<RequestError> = answers.into_iter().filter_map(Result::err).collect();
