@@ -233,6 +233,49 @@ describe('host receiver -> rust_batch -> rust_otlp_grpc -> a second tandem', () 
   });
 });
 
+describe('a pipeline wholly in the engine', () => {
+  test('rust_otlp -> rust_batch -> rust_otlp_grpc never crosses the ring', async () => {
+    const [sinkGrpc, sinkHttp, enginePort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const sinkOut = join(tempDir(), 'sink.jsonl');
+    const sink = await Collector.start(otlpConfig(sinkGrpc, sinkHttp, `  file:\n    path: ${sinkOut}\n`), [sinkGrpc]);
+    const yaml = `receivers:
+  rust_otlp:
+    endpoint: 127.0.0.1:${enginePort}
+processors:
+  rust_batch:
+    timeout: 5ms
+exporters:
+  rust_otlp_grpc:
+    endpoint: 127.0.0.1:${sinkGrpc}
+service:
+  telemetry:
+    metrics:
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: ${metricsPort}
+  pipelines:
+    traces:
+      receivers: [rust_otlp]
+      processors: [rust_batch]
+      exporters: [rust_otlp_grpc]
+`;
+    const collector = await Collector.start(yaml, [enginePort, metricsPort]);
+    try {
+      const sent = await send('traces', 'grpc', `127.0.0.1:${enginePort}`, 'engine-only');
+      const spans = written(sinkOut, 'resourceSpans', 'engine-only').flatMap((rs) => rs.scopeSpans.flatMap((ss: any) => ss.spans));
+      expect(spans.map((s: any) => s.spanId).sort()).toEqual(sent.map((s) => s.spanId).sort());
+      expect(await crossings(metricsPort, 'host_to_engine')).toBe(0);
+      expect(await crossings(metricsPort, 'engine_to_host')).toBe(0);
+    } finally {
+      expect(await collector.stop()).toBe(0);
+      await sink.stop();
+    }
+  });
+});
+
 describe('pipelines joined by an engine connector', () => {
   test('otlp -> rust_batch -> rust_forward -> rust_batch -> file crosses once each way', async () => {
     const [httpPort, metricsPort] = [await freePort(), await freePort()];

@@ -68,12 +68,16 @@ export async function engineConfigError(config: Config, engine: Engine): Promise
 function engineConnectorFactory(engine: Engine, f: EngineFactory): AnyFactory {
   const pairs = f.pairs.map(({ from, to, stability }) =>
     connector.withPair(SIGNAL_OF[from], SIGNAL_OF[to], (settings: Settings, config: unknown, next: ConsumerFor<Signal>) => {
-      const downstream = engineComponentOf(next);
-      const target = downstream !== undefined ? { componentKey: downstream } : { hostRoute: engine.addRoute(SIGNAL_OF[to], next) };
-      return engineNode(engine, SIGNAL_OF[from], settings, config, 'KIND_CONNECTOR', [target], to) as never;
+      return engineNode(engine, SIGNAL_OF[from], settings, config, 'KIND_CONNECTOR', [targetOf(engine, SIGNAL_OF[to], next)], to) as never;
     }, stabilityOf(stability)),
   );
   return connector.newFactory(f.type, () => JSON.parse(f.defaultConfigJson), pairs, { runtime: 'rust' });
+}
+
+/** Where an engine component sends to reach `next`: the engine component behind it, else the host over the ring. */
+function targetOf(engine: Engine, signal: Signal, next: ConsumerFor<Signal>): EngineComponent['next'][number] {
+  const downstream = engineComponentOf(next);
+  return downstream !== undefined ? { componentKey: downstream } : { hostRoute: engine.addRoute(signal, next) };
 }
 
 let instances = 0;
@@ -83,10 +87,7 @@ let instances = 0;
  * directly when the next component is an engine processor or exporter (no crossing), else to `next` in the host.
  */
 async function engineProcessor(engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
-  const downstream = engineComponentOf(next);
-  return engineNode(engine, signal, settings, config, 'KIND_PROCESSOR', [
-    downstream !== undefined ? { componentKey: downstream } : { hostRoute: engine.addRoute(signal, next) },
-  ]);
+  return engineNode(engine, signal, settings, config, 'KIND_PROCESSOR', [targetOf(engine, signal, next)]);
 }
 
 /** An engine component that takes data: a consumer the host feeds on an entry route, marked with the component's key. */
@@ -110,7 +111,10 @@ async function engineExporter(engine: Engine, signal: Signal, settings: Settings
   return engineNode(engine, signal, settings, config, 'KIND_EXPORTER', []);
 }
 
-/** A receiver in the engine whose output, for `signal`, goes to `next` in the host. */
+/**
+ * A receiver in the engine whose output, for `signal`, goes to `next`: inside the engine when `next` is an engine
+ * component (no crossing), else to the host over the ring.
+ */
 async function engineReceiver(engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
   const id = settings.id.toString();
   const component: EngineComponent = {
@@ -119,7 +123,7 @@ async function engineReceiver(engine: Engine, signal: Signal, settings: Settings
     id,
     signal: ENGINE_SIGNAL[signal],
     configJson: JSON.stringify(config ?? null),
-    next: [{ hostRoute: engine.addRoute(signal, next) }],
+    next: [targetOf(engine, signal, next)],
   };
   return {
     start: () => engine.deploy(component),

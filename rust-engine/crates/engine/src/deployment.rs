@@ -93,14 +93,7 @@ impl Deployment {
 
     fn add_receiver(&self, state: &mut State, component: &pb::Component, config: &serde_json::Value) -> Result<(), String> {
         let path = format!("receivers::{}", component.id);
-        let routes: Vec<u32> = component
-            .next
-            .iter()
-            .map(|t| match t.target {
-                Some(pb::target::Target::HostRoute(route)) => Ok(route),
-                _ => Err(format!("{path}: only host consumers can follow an engine receiver for now")),
-            })
-            .collect::<Result<_, _>>()?;
+        let next = Self::next(state, &self.rings, component).map_err(|e| format!("{path}: {e}"))?;
         let endpoint = config["endpoint"].as_str().ok_or_else(|| format!("{path}: 'endpoint' must be a string"))?;
         let receiver = state
             .receivers
@@ -110,7 +103,7 @@ impl Deployment {
             return Err(format!("{path}: one receiver cannot listen on both {} and {endpoint}", receiver.endpoint));
         }
         // The control API's signal numbers are the ring's request codes.
-        receiver.targets.lock().unwrap().entry(component.signal as u16).or_default().extend(routes);
+        receiver.targets.lock().unwrap().entry(component.signal as u16).or_default().push(next);
         Ok(())
     }
 
@@ -126,7 +119,7 @@ impl Deployment {
             let mut state = self.state.lock().unwrap();
             let Some(receiver) = state.receivers.get_mut(&id) else { continue };
             receiver.stop = Some(stop);
-            tokio::spawn(otlp_receiver::serve(listener, self.rings.clone(), receiver.targets.clone(), async {
+            tokio::spawn(otlp_receiver::serve(listener, receiver.targets.clone(), async {
                 let _ = stopped.await;
             }));
             crate::log::info("receiver started", serde_json::json!({ "id": id, "endpoint": endpoint }));

@@ -1,9 +1,9 @@
 //! `rust_otlp`: an OTLP/gRPC receiver served by the engine. Each request's bytes go, undecoded, to the consumers the
-//! host deployed it with (host routes over the ring); their answer becomes the gRPC status, as the Collector's OTLP
-//! receiver maps consumer errors: retryable to UNAVAILABLE, permanent to INTERNAL.
+//! host deployed it with (engine components, or host consumers over the ring); their answer becomes the gRPC status,
+//! as the Collector's OTLP receiver maps consumer errors: retryable to UNAVAILABLE, permanent to INTERNAL.
 
 use crate::grpc::RawCodec;
-use crate::rings::Rings;
+use crate::node::Next;
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -29,9 +29,9 @@ pub fn check_config(config: &serde_json::Value) -> Result<(), String> {
     Ok(())
 }
 
-/// Where each signal's requests go: host routes, one per consumer (fan-out happens here). Shared with the
-/// deployment, which adds signals while the receiver runs (the host starts one receiver instance per signal).
-pub type Targets = Arc<Mutex<HashMap<u16, Vec<u32>>>>;
+/// Where each signal's requests go, one target per pipeline (fan-out happens here). Shared with the deployment, which
+/// adds signals while the receiver runs (the host starts one receiver instance per signal).
+pub type Targets = Arc<Mutex<HashMap<u16, Vec<Next>>>>;
 
 /// One OTLP collector service: its gRPC name and the ring code of its signal.
 pub trait Signal: Send + Sync + 'static {
@@ -55,14 +55,13 @@ impl Signal for Logs {
 }
 
 pub struct OtlpService<S> {
-    rings: Arc<Rings>,
     targets: Targets,
     signal: std::marker::PhantomData<S>,
 }
 
 impl<S> Clone for OtlpService<S> {
     fn clone(&self) -> Self {
-        OtlpService { rings: self.rings.clone(), targets: self.targets.clone(), signal: std::marker::PhantomData }
+        OtlpService { targets: self.targets.clone(), signal: std::marker::PhantomData }
     }
 }
 
@@ -71,8 +70,7 @@ impl<S: Signal> NamedService for OtlpService<S> {
 }
 
 struct Export {
-    rings: Arc<Rings>,
-    routes: Vec<u32>,
+    next: Next,
     signal: u16,
 }
 
@@ -80,11 +78,9 @@ impl UnaryService<Bytes> for Export {
     type Response = Bytes;
     type Future = BoxFuture<tonic::Response<Bytes>, Status>;
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let (rings, routes, signal) = (self.rings.clone(), self.routes.clone(), self.signal);
+        let sent = self.next.send(self.signal, request.into_inner());
         Box::pin(async move {
-            let payload = request.into_inner();
-            let answers = futures::future::join_all(routes.iter().map(|&route| rings.request_host(signal, route, &payload))).await;
-            match crate::node::worst(answers) {
+            match sent.await {
                 Ok(()) => Ok(tonic::Response::new(Bytes::new())),
                 Err(RequestError::Permanent(message)) => Err(Status::internal(message)),
                 Err(RequestError::Retryable(message)) => Err(Status::unavailable(message)),
@@ -103,12 +99,13 @@ impl<S: Signal> Service<http::Request<Body>> for OtlpService<S> {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let routes = self.targets.lock().unwrap().get(&S::CODE).cloned();
-        let (Some(routes), true) = (routes, request.uri().path().ends_with("/Export")) else {
+        let targets = self.targets.lock().unwrap().get(&S::CODE).cloned();
+        let (Some(targets), true) = (targets, request.uri().path().ends_with("/Export")) else {
             let message = format!("{} is not served: no pipeline of that signal uses this receiver", request.uri().path());
             return Box::pin(async move { Ok(Status::unimplemented(message).into_http()) });
         };
-        let export = Export { rings: self.rings.clone(), routes, signal: S::CODE };
+        let next = if targets.len() == 1 { targets[0].clone() } else { Next::FanOut(targets) };
+        let export = Export { next, signal: S::CODE };
         Box::pin(async move { Ok(Grpc::new(RawCodec).max_decoding_message_size(4 << 20).unary(export, request).await) })
     }
 }
@@ -118,15 +115,15 @@ pub async fn bind(endpoint: &str) -> Result<tokio::net::TcpListener, String> {
     tokio::net::TcpListener::bind(endpoint).await.map_err(|e| format!("cannot listen on {endpoint}: {e}"))
 }
 
-pub async fn serve(listener: tokio::net::TcpListener, rings: Arc<Rings>, targets: Targets, stop: impl std::future::Future<Output = ()>) {
-    fn service<S: Signal>(rings: &Arc<Rings>, targets: &Targets) -> OtlpService<S> {
-        OtlpService { rings: rings.clone(), targets: targets.clone(), signal: std::marker::PhantomData }
+pub async fn serve(listener: tokio::net::TcpListener, targets: Targets, stop: impl std::future::Future<Output = ()>) {
+    fn service<S: Signal>(targets: &Targets) -> OtlpService<S> {
+        OtlpService { targets: targets.clone(), signal: std::marker::PhantomData }
     }
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     let router = tonic::transport::Server::builder()
-        .add_service(service::<Traces>(&rings, &targets))
-        .add_service(service::<Metrics>(&rings, &targets))
-        .add_service(service::<Logs>(&rings, &targets));
+        .add_service(service::<Traces>(&targets))
+        .add_service(service::<Metrics>(&targets))
+        .add_service(service::<Logs>(&targets));
     if let Err(e) = router.serve_with_incoming_shutdown(incoming, stop).await {
         crate::log::error("rust_otlp receiver failed", serde_json::json!({ "error": e.to_string() }));
     }
