@@ -64,6 +64,19 @@ export class Collector {
   }
 }
 
+/** `service.telemetry` serving the collector's own metrics on 127.0.0.1:`port` (the Go Collector's readers syntax). */
+export function metricsOn(port: number): string {
+  return `  telemetry:
+    metrics:
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: ${port}
+`;
+}
+
 /** Keeps a test to the TypeScript host unless it names an engine component (internal metrics are off below). */
 const TS_ONLY = 'runtime:\n  rust:\n    mode: off\n';
 const WITH_ENGINE = 'runtime:\n  rust:\n    mode: spawn\n    ipc:\n      buffer_size: 4MiB\n      max_message_size: 1MiB\n';

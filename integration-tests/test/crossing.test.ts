@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYAML } from 'yaml';
-import { Collector, freePort, otlpConfig, tempDir } from './collector';
+import { Collector, freePort, metricsOn, otlpConfig, tempDir } from './collector';
 import { attr, send, written } from './sdk';
 
 function config(enginePort: number, httpPort: number, out: string): string {
@@ -108,15 +108,7 @@ exporters:
   file:
     path: ${out}
 service:
-  telemetry:
-    metrics:
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: ${metricsPort}
-  pipelines:
+${metricsOn(metricsPort)}  pipelines:
     logs:
       receivers: [otlp]
       processors: [rust_batch/a, rust_batch/b, rust_batch/c]
@@ -248,15 +240,7 @@ exporters:
   rust_otlp_grpc:
     endpoint: 127.0.0.1:${sinkGrpc}
 service:
-  telemetry:
-    metrics:
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: ${metricsPort}
-  pipelines:
+${metricsOn(metricsPort)}  pipelines:
     traces:
       receivers: [rust_otlp]
       processors: [rust_batch]

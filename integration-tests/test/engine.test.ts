@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Collector, freePort, tempDir } from './collector';
+import { Collector, freePort, metricsOn, tempDir } from './collector';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TANDEM = path.join(ROOT, 'scripts', 'bin', 'tandem.js');
@@ -21,10 +21,7 @@ ${processors.length ? `processors:\n${processors.map((p) => `  ${p}:\n    timeou
 exporters:
   debug: {}
 service:
-  telemetry:
-    metrics:
-${metricsPort ? `      readers:\n        - pull:\n            exporter:\n              prometheus:\n                host: 127.0.0.1\n                port: ${metricsPort}` : '      level: none'}
-  pipelines:
+${metricsPort ? metricsOn(metricsPort) : '  telemetry:\n    metrics:\n      level: none\n'}  pipelines:
     logs:
       receivers: [otlp]
 ${processors.length ? `      processors: [${processors.join(', ')}]\n` : ''}      exporters: [debug]
