@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Host benchmark: throughput of `otlp (gRPC) -> batch -> otlp_grpc` through a real tandem process into a sink process,
-// against a baseline of the same client sending straight to the sink, in the same run.
+// against a baseline of the same client sending straight to the sink, in the same run; then the same pipeline with the
+// engine's `rust_batch` instead of `batch`, against the host-only pipeline (the cost and gain of crossing).
 // Reports spans/s, the collector's spans per CPU-second (from /proc/<pid>/stat) and the ratio to the baseline.
 // Writes bench/results/host.json and the "Host" section of bench/RESULTS.md.
 'use strict';
@@ -78,35 +79,52 @@ async function load(address, bytes, until) {
   return failures;
 }
 
+/** A process and its children (the spawned engine): the collector's CPU is theirs together. */
+function processTree(pid) {
+  const children = fs.readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  return [pid, ...children.flatMap(processTree)];
+}
+
+const treeCpuSeconds = (pids) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+
 /** Runs warm-up then a measured window; returns spans/s delivered to the sink and the collector's CPU use. */
 async function measure(address, sink, pid) {
   const bytes = request();
   await load(address, bytes, Date.now() + WARMUP_MS);
   const spansBefore = await sink.count();
-  const cpuBefore = pid ? cpuSeconds(pid) : 0;
+  const pids = pid ? processTree(pid) : [];
+  const cpuBefore = treeCpuSeconds(pids);
   const started = Date.now();
   const failures = await load(address, bytes, started + DURATION_MS);
   await new Promise((resolve) => setTimeout(resolve, 500)); // let the last batch reach the sink
   const elapsed = (Date.now() - started) / 1000;
   const spans = (await sink.count()) - spansBefore;
-  const cpu = pid ? cpuSeconds(pid) - cpuBefore : undefined;
+  const cpu = pid ? treeCpuSeconds(pids) - cpuBefore : undefined;
   return { spans_per_second: Math.round(spans / elapsed), collector_cpu_seconds: cpu, spans_per_cpu_second: cpu ? Math.round(spans / cpu) : undefined, failed_requests: failures };
 }
 
-async function startCollector(sinkPort) {
+/** The batch processor of each variant: the host's, or the engine's (the pipeline then crosses the ring twice). */
+const VARIANTS = {
+  host: { runtime: 'off', processor: 'batch' },
+  engine: { runtime: 'spawn', processor: 'rust_batch' },
+};
+
+async function startCollector(sinkPort, variant) {
   const grpcPort = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'));
   const config = path.join(dir, 'config.yaml');
+  const { runtime, processor } = VARIANTS[variant];
   fs.writeFileSync(config, `runtime:
   rust:
-    mode: off
+    mode: ${runtime}
 receivers:
   otlp:
     protocols:
       grpc:
         endpoint: 127.0.0.1:${grpcPort}
 processors:
-  batch:
+  ${processor}:
 exporters:
   otlp_grpc:
     endpoint: 127.0.0.1:${sinkPort}
@@ -120,7 +138,7 @@ service:
   pipelines:
     traces:
       receivers: [otlp]
-      processors: [batch]
+      processors: [${processor}]
       exporters: [otlp_grpc]
 `);
   const child = spawn(process.execPath, [path.join(root, 'scripts', 'bin', 'tandem.js'), '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -140,31 +158,37 @@ service:
 function writeHostResults(result) {
   writeResults('host', 'Host', result, `
 \`otlp (gRPC) -> batch -> otlp_grpc\` through one tandem process (TypeScript only) into a gRPC sink process, against the
-same client sending straight to the sink. ${SPANS_PER_REQUEST} spans per request, ${IN_FLIGHT} requests in flight
-(the batch processor acknowledges a request once its batch is exported, so fewer than 8192 spans in flight would
-wait for its 200ms timeout), ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s of warm-up. The client runs
-in the benchmark process; CPU is the collector process's user+system time.
+same client sending straight to the sink; then the same pipeline with the engine's \`rust_batch\` in place of
+\`batch\` (each request crosses into the engine and back). ${SPANS_PER_REQUEST} spans per request, ${IN_FLIGHT}
+requests in flight (both batch processors acknowledge a request once its batch is exported, so fewer than 8192 spans in
+flight would wait for the 200ms timeout), ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s of warm-up. The
+client runs in the benchmark process; CPU is the collector's user+system time (host and engine processes together).
 
 | | spans/s | collector CPU-s | spans per collector CPU-s |
 | --- | --- | --- | --- |
 | baseline (client -> sink) | ${result.baseline.spans_per_second} | | |
-| through tandem | ${result.collector.spans_per_second} | ${result.collector.collector_cpu_seconds?.toFixed(2)} | ${result.collector.spans_per_cpu_second} |
+| through tandem, host batch | ${result.collector.spans_per_second} | ${result.collector.collector_cpu_seconds?.toFixed(2)} | ${result.collector.spans_per_cpu_second} |
+| through tandem, rust_batch in the engine | ${result.engine.spans_per_second} | ${result.engine.collector_cpu_seconds?.toFixed(2)} | ${result.engine.spans_per_cpu_second} |
 
-Ratio (tandem / baseline): **${result.ratio.toFixed(3)}**`);
+Ratio (host batch / baseline): **${result.ratio.toFixed(3)}**. Ratio (rust_batch pipeline / host batch pipeline):
+**${result.engine_ratio.toFixed(3)}**.`);
 }
 
 async function main() {
   const sink = await startSink();
   try {
     const baseline = await measure(`127.0.0.1:${sink.port}`, sink);
-    const { child, address } = await startCollector(sink.port);
-    let collector;
-    try {
-      collector = await measure(address, sink, child.pid);
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    const through = async (variant) => {
+      const { child, address } = await startCollector(sink.port, variant);
+      try {
+        return await measure(address, sink, child.pid);
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    };
+    const collector = await through('host');
+    const engine = await through('engine');
     const result = {
       date: new Date().toISOString(),
       machine: machine(),
@@ -173,7 +197,9 @@ async function main() {
       duration_seconds: DURATION_MS / 1000,
       baseline,
       collector,
+      engine,
       ratio: collector.spans_per_second / baseline.spans_per_second,
+      engine_ratio: engine.spans_per_second / collector.spans_per_second,
     };
     console.log(JSON.stringify(result, null, 2));
     writeHostResults(result);
