@@ -79,7 +79,8 @@ export function metricsOn(port: number): string {
 
 /** Keeps a test to the TypeScript host unless it names an engine component (internal metrics are off below). */
 const TS_ONLY = 'runtime:\n  rust:\n    mode: off\n';
-const WITH_ENGINE = 'runtime:\n  rust:\n    mode: spawn\n    ipc:\n      buffer_size: 4MiB\n      max_message_size: 1MiB\n';
+/** The engine spawned with small rings, for tests that run engine components. */
+export const WITH_ENGINE = 'runtime:\n  rust:\n    mode: spawn\n    ipc:\n      buffer_size: 4MiB\n      max_message_size: 1MiB\n';
 
 /** Processors the pipelines may name, with short timeouts so that tests do not wait. */
 const PROCESSORS: Readonly<Record<string, string>> = {

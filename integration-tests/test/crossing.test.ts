@@ -4,18 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYAML } from 'yaml';
-import { Collector, freePort, metricsOn, otlpConfig, tempDir } from './collector';
+import { Collector, freePort, metricsOn, otlpConfig, tempDir, WITH_ENGINE } from './collector';
 import { attr, send, written } from './sdk';
 
 function config(enginePort: number, httpPort: number, out: string): string {
   const pipeline = (signal: string) => `    ${signal}:\n      receivers: [rust_otlp, otlp]\n      exporters: [file]\n`;
-  return `runtime:
-  rust:
-    mode: spawn
-    ipc:
-      buffer_size: 4MiB
-      max_message_size: 1MiB
-receivers:
+  return `${WITH_ENGINE}receivers:
   rust_otlp:
     endpoint: 127.0.0.1:${enginePort}
   otlp:
@@ -86,13 +80,7 @@ describe('engine receiver -> ring -> host exporter', () => {
 });
 
 function batchConfig(httpPort: number, metricsPort: number, out: string, timeout: string): string {
-  return `runtime:
-  rust:
-    mode: spawn
-    ipc:
-      buffer_size: 4MiB
-      max_message_size: 1MiB
-receivers:
+  return `${WITH_ENGINE}receivers:
   otlp:
     protocols:
       http:

@@ -26,10 +26,7 @@ pub struct Config {
 
 impl Config {
     pub fn from_json(config: &serde_json::Value) -> Result<Config, String> {
-        let endpoint = config["endpoint"].as_str().ok_or("'endpoint' must be a string such as \"localhost:4317\"")?;
-        if !endpoint.contains(':') {
-            return Err(format!("'endpoint' must be host:port, got \"{endpoint}\""));
-        }
+        let endpoint = crate::otlp_receiver::endpoint_of(config)?;
         let timeout = config["timeout"].as_str().ok_or("'timeout' must be a duration such as \"5s\"")?;
         Ok(Config { endpoint: endpoint.to_string(), timeout: crate::batch_processor::parse_duration("timeout", timeout)? })
     }

@@ -22,11 +22,16 @@ pub fn default_config() -> serde_json::Value {
 }
 
 pub fn check_config(config: &serde_json::Value) -> Result<(), String> {
+    endpoint_of(config).map(drop)
+}
+
+/// The `endpoint` setting (host:port) of an OTLP receiver or exporter config.
+pub fn endpoint_of(config: &serde_json::Value) -> Result<&str, String> {
     let endpoint = config["endpoint"].as_str().ok_or("'endpoint' must be a string such as \"localhost:4317\"")?;
     if !endpoint.contains(':') {
         return Err(format!("'endpoint' must be host:port, got \"{endpoint}\""));
     }
-    Ok(())
+    Ok(endpoint)
 }
 
 /// Where each signal's requests go, one target per pipeline (fan-out happens here). Shared with the deployment, which
