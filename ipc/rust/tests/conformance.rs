@@ -5,7 +5,8 @@ use std::sync::Arc;
 use tandem_ipc::{testing, Consumer, Header, Producer, Region, RegionOptions};
 
 fn cases() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance/cases.json");
+    // Read at run time (cargo test sets it): a test binary from a shared target directory may come from another checkout.
+    let path = format!("{}/../conformance/cases.json", std::env::var("CARGO_MANIFEST_DIR").unwrap());
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

@@ -9,18 +9,8 @@ use futures::future::BoxFuture;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tandem_ipc::{Answer, RequestError};
-use otel_arrow_dfe_config::SignalType;
 use otel_arrow_dfe_pdata::count_otlp_items;
-use tandem_ipc::layout;
 use tokio::sync::oneshot;
-
-fn signal_type(code: u16) -> SignalType {
-    match code {
-        layout::SIGNAL_TRACES => SignalType::Traces,
-        layout::SIGNAL_METRICS => SignalType::Metrics,
-        _ => SignalType::Logs,
-    }
-}
 
 pub const TYPE: &str = "rust_batch";
 
@@ -105,7 +95,7 @@ impl BatchProcessor {
 
 impl Node for BatchProcessor {
     fn consume(self: Arc<Self>, _signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
-        let items = count_otlp_items(signal_type(self.signal), &payload);
+        let items = count_otlp_items(crate::otap::signal_type(self.signal), &payload);
         let (answer, armed, full) = {
             let mut p = self.pending.lock().unwrap();
             let (tx, rx) = oneshot::channel();

@@ -9,6 +9,7 @@ pub mod deployment;
 pub mod grpc;
 pub mod log;
 pub mod node;
+pub mod otap;
 pub mod otlp_exporter;
 pub mod otlp_receiver;
 pub mod rings;

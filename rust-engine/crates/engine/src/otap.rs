@@ -1,0 +1,68 @@
+//! OTLP <-> OTAP (OpenTelemetry Arrow) translation, done by otap-dataflow's pdata crate: OTLP request bytes become
+//! Arrow record batches and back, and record batches travel as `BatchArrowRecords` on a stateful Arrow IPC stream
+//! (schemas and dictionaries are sent once per stream, payloads are zstd-compressed).
+
+use bytes::Bytes;
+use otel_arrow_dfe_config::SignalType;
+use otel_arrow_dfe_pdata::otap::{from_record_messages, Logs, Metrics, Traces};
+use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::BatchArrowRecords;
+use otel_arrow_dfe_pdata::{Consumer, OtapArrowRecords, OtlpProtoBytes, Producer, TryFromWithOptions};
+use tandem_ipc::layout;
+
+/// The pdata signal of a ring/control-API signal code.
+pub fn signal_type(code: u16) -> SignalType {
+    match code {
+        layout::SIGNAL_TRACES => SignalType::Traces,
+        layout::SIGNAL_METRICS => SignalType::Metrics,
+        _ => SignalType::Logs,
+    }
+}
+
+/// An OTLP `Export*ServiceRequest` of `signal` as OTAP record batches.
+pub fn to_otap(signal: u16, otlp: Bytes) -> Result<OtapArrowRecords, String> {
+    let request = OtlpProtoBytes::new_from_bytes(signal_type(signal), otlp);
+    OtapArrowRecords::try_from_with_default(request).map_err(|e| format!("OTLP to OTAP: {e}"))
+}
+
+/// OTAP record batches as the OTLP `Export*ServiceRequest` bytes of their signal.
+pub fn to_otlp(records: OtapArrowRecords) -> Result<Bytes, String> {
+    match OtlpProtoBytes::try_from_with_default(records).map_err(|e| format!("OTAP to OTLP: {e}"))? {
+        OtlpProtoBytes::ExportLogsRequest(bytes)
+        | OtlpProtoBytes::ExportMetricsRequest(bytes)
+        | OtlpProtoBytes::ExportTracesRequest(bytes) => Ok(bytes),
+    }
+}
+
+/// The sending end of one Arrow stream: each call yields the next `BatchArrowRecords` of the stream (batch IDs count
+/// up from 0). A new stream needs a new encoder, since the receiving end keeps the schemas it has seen.
+#[derive(Default)]
+pub struct StreamEncoder {
+    producer: Producer,
+}
+
+impl StreamEncoder {
+    pub fn encode(&mut self, signal: u16, otlp: Bytes) -> Result<BatchArrowRecords, String> {
+        let mut records = to_otap(signal, otlp)?;
+        self.producer.produce_bar(&mut records).map_err(|e| format!("OTAP encoding: {e}"))
+    }
+}
+
+/// The receiving end of one Arrow stream of one signal.
+#[derive(Default)]
+pub struct StreamDecoder {
+    consumer: Consumer,
+}
+
+impl StreamDecoder {
+    /// The next batch of the stream, as OTLP request bytes.
+    pub fn decode(&mut self, signal: u16, batch: &mut BatchArrowRecords) -> Result<Bytes, String> {
+        let messages = self.consumer.consume_bar(batch).map_err(|e| format!("OTAP decoding: {e}"))?;
+        let store = |e: otel_arrow_dfe_pdata::error::Error| format!("OTAP decoding: {e}");
+        let records = match signal {
+            layout::SIGNAL_TRACES => OtapArrowRecords::Traces(from_record_messages::<Traces>(messages).map_err(store)?),
+            layout::SIGNAL_METRICS => OtapArrowRecords::Metrics(from_record_messages::<Metrics>(messages).map_err(store)?),
+            _ => OtapArrowRecords::Logs(from_record_messages::<Logs>(messages).map_err(store)?),
+        };
+        to_otlp(records)
+    }
+}
