@@ -93,7 +93,8 @@ export function otlpConfig(grpcPort: number, httpPort: number, exporters: string
   const pipeline = (signal: string) =>
     `    ${signal}:\n      receivers: [otlp]\n${processors.length ? `      processors: [${processors.join(', ')}]\n` : ''}      exporters: [${exporterNames(exporters).join(', ')}]\n`;
   const processorsYaml = processors.map((p) => PROCESSORS[p] ?? '').join('');
-  return `${processors.some((p) => p.startsWith('rust_')) ? WITH_ENGINE : TS_ONLY}receivers:
+  const inEngine = processors.some((p) => p.startsWith('rust_')) || exporterNames(exporters).some((e) => e.startsWith('rust_'));
+  return `${inEngine ? WITH_ENGINE : TS_ONLY}receivers:
   otlp:
     protocols:
       grpc:

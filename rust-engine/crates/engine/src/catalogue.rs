@@ -19,6 +19,11 @@ fn per_signal(stability: pb::Stability) -> Vec<pb::SignalStability> {
         .collect()
 }
 
+/// The type part of a component ID (`type[/name]`).
+pub fn type_of(id: &str) -> &str {
+    id.split('/').next().unwrap_or(id)
+}
+
 impl Catalogue {
     /// Every component the engine can run.
     pub fn builtin() -> Self {
@@ -42,6 +47,15 @@ impl Catalogue {
             ),
             (
                 factory(
+                    crate::otap_receiver::TYPE,
+                    pb::Kind::Receiver,
+                    crate::otlp_receiver::default_config(),
+                    "OTel-Arrow (OTAP) gRPC receiver, also serving OTLP/gRPC on the same port; batches reach their pipeline as OTLP",
+                ),
+                crate::otlp_receiver::check_config,
+            ),
+            (
+                factory(
                     crate::batch_processor::TYPE,
                     pb::Kind::Processor,
                     crate::batch_processor::default_config(),
@@ -57,6 +71,15 @@ impl Catalogue {
                     "OTLP/gRPC exporter in the engine; payloads leave as the bytes they arrived as",
                 ),
                 |config| crate::otlp_exporter::Config::from_json(config).map(drop),
+            ),
+            (
+                factory(
+                    crate::otap_exporter::TYPE,
+                    pb::Kind::Exporter,
+                    crate::otap_exporter::default_config(),
+                    "OTel-Arrow (OTAP) gRPC exporter: one Arrow stream per signal, each request acknowledged by its batch status",
+                ),
+                |config| crate::otap_exporter::Config::from_json(config).map(drop),
             ),
         ];
         let forward = pb::Factory {
@@ -79,7 +102,7 @@ impl Catalogue {
 
     /// The factory of a component ID's type, or the Collector's unknown-type error listing the valid ones.
     pub fn lookup(&self, kind: pb::Kind, id: &str) -> Result<&pb::Factory, String> {
-        let ty = id.split('/').next().unwrap_or(id);
+        let ty = type_of(id);
         self.factories.iter().find(|f| f.r#type == ty && f.kind() == kind).ok_or_else(|| {
             let mut valid: Vec<&str> = self.factories.iter().filter(|f| f.kind() == kind).map(|f| f.r#type.as_str()).collect();
             valid.sort();

@@ -5,16 +5,22 @@
 use crate::batch_processor::{self, BatchProcessor};
 use crate::control::pb;
 use crate::node::{Forward, Next, Node};
+use crate::catalogue::type_of;
+use crate::otap_exporter::{self, OtapExporter};
 use crate::otlp_exporter::{self, OtlpExporter};
 use crate::otlp_receiver::{self, Targets};
+use crate::otap_receiver;
 use crate::rings::Rings;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
-/// One `rust_otlp` receiver, shared by every pipeline that names its ID, as the Collector shares receivers.
+/// One `rust_otlp` or `rust_otap` receiver, shared by every pipeline that names its ID, as the Collector shares
+/// receivers.
 struct Receiver {
     endpoint: String,
+    /// Serves the OTel-Arrow streams too (`rust_otap`).
+    arrow: bool,
     targets: Targets,
     /// Present while it serves; sending stops it.
     stop: Option<oneshot::Sender<()>>,
@@ -55,9 +61,14 @@ impl Deployment {
                 Ok(())
             }
             pb::Kind::Exporter => {
-                let path = format!("exporters::{}", component.id);
-                let config = otlp_exporter::Config::from_json(config).map_err(|e| format!("{path}: {e}"))?;
-                self.add_node(&mut state, component, OtlpExporter::new(&config).map_err(|e| format!("{path}: {e}"))?);
+                let build = || -> Result<Arc<dyn Node>, String> {
+                    Ok(match type_of(&component.id) {
+                        otap_exporter::TYPE => OtapExporter::new(otap_exporter::Config::from_json(config)?)?,
+                        _ => OtlpExporter::new(&otlp_exporter::Config::from_json(config)?)?,
+                    })
+                };
+                let exporter = build().map_err(|e| format!("exporters::{}: {e}", component.id))?;
+                self.add_node(&mut state, component, exporter);
                 Ok(())
             }
             other => Err(format!("{}: the engine has no {other:?} components", component.id)),
@@ -98,7 +109,12 @@ impl Deployment {
         let receiver = state
             .receivers
             .entry(component.id.clone())
-            .or_insert_with(|| Receiver { endpoint: endpoint.to_string(), targets: Targets::default(), stop: None });
+            .or_insert_with(|| Receiver {
+                endpoint: endpoint.to_string(),
+                arrow: type_of(&component.id) == otap_receiver::TYPE,
+                targets: Targets::default(),
+                stop: None,
+            });
         if receiver.endpoint != endpoint {
             return Err(format!("{path}: one receiver cannot listen on both {} and {endpoint}", receiver.endpoint));
         }
@@ -109,17 +125,18 @@ impl Deployment {
 
     /// Starts every receiver not yet serving; a port that cannot be bound fails the start.
     pub async fn start(&self) -> Result<(), String> {
-        let pending: Vec<(String, String)> = {
+        let pending: Vec<(String, String, bool)> = {
             let state = self.state.lock().unwrap();
-            state.receivers.iter().filter(|(_, r)| r.stop.is_none()).map(|(id, r)| (id.clone(), r.endpoint.clone())).collect()
+            let pending = state.receivers.iter().filter(|(_, r)| r.stop.is_none());
+            pending.map(|(id, r)| (id.clone(), r.endpoint.clone(), r.arrow)).collect()
         };
-        for (id, endpoint) in pending {
+        for (id, endpoint, arrow) in pending {
             let listener = otlp_receiver::bind(&endpoint).await.map_err(|e| format!("receivers::{id}: {e}"))?;
             let (stop, stopped) = oneshot::channel::<()>();
             let mut state = self.state.lock().unwrap();
             let Some(receiver) = state.receivers.get_mut(&id) else { continue };
             receiver.stop = Some(stop);
-            tokio::spawn(otlp_receiver::serve(listener, receiver.targets.clone(), async {
+            tokio::spawn(otlp_receiver::serve(listener, receiver.targets.clone(), arrow, async {
                 let _ = stopped.await;
             }));
             crate::log::info("receiver started", serde_json::json!({ "id": id, "endpoint": endpoint }));

@@ -10,6 +10,8 @@ pub mod grpc;
 pub mod log;
 pub mod node;
 pub mod otap;
+pub mod otap_exporter;
+pub mod otap_receiver;
 pub mod otlp_exporter;
 pub mod otlp_receiver;
 pub mod rings;

@@ -38,11 +38,34 @@ pub struct OtlpExporter {
 }
 
 impl OtlpExporter {
-    /// Connects lazily: an unreachable endpoint shows as retryable failures, not as a failed start.
     pub fn new(config: &Config) -> Result<Arc<Self>, String> {
-        let uri = format!("http://{}", config.endpoint);
-        let endpoint = Endpoint::from_shared(uri).map_err(|e| format!("'endpoint' {}: {e}", config.endpoint))?;
-        Ok(Arc::new(OtlpExporter { channel: endpoint.connect_lazy(), timeout: config.timeout }))
+        Ok(Arc::new(OtlpExporter { channel: lazy_channel(config)?, timeout: config.timeout }))
+    }
+}
+
+/// Connects lazily: an unreachable endpoint shows as retryable failures, not as a failed start.
+pub fn lazy_channel(config: &Config) -> Result<Channel, String> {
+    let uri = format!("http://{}", config.endpoint);
+    let endpoint = Endpoint::from_shared(uri).map_err(|e| format!("'endpoint' {}: {e}", config.endpoint))?;
+    Ok(endpoint.connect_lazy())
+}
+
+/// A gRPC status in Go's wording.
+pub fn rpc_error(status: &tonic::Status) -> String {
+    format!("rpc error: code = {:?} desc = {}", status.code(), status.message())
+}
+
+/// A failed export as an answer: the codes the Collector's exporterhelper treats as transient are retryable.
+pub fn failure(exporter: &str, status: &tonic::Status) -> RequestError {
+    let message = format!("{exporter}: {}", rpc_error(status));
+    let transient = matches!(
+        status.code(),
+        Code::Unavailable | Code::ResourceExhausted | Code::DeadlineExceeded | Code::Aborted | Code::Cancelled | Code::OutOfRange | Code::DataLoss
+    );
+    if transient {
+        RequestError::Retryable(message)
+    } else {
+        RequestError::Permanent(message)
     }
 }
 
@@ -58,21 +81,11 @@ impl Node for OtlpExporter {
     fn consume(self: Arc<Self>, signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
         Box::pin(async move {
             let mut client = tonic::client::Grpc::new(self.channel.clone());
-            client.ready().await.map_err(|e| RequestError::Retryable(format!("rust_otlp_grpc: {e}")))?;
+            client.ready().await.map_err(|e| RequestError::Retryable(format!("{TYPE}: {e}")))?;
             let mut request = tonic::Request::new(payload);
             request.set_timeout(self.timeout);
             let path = tonic::codegen::http::uri::PathAndQuery::from_static(path_of(signal));
-            match client.unary::<Bytes, Bytes, _>(request, path, RawCodec).await {
-                Ok(_) => Ok(()),
-                Err(status) => {
-                    let message = format!("rust_otlp_grpc: rpc error: code = {:?} desc = {}", status.code(), status.message());
-                    let transient = matches!(
-                        status.code(),
-                        Code::Unavailable | Code::ResourceExhausted | Code::DeadlineExceeded | Code::Aborted | Code::Cancelled | Code::OutOfRange | Code::DataLoss
-                    );
-                    Err(if transient { RequestError::Retryable(message) } else { RequestError::Permanent(message) })
-                }
-            }
+            client.unary::<Bytes, Bytes, _>(request, path, RawCodec).await.map(drop).map_err(|status| failure(TYPE, &status))
         })
     }
 }

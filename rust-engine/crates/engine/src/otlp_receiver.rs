@@ -38,9 +38,11 @@ pub fn endpoint_of(config: &serde_json::Value) -> Result<&str, String> {
 /// adds signals while the receiver runs (the host starts one receiver instance per signal).
 pub type Targets = Arc<Mutex<HashMap<u16, Vec<Next>>>>;
 
-/// One OTLP collector service: its gRPC name and the ring code of its signal.
+/// One signal's gRPC services (OTLP's unary Export, OTel-Arrow's stream) and its ring code.
 pub trait Signal: Send + Sync + 'static {
     const SERVICE: &'static str;
+    const ARROW_SERVICE: &'static str;
+    const ARROW_METHOD: &'static str;
     const CODE: u16;
 }
 pub struct Traces;
@@ -48,15 +50,31 @@ pub struct Metrics;
 pub struct Logs;
 impl Signal for Traces {
     const SERVICE: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
+    const ARROW_SERVICE: &'static str = "opentelemetry.proto.experimental.arrow.v1.ArrowTracesService";
+    const ARROW_METHOD: &'static str = "ArrowTraces";
     const CODE: u16 = layout::SIGNAL_TRACES;
 }
 impl Signal for Metrics {
     const SERVICE: &'static str = "opentelemetry.proto.collector.metrics.v1.MetricsService";
+    const ARROW_SERVICE: &'static str = "opentelemetry.proto.experimental.arrow.v1.ArrowMetricsService";
+    const ARROW_METHOD: &'static str = "ArrowMetrics";
     const CODE: u16 = layout::SIGNAL_METRICS;
 }
 impl Signal for Logs {
     const SERVICE: &'static str = "opentelemetry.proto.collector.logs.v1.LogsService";
+    const ARROW_SERVICE: &'static str = "opentelemetry.proto.experimental.arrow.v1.ArrowLogsService";
+    const ARROW_METHOD: &'static str = "ArrowLogs";
     const CODE: u16 = layout::SIGNAL_LOGS;
+}
+
+/// The consumers of a signal's requests, or None when no pipeline of that signal uses the receiver.
+pub fn next_of(targets: &Targets, code: u16) -> Option<Next> {
+    let targets = targets.lock().unwrap().get(&code).cloned()?;
+    Some(if targets.len() == 1 { targets[0].clone() } else { Next::FanOut(targets) })
+}
+
+pub fn not_served<B>(request: &http::Request<B>) -> Status {
+    Status::unimplemented(format!("{} is not served: no pipeline of that signal uses this receiver", request.uri().path()))
 }
 
 pub struct OtlpService<S> {
@@ -104,32 +122,53 @@ impl<S: Signal> Service<http::Request<Body>> for OtlpService<S> {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let targets = self.targets.lock().unwrap().get(&S::CODE).cloned();
-        let (Some(targets), true) = (targets, request.uri().path().ends_with("/Export")) else {
-            let message = format!("{} is not served: no pipeline of that signal uses this receiver", request.uri().path());
-            return Box::pin(async move { Ok(Status::unimplemented(message).into_http()) });
+        let (Some(next), true) = (next_of(&self.targets, S::CODE), request.uri().path().ends_with("/Export")) else {
+            return Box::pin(async move { Ok(not_served(&request).into_http()) });
         };
-        let next = if targets.len() == 1 { targets[0].clone() } else { Next::FanOut(targets) };
         let export = Export { next, signal: S::CODE };
-        Box::pin(async move { Ok(Grpc::new(RawCodec).max_decoding_message_size(4 << 20).unary(export, request).await) })
+        Box::pin(async move { Ok(Grpc::new(RawCodec).max_decoding_message_size(MAX_MESSAGE_SIZE).unary(export, request).await) })
     }
 }
+
+/// The largest request a receiver decodes: gRPC's default, as in the Collector.
+pub const MAX_MESSAGE_SIZE: usize = 4 << 20;
 
 /// Binds first, so that a taken port is an error of the caller's start, then serves until `stop` resolves.
 pub async fn bind(endpoint: &str) -> Result<tokio::net::TcpListener, String> {
     tokio::net::TcpListener::bind(endpoint).await.map_err(|e| format!("cannot listen on {endpoint}: {e}"))
 }
 
-pub async fn serve(listener: tokio::net::TcpListener, targets: Targets, stop: impl std::future::Future<Output = ()>) {
+/// Serves the OTLP services and, with `arrow`, the OTel-Arrow stream services on the same port (as the Go
+/// Collector's `otelarrow` receiver does), until `stop` resolves.
+pub async fn serve(listener: tokio::net::TcpListener, targets: Targets, arrow: bool, stop: impl std::future::Future<Output = ()>) {
     fn service<S: Signal>(targets: &Targets) -> OtlpService<S> {
         OtlpService { targets: targets.clone(), signal: std::marker::PhantomData }
     }
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-    let router = tonic::transport::Server::builder()
+    let mut router = tonic::transport::Server::builder()
         .add_service(service::<Traces>(&targets))
         .add_service(service::<Metrics>(&targets))
         .add_service(service::<Logs>(&targets));
+    if arrow {
+        use crate::otap_receiver::ArrowService;
+        router = router
+            .add_service(ArrowService::<Traces>::new(&targets))
+            .add_service(ArrowService::<Metrics>::new(&targets))
+            .add_service(ArrowService::<Logs>::new(&targets));
+    }
     if let Err(e) = router.serve_with_incoming_shutdown(incoming, stop).await {
-        crate::log::error("rust_otlp receiver failed", serde_json::json!({ "error": e.to_string() }));
+        crate::log::error("receiver failed", serde_json::json!({ "error": e.to_string() }));
+    }
+}
+
+/// The gRPC path of a signal's OTel-Arrow stream method.
+pub fn arrow_path(code: u16) -> String {
+    fn path<S: Signal>() -> String {
+        format!("/{}/{}", S::ARROW_SERVICE, S::ARROW_METHOD)
+    }
+    match code {
+        layout::SIGNAL_TRACES => path::<Traces>(),
+        layout::SIGNAL_METRICS => path::<Metrics>(),
+        _ => path::<Logs>(),
     }
 }
