@@ -64,6 +64,36 @@ test.each([
     '  rust_batch/slow:\n    timeout: soon',
     "error decoding 'processors': error reading configuration for \"rust_batch/slow\": 'timeout' is not a duration: \"soon\"",
   ],
+  [
+    'an unsupported attributes action',
+    '  rust_attributes:\n    actions:\n      - { key: a, action: upsert, value: 1 }\n      - { key: b, action: explode }',
+    'error reading configuration for "rust_attributes": error creating AttrProc due to unsupported action "explode" at the 1-th actions',
+  ],
+  [
+    'an attributes action without its value',
+    '  rust_attributes:\n    actions:\n      - { key: a, action: insert }',
+    'error reading configuration for "rust_attributes": error creating AttrProc. Field "value" must be specified for 0-th action',
+  ],
+  [
+    'one attribute key in two actions',
+    '  rust_attributes:\n    actions:\n      - { key: a, action: delete }\n      - { key: a, action: hash }',
+    "error reading configuration for \"rust_attributes\": 'actions': ",
+  ],
+  [
+    'a filter match type that does not exist',
+    '  rust_filter:\n    spans:\n      exclude:\n        match_type: fuzzy\n        span_names: [a]',
+    "error reading configuration for \"rust_filter\": 'spans.exclude.match_type' must be strict or regexp, got fuzzy",
+  ],
+  [
+    'a filter regexp that does not compile',
+    '  rust_filter:\n    logs:\n      include:\n        match_type: regexp\n        severity_texts: ["(unclosed"]',
+    "error reading configuration for \"rust_filter\": 'logs.include.severity_texts' is not a valid regexp",
+  ],
+  [
+    'an unknown key in a filter block',
+    '  rust_filter:\n    logs:\n      include:\n        severity: WARN',
+    "error reading configuration for \"rust_filter\": 'logs.include' has invalid keys: severity",
+  ],
 ])('an engine component with %s is refused by the engine, in the Collector wording', (_name, processors, message) => {
   const id = processors.split(':')[0].trim();
   const yaml = GOOD.replace('mode: off', 'mode: spawn')

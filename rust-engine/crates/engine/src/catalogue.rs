@@ -3,13 +3,34 @@
 //! clash and a user can tell the runtime from the name.
 
 use crate::control::pb;
+use crate::node::{Next, Node};
+use crate::otap::OtapProcessor;
+use crate::{attributes_processor, batch_processor, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver};
+use serde_json::Value;
+use std::sync::Arc;
 
 /// Checks an effective config beyond its keys (types, durations, addresses).
-type Check = fn(&serde_json::Value) -> Result<(), String>;
+type Check = fn(&Value) -> Result<(), String>;
+
+/// Builds a component that takes data from its effective config, its signal and its consumers (None for exporters).
+pub type Build = fn(&Value, u16, Option<Next>) -> Result<Arc<dyn Node>, String>;
+
+/// How a component of a type comes to life.
+#[derive(Clone, Copy)]
+pub enum Make {
+    /// A receiver, served by the engine on its endpoint; `arrow` adds the OTel-Arrow stream services.
+    Receiver { arrow: bool },
+    Node(Build),
+}
+
+struct Entry {
+    factory: pb::Factory,
+    check: Check,
+    make: Make,
+}
 
 pub struct Catalogue {
-    factories: Vec<pb::Factory>,
-    checks: Vec<Check>,
+    entries: Vec<Entry>,
 }
 
 fn per_signal(stability: pb::Stability) -> Vec<pb::SignalStability> {
@@ -24,87 +45,115 @@ pub fn type_of(id: &str) -> &str {
     id.split('/').next().unwrap_or(id)
 }
 
+fn consumers(next: Option<Next>) -> Result<Next, String> {
+    next.ok_or_else(|| "has no consumer to send to".to_string())
+}
+
 impl Catalogue {
     /// Every component the engine can run.
     pub fn builtin() -> Self {
-        let factory = |ty: &str, kind: pb::Kind, defaults: serde_json::Value, description: &str| pb::Factory {
-            r#type: ty.into(),
-            kind: kind as i32,
-            signals: per_signal(pb::Stability::Development),
-            pairs: Vec::new(),
-            default_config_json: defaults.to_string(),
-            description: description.into(),
+        let entry = |ty: &str, kind: pb::Kind, defaults: Value, description: &str, check: Check, make: Make| Entry {
+            factory: pb::Factory {
+                r#type: ty.into(),
+                kind: kind as i32,
+                signals: per_signal(pb::Stability::Development),
+                pairs: Vec::new(),
+                default_config_json: defaults.to_string(),
+                description: description.into(),
+            },
+            check,
+            make,
         };
-        let entries: Vec<(pb::Factory, Check)> = vec![
-            (
-                factory(
-                    crate::otlp_receiver::TYPE,
-                    pb::Kind::Receiver,
-                    crate::otlp_receiver::default_config(),
-                    "OTLP/gRPC receiver served by the engine; payloads reach their pipeline undecoded",
-                ),
-                crate::otlp_receiver::check_config,
+        let mut entries = vec![
+            entry(
+                otlp_receiver::TYPE,
+                pb::Kind::Receiver,
+                otlp_receiver::default_config(),
+                "OTLP/gRPC receiver served by the engine; payloads reach their pipeline undecoded",
+                otlp_receiver::check_config,
+                Make::Receiver { arrow: false },
             ),
-            (
-                factory(
-                    crate::otap_receiver::TYPE,
-                    pb::Kind::Receiver,
-                    crate::otlp_receiver::default_config(),
-                    "OTel-Arrow (OTAP) gRPC receiver, also serving OTLP/gRPC on the same port; batches reach their pipeline as OTLP",
-                ),
-                crate::otlp_receiver::check_config,
+            entry(
+                otap_receiver::TYPE,
+                pb::Kind::Receiver,
+                otlp_receiver::default_config(),
+                "OTel-Arrow (OTAP) gRPC receiver, also serving OTLP/gRPC on the same port; batches reach their pipeline as OTLP",
+                otlp_receiver::check_config,
+                Make::Receiver { arrow: true },
             ),
-            (
-                factory(
-                    crate::batch_processor::TYPE,
-                    pb::Kind::Processor,
-                    crate::batch_processor::default_config(),
-                    "batches OTLP requests by bytes and time without decoding them",
-                ),
-                |config| crate::batch_processor::Config::from_json(config).map(drop),
+            entry(
+                batch_processor::TYPE,
+                pb::Kind::Processor,
+                batch_processor::default_config(),
+                "batches OTLP requests by items, bytes and time without decoding them",
+                |config| batch_processor::Config::from_json(config).map(drop),
+                Make::Node(|config, signal, next| Ok(batch_processor::BatchProcessor::new(batch_processor::Config::from_json(config)?, signal, consumers(next)?))),
             ),
-            (
-                factory(
-                    crate::otlp_exporter::TYPE,
-                    pb::Kind::Exporter,
-                    crate::otlp_exporter::default_config(),
-                    "OTLP/gRPC exporter in the engine; payloads leave as the bytes they arrived as",
-                ),
-                |config| crate::otlp_exporter::Config::from_json(config).map(drop),
+            entry(
+                attributes_processor::TYPE,
+                pb::Kind::Processor,
+                attributes_processor::default_config(),
+                "inserts, updates, upserts, deletes, renames and hashes record, resource and scope attributes on OTAP batches",
+                |config| attributes_processor::Attributes::from_json(config).map(drop),
+                Make::Node(|config, _, next| {
+                    let step = attributes_processor::Attributes::from_json(config)?;
+                    Ok(Arc::new(OtapProcessor { name: attributes_processor::TYPE.into(), step, next: consumers(next)? }))
+                }),
             ),
-            (
-                factory(
-                    crate::otap_exporter::TYPE,
-                    pb::Kind::Exporter,
-                    crate::otap_exporter::default_config(),
-                    "OTel-Arrow (OTAP) gRPC exporter: one Arrow stream per signal, each request acknowledged by its batch status",
-                ),
-                |config| crate::otap_exporter::Config::from_json(config).map(drop),
+            entry(
+                filter_processor::TYPE,
+                pb::Kind::Processor,
+                filter_processor::default_config(),
+                "drops log records by severity, body or attributes, spans by name or attributes, metrics by name, on OTAP batches",
+                |config| filter_processor::Filter::from_json(config).map(drop),
+                Make::Node(|config, _, next| {
+                    let step = filter_processor::Filter::from_json(config)?;
+                    Ok(Arc::new(OtapProcessor { name: filter_processor::TYPE.into(), step, next: consumers(next)? }))
+                }),
+            ),
+            entry(
+                otlp_exporter::TYPE,
+                pb::Kind::Exporter,
+                otlp_exporter::default_config(),
+                "OTLP/gRPC exporter in the engine; payloads leave as the bytes they arrived as",
+                |config| otlp_exporter::Config::from_json(config).map(drop),
+                Make::Node(|config, _, _| Ok(otlp_exporter::OtlpExporter::new(&otlp_exporter::Config::from_json(config)?)?)),
+            ),
+            entry(
+                otap_exporter::TYPE,
+                pb::Kind::Exporter,
+                otap_exporter::default_config(),
+                "OTel-Arrow (OTAP) gRPC exporter: one Arrow stream per signal, each request acknowledged by its batch status",
+                |config| otap_exporter::Config::from_json(config).map(drop),
+                Make::Node(|config, _, _| Ok(otap_exporter::OtapExporter::new(otap_exporter::Config::from_json(config)?)?)),
             ),
         ];
-        let forward = pb::Factory {
-            signals: Vec::new(),
-            pairs: [pb::Signal::Traces, pb::Signal::Metrics, pb::Signal::Logs]
-                .into_iter()
-                .map(|s| pb::ConnectorPair { from: s as i32, to: s as i32, stability: pb::Stability::Development as i32 })
-                .collect(),
-            ..factory(crate::node::FORWARD_TYPE, pb::Kind::Connector, serde_json::json!({}), "passes data from one pipeline to others of the same signal")
-        };
-        let mut entries = entries;
-        entries.push((forward, |_| Ok(())));
-        let (factories, checks) = entries.into_iter().unzip();
-        Catalogue { factories, checks }
+        let mut forward = entry(
+            node::FORWARD_TYPE,
+            pb::Kind::Connector,
+            serde_json::json!({}),
+            "passes data from one pipeline to others of the same signal",
+            |_| Ok(()),
+            Make::Node(|_, _, next| Ok(Arc::new(node::Forward { next: consumers(next)? }))),
+        );
+        forward.factory.signals = Vec::new();
+        forward.factory.pairs = [pb::Signal::Traces, pb::Signal::Metrics, pb::Signal::Logs]
+            .into_iter()
+            .map(|s| pb::ConnectorPair { from: s as i32, to: s as i32, stability: pb::Stability::Development as i32 })
+            .collect();
+        entries.push(forward);
+        Catalogue { entries }
     }
 
-    pub fn factories(&self) -> &[pb::Factory] {
-        &self.factories
+    pub fn factories(&self) -> impl Iterator<Item = &pb::Factory> {
+        self.entries.iter().map(|e| &e.factory)
     }
 
     /// The factory of a component ID's type, or the Collector's unknown-type error listing the valid ones.
-    pub fn lookup(&self, kind: pb::Kind, id: &str) -> Result<&pb::Factory, String> {
+    fn lookup(&self, kind: pb::Kind, id: &str) -> Result<&Entry, String> {
         let ty = type_of(id);
-        self.factories.iter().find(|f| f.r#type == ty && f.kind() == kind).ok_or_else(|| {
-            let mut valid: Vec<&str> = self.factories.iter().filter(|f| f.kind() == kind).map(|f| f.r#type.as_str()).collect();
+        self.entries.iter().find(|e| e.factory.r#type == ty && e.factory.kind() == kind).ok_or_else(|| {
+            let mut valid: Vec<&str> = self.factories().filter(|f| f.kind() == kind).map(|f| f.r#type.as_str()).collect();
             valid.sort();
             format!("unknown type: \"{ty}\" for id: \"{id}\" (valid values: [{}])", valid.join(" "))
         })
@@ -112,11 +161,10 @@ impl Catalogue {
 
     /// Decodes a component config on top of its factory's defaults: unknown keys are refused with mapstructure's
     /// wording, as the host does for its own components. Returns the effective config.
-    pub fn validate(&self, kind: pb::Kind, id: &str, config_json: &str) -> Result<serde_json::Value, String> {
-        let factory = self.lookup(kind, id)?;
-        let check = self.checks[self.factories.iter().position(|f| std::ptr::eq(f, factory)).expect("found above")];
-        let mut effective: serde_json::Value = serde_json::from_str(&factory.default_config_json).expect("defaults are JSON");
-        let given: serde_json::Value = match config_json.trim() {
+    pub fn validate(&self, kind: pb::Kind, id: &str, config_json: &str) -> Result<Value, String> {
+        let Entry { factory, check, .. } = self.lookup(kind, id)?;
+        let mut effective: Value = serde_json::from_str(&factory.default_config_json).expect("defaults are JSON");
+        let given: Value = match config_json.trim() {
             "" | "null" => return check(&effective).map(|()| effective),
             text => serde_json::from_str(text).map_err(|e| format!("'{id}' config is not JSON: {e}"))?,
         };
@@ -131,5 +179,10 @@ impl Catalogue {
         defaults.extend(given.clone());
         check(&effective)?;
         Ok(effective)
+    }
+
+    /// How a validated component of this kind and ID is made.
+    pub fn make(&self, kind: pb::Kind, id: &str) -> Result<Make, String> {
+        self.lookup(kind, id).map(|e| e.make)
     }
 }

@@ -62,7 +62,7 @@ impl pb::control_server::Control for ControlService {
     }
 
     async fn list_factories(&self, _: Request<pb::ListFactoriesRequest>) -> Result<Response<pb::ListFactoriesResponse>, Status> {
-        Ok(Response::new(pb::ListFactoriesResponse { factories: self.catalogue.factories().to_vec() }))
+        Ok(Response::new(pb::ListFactoriesResponse { factories: self.catalogue.factories().cloned().collect() }))
     }
 
     async fn validate_config(&self, request: Request<pb::ValidateConfigRequest>) -> Result<Response<pb::ValidateConfigResponse>, Status> {
@@ -90,7 +90,8 @@ impl pb::control_server::Control for ControlService {
                 _ => "extensions",
             };
             let config = self.catalogue.validate(c.kind(), &c.id, &c.config_json).map_err(|e| Status::invalid_argument(format!("{section}::{}: {e}", c.id)))?;
-            self.deployment.add(&c, &config).map_err(Status::invalid_argument)?;
+            let make = self.catalogue.make(c.kind(), &c.id).map_err(Status::invalid_argument)?;
+            self.deployment.add(&c, &config, make).map_err(Status::invalid_argument)?;
         }
         Ok(Response::new(pb::DeployResponse {}))
     }

@@ -2,14 +2,10 @@
 //! their output goes. Deploy adds (the host deploys downstream components first, so every engine component a new
 //! one sends to exists already), Start starts the receivers not running yet, Shutdown stops and forgets everything.
 
-use crate::batch_processor::{self, BatchProcessor};
+use crate::catalogue::Make;
 use crate::control::pb;
-use crate::node::{Forward, Next, Node};
-use crate::catalogue::type_of;
-use crate::otap_exporter::{self, OtapExporter};
-use crate::otlp_exporter::{self, OtlpExporter};
+use crate::node::{Next, Node};
 use crate::otlp_receiver::{self, Targets};
-use crate::otap_receiver;
 use crate::rings::Rings;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -43,35 +39,26 @@ impl Deployment {
     }
 
     /// Adds one component instance, already validated against the catalogue (`config` is its effective config).
-    pub fn add(&self, component: &pb::Component, config: &serde_json::Value) -> Result<(), String> {
+    pub fn add(&self, component: &pb::Component, config: &serde_json::Value, make: Make) -> Result<(), String> {
         let mut state = self.state.lock().unwrap();
-        match component.kind() {
-            pb::Kind::Receiver => self.add_receiver(&mut state, component, config),
-            pb::Kind::Processor => {
-                let path = format!("processors::{}", component.id);
-                let next = Self::next(&state, &self.rings, component).map_err(|e| format!("{path}: {e}"))?;
-                let config = batch_processor::Config::from_json(config).map_err(|e| format!("{path}: {e}"))?;
-                self.add_node(&mut state, component, BatchProcessor::new(config, component.signal as u16, next));
-                Ok(())
-            }
-            pb::Kind::Connector => {
-                let path = format!("connectors::{}", component.id);
-                let next = Self::next(&state, &self.rings, component).map_err(|e| format!("{path}: {e}"))?;
-                self.add_node(&mut state, component, Arc::new(Forward { next }));
-                Ok(())
-            }
-            pb::Kind::Exporter => {
-                let build = || -> Result<Arc<dyn Node>, String> {
-                    Ok(match type_of(&component.id) {
-                        otap_exporter::TYPE => OtapExporter::new(otap_exporter::Config::from_json(config)?)?,
-                        _ => OtlpExporter::new(&otlp_exporter::Config::from_json(config)?)?,
-                    })
+        let section = match component.kind() {
+            pb::Kind::Receiver => "receivers",
+            pb::Kind::Processor => "processors",
+            pb::Kind::Exporter => "exporters",
+            _ => "connectors",
+        };
+        let at = |e: String| format!("{section}::{}: {e}", component.id);
+        match make {
+            Make::Receiver { arrow } => self.add_receiver(&mut state, component, config, arrow).map_err(at),
+            Make::Node(build) => {
+                let next = match component.kind() {
+                    pb::Kind::Exporter => None,
+                    _ => Some(Self::next(&state, &self.rings, component).map_err(at)?),
                 };
-                let exporter = build().map_err(|e| format!("exporters::{}: {e}", component.id))?;
-                self.add_node(&mut state, component, exporter);
+                let node = build(config, component.signal as u16, next).map_err(at)?;
+                self.add_node(&mut state, component, node);
                 Ok(())
             }
-            other => Err(format!("{}: the engine has no {other:?} components", component.id)),
         }
     }
 
@@ -102,21 +89,15 @@ impl Deployment {
         }
     }
 
-    fn add_receiver(&self, state: &mut State, component: &pb::Component, config: &serde_json::Value) -> Result<(), String> {
-        let path = format!("receivers::{}", component.id);
-        let next = Self::next(state, &self.rings, component).map_err(|e| format!("{path}: {e}"))?;
-        let endpoint = config["endpoint"].as_str().ok_or_else(|| format!("{path}: 'endpoint' must be a string"))?;
+    fn add_receiver(&self, state: &mut State, component: &pb::Component, config: &serde_json::Value, arrow: bool) -> Result<(), String> {
+        let next = Self::next(state, &self.rings, component)?;
+        let endpoint = config["endpoint"].as_str().ok_or("'endpoint' must be a string")?;
         let receiver = state
             .receivers
             .entry(component.id.clone())
-            .or_insert_with(|| Receiver {
-                endpoint: endpoint.to_string(),
-                arrow: type_of(&component.id) == otap_receiver::TYPE,
-                targets: Targets::default(),
-                stop: None,
-            });
+            .or_insert_with(|| Receiver { endpoint: endpoint.to_string(), arrow, targets: Targets::default(), stop: None });
         if receiver.endpoint != endpoint {
-            return Err(format!("{path}: one receiver cannot listen on both {} and {endpoint}", receiver.endpoint));
+            return Err(format!("one receiver cannot listen on both {} and {endpoint}", receiver.endpoint));
         }
         // The control API's signal numbers are the ring's request codes.
         receiver.targets.lock().unwrap().entry(component.signal as u16).or_default().push(next);

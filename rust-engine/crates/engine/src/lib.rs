@@ -2,10 +2,12 @@
 //! ring benchmark's gRPC baseline.
 
 pub mod args;
+pub mod attributes_processor;
 pub mod batch_processor;
 pub mod catalogue;
 pub mod control;
 pub mod deployment;
+pub mod filter_processor;
 pub mod grpc;
 pub mod log;
 pub mod node;

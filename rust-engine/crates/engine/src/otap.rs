@@ -2,7 +2,11 @@
 //! Arrow record batches and back, and record batches travel as `BatchArrowRecords` on a stateful Arrow IPC stream
 //! (schemas and dictionaries are sent once per stream, payloads are zstd-compressed).
 
+use crate::node::{Next, Node};
 use bytes::Bytes;
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use tandem_ipc::{Answer, RequestError};
 use otel_arrow_dfe_config::SignalType;
 use otel_arrow_dfe_pdata::otap::{from_record_messages, Logs, Metrics, Traces};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::BatchArrowRecords;
@@ -64,5 +68,32 @@ impl StreamDecoder {
             _ => OtapArrowRecords::Logs(from_record_messages::<Logs>(messages).map_err(store)?),
         };
         to_otlp(records)
+    }
+}
+
+/// What an OTAP processor does to a batch: returns it changed, or None when nothing is left to send.
+pub trait OtapStep: Send + Sync + 'static {
+    fn apply(&self, signal: u16, records: OtapArrowRecords) -> Result<Option<OtapArrowRecords>, String>;
+}
+
+/// A processor that works on OTAP record batches: each request is translated to OTAP, changed by its step, and sent
+/// on as OTLP. A request the step cannot handle is refused as permanent (retrying the same data cannot help); a
+/// request left empty is acknowledged without sending anything, as the Collector's processors skip empty data.
+pub struct OtapProcessor<S> {
+    pub name: String,
+    pub step: S,
+    pub next: Next,
+}
+
+impl<S: OtapStep> Node for OtapProcessor<S> {
+    fn consume(self: Arc<Self>, signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
+        let changed = to_otap(signal, payload)
+            .and_then(|records| self.step.apply(signal, records))
+            .and_then(|records| records.filter(|r| r.num_items() > 0).map(to_otlp).transpose());
+        match changed {
+            Ok(Some(otlp)) => self.next.send(signal, otlp),
+            Ok(None) => Box::pin(futures::future::ready(Ok(()))),
+            Err(message) => Box::pin(futures::future::ready(Err(RequestError::Permanent(format!("{}: {message}", self.name))))),
+        }
     }
 }
