@@ -3,14 +3,14 @@
 //! serialized requests concatenated are one valid request holding both: merging needs no decoding. As the host's
 //! `batch`, it does not swallow export errors: every caller whose data went into a batch gets that batch's answer.
 
+use crate::accumulator::{Accumulator, Flush};
 use crate::node::{Next, Node};
 use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tandem_ipc::{Answer, RequestError};
 use otel_arrow_dfe_pdata::count_otlp_items;
-use tokio::sync::oneshot;
+use std::sync::Arc;
+use std::time::Duration;
+use tandem_ipc::Answer;
 
 pub const TYPE: &str = "rust_batch";
 
@@ -52,70 +52,33 @@ pub fn parse_duration(key: &str, text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(value * scale))
 }
 
-struct Pending {
+/// The requests of one batch, concatenated.
+#[derive(Default)]
+struct OtlpBatch {
     data: BytesMut,
     items: usize,
-    waiters: Vec<oneshot::Sender<Answer>>,
-    /// Bumped at every flush, so that a timer armed for an earlier batch does not flush a later one early.
-    generation: u64,
 }
 
 pub struct BatchProcessor {
     config: Config,
     signal: u16,
-    next: Next,
-    pending: Mutex<Pending>,
+    batches: Arc<Accumulator<OtlpBatch>>,
 }
 
 impl BatchProcessor {
     pub fn new(config: Config, signal: u16, next: Next) -> Arc<Self> {
-        Arc::new(BatchProcessor { config, signal, next, pending: Mutex::new(Pending { data: BytesMut::new(), items: 0, waiters: Vec::new(), generation: 0 }) })
-    }
-
-    /// Sends what is pending, if it is still the batch of `generation` (or any batch when `None`).
-    fn flush(self: &Arc<Self>, generation: Option<u64>) {
-        let (data, waiters) = {
-            let mut p = self.pending.lock().unwrap();
-            if p.waiters.is_empty() || generation.is_some_and(|g| g != p.generation) {
-                return;
-            }
-            p.generation += 1;
-            p.items = 0;
-            (std::mem::take(&mut p.data).freeze(), std::mem::take(&mut p.waiters))
-        };
-        let send = self.next.send(self.signal, data);
-        tokio::spawn(async move {
-            let answer = send.await;
-            for waiter in waiters {
-                let _ = waiter.send(answer.clone());
-            }
-        });
+        let flush: Flush<OtlpBatch> = Box::new(move |batch| next.send(signal, batch.data.freeze()));
+        Arc::new(BatchProcessor { signal, batches: Accumulator::new(config.timeout, flush), config })
     }
 }
 
 impl Node for BatchProcessor {
     fn consume(self: Arc<Self>, _signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
         let items = count_otlp_items(crate::otap::signal_type(self.signal), &payload);
-        let (answer, armed, full) = {
-            let mut p = self.pending.lock().unwrap();
-            let (tx, rx) = oneshot::channel();
-            let first = p.waiters.is_empty();
-            p.data.extend_from_slice(&payload);
-            p.items += items;
-            p.waiters.push(tx);
-            let full = p.items >= self.config.send_batch_size || p.data.len() >= self.config.send_batch_size_bytes;
-            (rx, first.then_some(p.generation), full)
-        };
-        if full {
-            self.flush(None);
-        } else if let Some(generation) = armed {
-            let me = self.clone();
-            let timeout = self.config.timeout;
-            tokio::spawn(async move {
-                tokio::time::sleep(timeout).await;
-                me.flush(Some(generation));
-            });
-        }
-        Box::pin(async move { answer.await.unwrap_or_else(|_| Err(RequestError::Retryable("the batch was dropped".into()))) })
+        self.batches.add(|batch| {
+            batch.data.extend_from_slice(&payload);
+            batch.items += items;
+            batch.items >= self.config.send_batch_size || batch.data.len() >= self.config.send_batch_size_bytes
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! The Tandem engine as a library: the binary (`main.rs`) wires these together; `grpc::RawCodec` is also used by the
 //! ring benchmark's gRPC baseline.
 
+pub mod accumulator;
 pub mod args;
 pub mod attributes_processor;
 pub mod batch_processor;
