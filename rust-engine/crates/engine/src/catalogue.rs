@@ -5,7 +5,7 @@
 use crate::control::pb;
 use crate::node::{Next, Node};
 use crate::otap::OtapProcessor;
-use crate::{attributes_processor, batch_processor, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver};
+use crate::{attributes_processor, batch_processor, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver, parquet_exporter};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -126,6 +126,14 @@ impl Catalogue {
                 "OTel-Arrow (OTAP) gRPC exporter: one Arrow stream per signal, each request acknowledged by its batch status",
                 |config| otap_exporter::Config::from_json(config).map(drop),
                 Make::Node(|config, _, _| Ok(otap_exporter::OtapExporter::new(otap_exporter::Config::from_json(config)?)?)),
+            ),
+            entry(
+                parquet_exporter::TYPE,
+                pb::Kind::Exporter,
+                parquet_exporter::default_config(),
+                "writes Parquet files in OTAP's table layout, a part per flush (by size or interval), acknowledged once on disk",
+                |config| parquet_exporter::Config::from_json(config).map(drop),
+                Make::Node(|config, signal, _| Ok(parquet_exporter::ParquetExporter::new(parquet_exporter::Config::from_json(config)?, signal))),
             ),
         ];
         let mut forward = entry(
