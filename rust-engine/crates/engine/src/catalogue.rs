@@ -5,7 +5,7 @@
 use crate::control::pb;
 use crate::node::{Next, Node};
 use crate::otap::OtapProcessor;
-use crate::{attributes_processor, batch_processor, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver, parquet_exporter};
+use crate::{attributes_processor, batch_processor, count_connector, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver, parquet_exporter};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -136,20 +136,28 @@ impl Catalogue {
                 Make::Node(|config, signal, _| Ok(parquet_exporter::ParquetExporter::new(parquet_exporter::Config::from_json(config)?, signal))),
             ),
         ];
-        let mut forward = entry(
+        let connector = |ty: &str, pairs: &[(pb::Signal, pb::Signal)], description: &str, make: Make| {
+            let mut connector = entry(ty, pb::Kind::Connector, serde_json::json!({}), description, |_| Ok(()), make);
+            connector.factory.signals = Vec::new();
+            connector.factory.pairs = pairs
+                .iter()
+                .map(|(from, to)| pb::ConnectorPair { from: *from as i32, to: *to as i32, stability: pb::Stability::Development as i32 })
+                .collect();
+            connector
+        };
+        let (traces, metrics, logs) = (pb::Signal::Traces, pb::Signal::Metrics, pb::Signal::Logs);
+        entries.push(connector(
             node::FORWARD_TYPE,
-            pb::Kind::Connector,
-            serde_json::json!({}),
+            &[(traces, traces), (metrics, metrics), (logs, logs)],
             "passes data from one pipeline to others of the same signal",
-            |_| Ok(()),
             Make::Node(|_, _, next| Ok(Arc::new(node::Forward { next: consumers(next)? }))),
-        );
-        forward.factory.signals = Vec::new();
-        forward.factory.pairs = [pb::Signal::Traces, pb::Signal::Metrics, pb::Signal::Logs]
-            .into_iter()
-            .map(|s| pb::ConnectorPair { from: s as i32, to: s as i32, stability: pb::Stability::Development as i32 })
-            .collect();
-        entries.push(forward);
+        ));
+        entries.push(connector(
+            count_connector::TYPE,
+            &[(traces, metrics), (metrics, metrics), (logs, metrics)],
+            "counts spans, span events, metrics, data points and log records into metrics, per resource",
+            Make::Node(|_, _, next| Ok(Arc::new(count_connector::Count { next: consumers(next)? }))),
+        ));
         Catalogue { entries }
     }
 

@@ -7,6 +7,7 @@ pub mod attributes_processor;
 pub mod batch_processor;
 pub mod catalogue;
 pub mod control;
+pub mod count_connector;
 pub mod deployment;
 pub mod filter_processor;
 pub mod grpc;

@@ -1,26 +1,25 @@
-// The engine's OTAP processors (rust_attributes, rust_filter) in tandem configs, fed by the OpenTelemetry JS SDK and
-// read back from the host's file exporter.
+// The engine's processors (rust_attributes, rust_filter) and connectors (rust_count) in tandem configs, fed by the
+// OpenTelemetry JS SDK and read back from the host's file exporter.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Collector, freePort, tempDir, WITH_ENGINE } from './collector';
 import { attr, send, written, type Json } from './sdk';
 
-type Pipeline = { signal: string; name?: string; processors: string[]; exporter: string };
+type Pipeline = { signal: string; name?: string; receiver?: string; processors: string[]; exporter: string };
 
-/** A tandem config: an OTLP/gRPC receiver, the given processors and file exporters, and the pipelines. */
-function config(grpcPort: number, processors: string, files: Record<string, string>, pipelines: Pipeline[]): string {
+/** A tandem config: an OTLP/gRPC receiver, the given components and file exporters, and the pipelines. */
+function config(grpcPort: number, components: string, files: Record<string, string>, pipelines: Pipeline[]): string {
   const exporters = Object.entries(files).map(([name, path]) => `  ${name}:\n    path: ${path}\n`).join('');
   const pipelineYaml = pipelines
-    .map((p) => `    ${p.name ?? p.signal}:\n      receivers: [otlp]\n      processors: [${p.processors.join(', ')}]\n      exporters: [${p.exporter}]\n`)
+    .map((p) => `    ${p.name ?? p.signal}:\n      receivers: [${p.receiver ?? 'otlp'}]\n${p.processors.length ? `      processors: [${p.processors.join(', ')}]\n` : ''}      exporters: [${p.exporter}]\n`)
     .join('');
   return `${WITH_ENGINE}receivers:
   otlp:
     protocols:
       grpc:
         endpoint: 127.0.0.1:${grpcPort}
-processors:
-${processors}exporters:
+${components}exporters:
 ${exporters}service:
   telemetry:
     metrics:
@@ -45,7 +44,7 @@ const keysOf = (attributes: Json[] | undefined) => (attributes ?? []).map((kv) =
 describe('rust_attributes', () => {
   test('inserts, updates, upserts, deletes, renames and hashes span and resource attributes', async () => {
     const out = join(tempDir(), 'out.jsonl');
-    const processors = `  rust_attributes:
+    const processors = `processors:\n  rust_attributes:
     apply_to: [signal, resource]
     actions:
       - { action: upsert, key: env, value: prod }
@@ -83,7 +82,7 @@ describe('rust_attributes', () => {
 describe('rust_filter', () => {
   test('drops spans by name, metrics by name pattern and log records by severity and attribute', async () => {
     const [main, dropped] = [join(tempDir(), 'main.jsonl'), join(tempDir(), 'dropped.jsonl')];
-    const processors = `  rust_filter/spans_and_metrics:
+    const processors = `processors:\n  rust_filter/spans_and_metrics:
     spans:
       exclude:
         match_type: strict
@@ -130,6 +129,34 @@ describe('rust_filter', () => {
       // The WARN record of user u1 is below ERROR for one pipeline and excluded by attribute in the other: both
       // requests were emptied and nothing was written.
       expect(existsSync(dropped) ? written(dropped, 'resourceLogs', 'filter-logs') : []).toEqual([]);
+    });
+  });
+});
+
+describe('rust_count', () => {
+  test('counts spans, span events and log records into delta sums per resource', async () => {
+    const out = join(tempDir(), 'out.jsonl');
+    const pipelines = [
+      { signal: 'traces', processors: [], exporter: 'rust_count' },
+      { signal: 'logs', processors: [], exporter: 'rust_count' },
+      { signal: 'metrics', receiver: 'rust_count', processors: [], exporter: 'file' },
+    ];
+    await withCollector((port) => config(port, 'connectors:\n  rust_count: {}\n', { file: out }, pipelines), async (port) => {
+      await send('traces', 'grpc', `127.0.0.1:${port}`, 'count-traces');
+      await send('logs', 'grpc', `127.0.0.1:${port}`, 'count-logs');
+      const totals = (run: string) => {
+        const sums: Record<string, number> = {};
+        for (const rm of written(out, 'resourceMetrics', run)) {
+          expect(attr(rm.resource.attributes, 'service.name')).toEqual({ stringValue: 'it' }); // the resource is kept
+          for (const metric of rm.scopeMetrics.flatMap((sm: Json) => sm.metrics)) {
+            expect(metric.sum).toMatchObject({ aggregationTemporality: 1, isMonotonic: true });
+            sums[metric.name] = (sums[metric.name] ?? 0) + metric.sum.dataPoints.reduce((n: number, p: Json) => n + Number(p.asInt), 0);
+          }
+        }
+        return sums;
+      };
+      expect(totals('count-traces')).toEqual({ 'trace.span.count': 2, 'trace.span.event.count': 1 });
+      expect(totals('count-logs')).toEqual({ 'log.record.count': 1 });
     });
   });
 });
