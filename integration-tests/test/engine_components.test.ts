@@ -1,5 +1,5 @@
-// The engine's processors (rust_attributes, rust_filter) and connectors (rust_count) in tandem configs, fed by the
-// OpenTelemetry JS SDK and read back from the host's file exporter.
+// The engine's processors (rust_attributes, rust_filter), connectors (rust_count) and rust_perf in tandem configs, fed
+// by the OpenTelemetry JS SDK and read back from the host's file exporter or log.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,11 +28,11 @@ ${exporters}service:
 ${pipelineYaml}`;
 }
 
-async function withCollector(yaml: (grpcPort: number) => string, body: (grpcPort: number) => Promise<void>): Promise<void> {
+async function withCollector(yaml: (grpcPort: number) => string, body: (grpcPort: number, collector: Collector) => Promise<void>): Promise<void> {
   const grpcPort = await freePort();
   const collector = await Collector.start(yaml(grpcPort), [grpcPort]);
   try {
-    await body(grpcPort);
+    await body(grpcPort, collector);
   } finally {
     expect(await collector.stop()).toBe(0);
   }
@@ -157,6 +157,22 @@ describe('rust_count', () => {
       };
       expect(totals('count-traces')).toEqual({ 'trace.span.count': 2, 'trace.span.event.count': 1 });
       expect(totals('count-logs')).toEqual({ 'log.record.count': 1 });
+    });
+  });
+});
+
+describe('rust_perf', () => {
+  test('acknowledges at once and logs the throughput it measured', async () => {
+    const pipelines = [{ signal: 'traces', processors: [], exporter: 'rust_perf' }];
+    const components = 'exporters:\n  rust_perf:\n    interval: 100ms\n';
+    await withCollector((port) => config(port, '', {}, pipelines).replace('exporters:\n', components), async (port, collector) => {
+      await send('traces', 'grpc', `127.0.0.1:${port}`, 'perf');
+      await new Promise((done) => setTimeout(done, 500));
+      const reports = collector.output.split('\n').filter((line) => line.includes('"msg":"throughput"')).map((line) => JSON.parse(line));
+      expect(reports.length).toBeGreaterThan(0);
+      expect(reports[0]).toMatchObject({ component: 'rust_perf', signal: 'traces' });
+      expect(reports.reduce((n, r) => n + r.items, 0)).toBe(2);
+      expect(reports.reduce((n, r) => n + r.requests, 0)).toBe(2);
     });
   });
 });

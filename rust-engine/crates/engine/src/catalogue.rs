@@ -5,15 +5,15 @@
 use crate::control::pb;
 use crate::node::{Next, Node};
 use crate::otap::OtapProcessor;
-use crate::{attributes_processor, batch_processor, count_connector, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver, parquet_exporter};
+use crate::{attributes_processor, batch_processor, count_connector, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver, parquet_exporter, perf_exporter};
 use serde_json::Value;
 use std::sync::Arc;
 
 /// Checks an effective config beyond its keys (types, durations, addresses).
 type Check = fn(&Value) -> Result<(), String>;
 
-/// Builds a component that takes data from its effective config, its signal and its consumers (None for exporters).
-pub type Build = fn(&Value, u16, Option<Next>) -> Result<Arc<dyn Node>, String>;
+/// Builds a component that takes data from its effective config, its deployment and its consumers (None for exporters).
+pub type Build = fn(&Value, &pb::Component, Option<Next>) -> Result<Arc<dyn Node>, String>;
 
 /// How a component of a type comes to life.
 #[derive(Clone, Copy)]
@@ -87,7 +87,7 @@ impl Catalogue {
                 batch_processor::default_config(),
                 "batches OTLP requests by items, bytes and time without decoding them",
                 |config| batch_processor::Config::from_json(config).map(drop),
-                Make::Node(|config, signal, next| Ok(batch_processor::BatchProcessor::new(batch_processor::Config::from_json(config)?, signal, consumers(next)?))),
+                Make::Node(|config, c, next| Ok(batch_processor::BatchProcessor::new(batch_processor::Config::from_json(config)?, c.signal_code(), consumers(next)?))),
             ),
             entry(
                 attributes_processor::TYPE,
@@ -133,7 +133,15 @@ impl Catalogue {
                 parquet_exporter::default_config(),
                 "writes Parquet files in OTAP's table layout, a part per flush (by size or interval), acknowledged once on disk",
                 |config| parquet_exporter::Config::from_json(config).map(drop),
-                Make::Node(|config, signal, _| Ok(parquet_exporter::ParquetExporter::new(parquet_exporter::Config::from_json(config)?, signal))),
+                Make::Node(|config, c, _| Ok(parquet_exporter::ParquetExporter::new(parquet_exporter::Config::from_json(config)?, c.signal_code()))),
+            ),
+            entry(
+                perf_exporter::TYPE,
+                pb::Kind::Exporter,
+                perf_exporter::default_config(),
+                "a sink that logs the requests, items and bytes per second it receives",
+                |config| perf_exporter::interval_of(config).map(drop),
+                Make::Node(|config, c, _| Ok(perf_exporter::Perf::new(&c.id, c.signal_code(), perf_exporter::interval_of(config)?))),
             ),
         ];
         let connector = |ty: &str, pairs: &[(pb::Signal, pb::Signal)], description: &str, make: Make| {

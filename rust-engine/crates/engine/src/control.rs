@@ -10,6 +10,13 @@ use tonic::{Request, Response, Status};
 
 pub mod pb {
     tonic::include_proto!("tandem.control.v1");
+
+    impl Component {
+        /// The signal as the ring's request code: the control API numbers signals the same way.
+        pub fn signal_code(&self) -> u16 {
+            self.signal as u16
+        }
+    }
 }
 
 use pb::health_response::Status as Health;

@@ -55,7 +55,7 @@ impl Deployment {
                     pb::Kind::Exporter => None,
                     _ => Some(Self::next(&state, &self.rings, component).map_err(at)?),
                 };
-                let node = build(config, component.signal as u16, next).map_err(at)?;
+                let node = build(config, component, next).map_err(at)?;
                 self.add_node(&mut state, component, node);
                 Ok(())
             }
@@ -100,7 +100,7 @@ impl Deployment {
             return Err(format!("one receiver cannot listen on both {} and {endpoint}", receiver.endpoint));
         }
         // The control API's signal numbers are the ring's request codes.
-        receiver.targets.lock().unwrap().entry(component.signal as u16).or_default().push(next);
+        receiver.targets.lock().unwrap().entry(component.signal_code()).or_default().push(next);
         Ok(())
     }
 

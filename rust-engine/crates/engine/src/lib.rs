@@ -19,4 +19,5 @@ pub mod otap_receiver;
 pub mod otlp_exporter;
 pub mod otlp_receiver;
 pub mod parquet_exporter;
+pub mod perf_exporter;
 pub mod rings;
