@@ -1,5 +1,5 @@
-// The engine's processors (rust_attributes, rust_filter), connectors (rust_count) and rust_perf in tandem configs, fed
-// by the OpenTelemetry JS SDK and read back from the host's file exporter or log.
+// The engine's processors (rust_attributes, rust_filter), connectors (rust_count, rust_routing) and rust_perf in tandem
+// configs, fed by the OpenTelemetry JS SDK and read back from the host's file exporter or log.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -174,5 +174,44 @@ describe('rust_perf', () => {
       expect(reports.reduce((n, r) => n + r.items, 0)).toBe(2);
       expect(reports.reduce((n, r) => n + r.requests, 0)).toBe(2);
     });
+  });
+});
+
+describe('rust_routing', () => {
+  test('sends each resource to the pipelines of its attribute value, others to the default pipelines', async () => {
+    const [acme, other] = [join(tempDir(), 'acme.jsonl'), join(tempDir(), 'other.jsonl')];
+    const components = `connectors:
+  rust_routing:
+    attribute: test.run
+    table:
+      - value: route-acme
+        pipelines: [logs/acme]
+    default_pipelines: [logs/other]
+`;
+    const pipelines = [
+      { signal: 'logs', processors: [], exporter: 'rust_routing' },
+      { signal: 'logs', name: 'logs/acme', receiver: 'rust_routing', processors: [], exporter: 'file/acme' },
+      { signal: 'logs', name: 'logs/other', receiver: 'rust_routing', processors: [], exporter: 'file/other' },
+    ];
+    await withCollector((port) => config(port, components, { 'file/acme': acme, 'file/other': other }, pipelines), async (port) => {
+      await send('logs', 'grpc', `127.0.0.1:${port}`, 'route-acme');
+      await send('logs', 'grpc', `127.0.0.1:${port}`, 'route-zeta');
+      expect(written(acme, 'resourceLogs', 'route-acme')).toHaveLength(1);
+      expect(written(other, 'resourceLogs', 'route-zeta')).toHaveLength(1);
+      expect(written(acme, 'resourceLogs', 'route-zeta')).toEqual([]);
+      expect(written(other, 'resourceLogs', 'route-acme')).toEqual([]);
+    });
+  });
+
+  test('a table naming a pipeline the connector does not feed stops the start with the Collector router error', async () => {
+    const components = 'connectors:\n  rust_routing:\n    attribute: a\n    table:\n      - value: x\n        pipelines: [logs/nowhere]\n';
+    const pipelines = [
+      { signal: 'logs', processors: [], exporter: 'rust_routing' },
+      { signal: 'logs', name: 'logs/out', receiver: 'rust_routing', processors: [], exporter: 'file' },
+    ];
+    const port = await freePort();
+    await expect(Collector.start(config(port, components, { file: join(tempDir(), 'out.jsonl') }, pipelines), [port])).rejects.toThrow(
+      'connectors::rust_routing: missing consumer: "logs/nowhere"',
+    );
   });
 });

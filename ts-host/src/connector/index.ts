@@ -5,6 +5,9 @@ import {
   SupportTable,
 } from '../component';
 import type { ConsumerFor } from '../consumer';
+import type { Router } from './router';
+
+export { newRouter, type Router } from './router';
 
 export type Pair = `${Signal}->${Signal}`;
 export const pair = (from: Signal, to: Signal): Pair => `${from}->${to}`;
@@ -13,7 +16,7 @@ export type Connector<From extends Signal> = Component & ConsumerFor<From>;
 export type CreateFunc<From extends Signal, To extends Signal> = (
   settings: Settings,
   config: any,
-  next: ConsumerFor<To>,
+  next: Router<To>,
 ) => Promise<Connector<From>>;
 export type Option = Support<Pair, CreateFunc<any, any>>;
 
@@ -23,7 +26,7 @@ export interface Factory extends BaseFactory {
   /** Every supported pair, for listings and for checking connector uses. */
   pairs(): Array<[Signal, Signal]>;
   create<From extends Signal, To extends Signal>(
-    from: From, to: To, settings: Settings, config: unknown, next: ConsumerFor<To>,
+    from: From, to: To, settings: Settings, config: unknown, next: Router<To>,
   ): Promise<Connector<From>>;
 }
 

@@ -37,6 +37,8 @@ export interface EngineFactory {
   pairs: Array<{ from: 'SIGNAL_TRACES' | 'SIGNAL_METRICS' | 'SIGNAL_LOGS'; to: 'SIGNAL_TRACES' | 'SIGNAL_METRICS' | 'SIGNAL_LOGS'; stability: string }>;
   defaultConfigJson: string;
   description: string;
+  /** Connectors that choose among their pipelines get one target per pipeline. */
+  routes: boolean;
 }
 
 /** One component instance deployed on the engine (proto `Component`). */
@@ -48,7 +50,8 @@ export interface EngineComponent {
   /** Connectors only: the signal they emit. */
   outputSignal?: EngineFactory['signals'][number]['signal'];
   configJson: string;
-  next: Array<{ hostRoute: number } | { componentKey: string }>;
+  /** Where its output goes; a routing connector's targets each name the pipeline they start. */
+  next: Array<({ hostRoute: number } | { componentKey: string }) & { pipeline?: string }>;
   /** The route the host feeds this component on (0: not fed by the host). */
   entryRoute?: number;
 }

@@ -64,11 +64,17 @@ export async function engineConfigError(config: Config, engine: Engine): Promise
   return undefined;
 }
 
-/** A connector in the engine, for each pair it supports: an exporter of one pipeline feeding others. */
+/**
+ * A connector in the engine, for each pair it supports: an exporter of one pipeline feeding others. A routing
+ * connector gets a target per pipeline (so each may cross to the host on its own); others one target for all.
+ */
 function engineConnectorFactory(engine: Engine, f: EngineFactory): AnyFactory {
   const pairs = f.pairs.map(({ from, to, stability }) =>
-    connector.withPair(SIGNAL_OF[from], SIGNAL_OF[to], (settings: Settings, config: unknown, next: ConsumerFor<Signal>) => {
-      return engineNode(engine, SIGNAL_OF[from], settings, config, 'KIND_CONNECTOR', [targetOf(engine, SIGNAL_OF[to], next)], to) as never;
+    connector.withPair(SIGNAL_OF[from], SIGNAL_OF[to], (settings: Settings, config: unknown, next: connector.Router<Signal>) => {
+      const targets = f.routes
+        ? next.pipelineIDs().map((pipeline) => ({ ...targetOf(engine, SIGNAL_OF[to], next.consumer(pipeline)), pipeline }))
+        : [targetOf(engine, SIGNAL_OF[to], next)];
+      return engineNode(engine, SIGNAL_OF[from], settings, config, 'KIND_CONNECTOR', targets, to) as never;
     }, stabilityOf(stability)),
   );
   return connector.newFactory(f.type, () => JSON.parse(f.defaultConfigJson), pairs, { runtime: 'rust' });

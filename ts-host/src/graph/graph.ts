@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import {
   BuildInfo, Component, Host, ID, Kind, Settings, Signal, StabilityLevel, stabilityLogMessage,
 } from '../component';
+import { newRouter } from '../connector';
 import * as consumer from '../consumer';
 import type { Config, ComponentConfig, PipelineConfig } from '../otelcol';
 import type { ServiceMetrics } from '../telemetry';
@@ -311,7 +312,8 @@ export class Graph {
     if (factory.kind !== 'connector') return;
     const settings = this.componentSettings(id, 'connector');
     this.logStability(settings, factory.stability(from, to));
-    const next = fanout(to, this.consumersOf(node) as consumer.ConsumerFor<Signal>[]);
+    const fed = this.pipelinesUsing(id, 'receivers').filter((pipeline) => pipeline.signal === to);
+    const next = newRouter(to, new Map(fed.map((pipeline) => [pipeline.id.toString(), this.capabilitiesNode(pipeline).consumer as consumer.ConsumerFor<Signal>])));
     const connector = await factory.create(from, to, settings, config, next);
     node.component = connector;
     // A connector that passes data through mutates whatever its downstream pipelines mutate.

@@ -5,15 +5,16 @@
 use crate::control::pb;
 use crate::node::{Next, Node};
 use crate::otap::OtapProcessor;
-use crate::{attributes_processor, batch_processor, count_connector, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver, parquet_exporter, perf_exporter};
+use crate::{attributes_processor, batch_processor, count_connector, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver, parquet_exporter, perf_exporter, routing_connector};
 use serde_json::Value;
 use std::sync::Arc;
 
 /// Checks an effective config beyond its keys (types, durations, addresses).
 type Check = fn(&Value) -> Result<(), String>;
 
-/// Builds a component that takes data from its effective config, its deployment and its consumers (None for exporters).
-pub type Build = fn(&Value, &pb::Component, Option<Next>) -> Result<Arc<dyn Node>, String>;
+/// Builds a component that takes data from its effective config, its deployment and its consumers, one per target of
+/// the deployment (none for exporters).
+pub type Build = fn(&Value, &pb::Component, Vec<Next>) -> Result<Arc<dyn Node>, String>;
 
 /// How a component of a type comes to life.
 #[derive(Clone, Copy)]
@@ -45,10 +46,6 @@ pub fn type_of(id: &str) -> &str {
     id.split('/').next().unwrap_or(id)
 }
 
-fn consumers(next: Option<Next>) -> Result<Next, String> {
-    next.ok_or_else(|| "has no consumer to send to".to_string())
-}
-
 impl Catalogue {
     /// Every component the engine can run.
     pub fn builtin() -> Self {
@@ -60,6 +57,7 @@ impl Catalogue {
                 pairs: Vec::new(),
                 default_config_json: defaults.to_string(),
                 description: description.into(),
+                routes: false,
             },
             check,
             make,
@@ -87,7 +85,7 @@ impl Catalogue {
                 batch_processor::default_config(),
                 "batches OTLP requests by items, bytes and time without decoding them",
                 |config| batch_processor::Config::from_json(config).map(drop),
-                Make::Node(|config, c, next| Ok(batch_processor::BatchProcessor::new(batch_processor::Config::from_json(config)?, c.signal_code(), consumers(next)?))),
+                Make::Node(|config, c, next| Ok(batch_processor::BatchProcessor::new(batch_processor::Config::from_json(config)?, c.signal_code(), Next::all(next)?))),
             ),
             entry(
                 attributes_processor::TYPE,
@@ -97,7 +95,7 @@ impl Catalogue {
                 |config| attributes_processor::Attributes::from_json(config).map(drop),
                 Make::Node(|config, _, next| {
                     let step = attributes_processor::Attributes::from_json(config)?;
-                    Ok(Arc::new(OtapProcessor { name: attributes_processor::TYPE.into(), step, next: consumers(next)? }))
+                    Ok(Arc::new(OtapProcessor { name: attributes_processor::TYPE.into(), step, next: Next::all(next)? }))
                 }),
             ),
             entry(
@@ -108,7 +106,7 @@ impl Catalogue {
                 |config| filter_processor::Filter::from_json(config).map(drop),
                 Make::Node(|config, _, next| {
                     let step = filter_processor::Filter::from_json(config)?;
-                    Ok(Arc::new(OtapProcessor { name: filter_processor::TYPE.into(), step, next: consumers(next)? }))
+                    Ok(Arc::new(OtapProcessor { name: filter_processor::TYPE.into(), step, next: Next::all(next)? }))
                 }),
             ),
             entry(
@@ -144,8 +142,8 @@ impl Catalogue {
                 Make::Node(|config, c, _| Ok(perf_exporter::Perf::new(&c.id, c.signal_code(), perf_exporter::interval_of(config)?))),
             ),
         ];
-        let connector = |ty: &str, pairs: &[(pb::Signal, pb::Signal)], description: &str, make: Make| {
-            let mut connector = entry(ty, pb::Kind::Connector, serde_json::json!({}), description, |_| Ok(()), make);
+        let connector = |ty: &str, pairs: &[(pb::Signal, pb::Signal)], defaults: Value, description: &str, check: Check, make: Make| {
+            let mut connector = entry(ty, pb::Kind::Connector, defaults, description, check, make);
             connector.factory.signals = Vec::new();
             connector.factory.pairs = pairs
                 .iter()
@@ -157,15 +155,29 @@ impl Catalogue {
         entries.push(connector(
             node::FORWARD_TYPE,
             &[(traces, traces), (metrics, metrics), (logs, logs)],
+            serde_json::json!({}),
             "passes data from one pipeline to others of the same signal",
-            Make::Node(|_, _, next| Ok(Arc::new(node::Forward { next: consumers(next)? }))),
+            |_| Ok(()),
+            Make::Node(|_, _, next| Ok(Arc::new(node::Forward { next: Next::all(next)? }))),
         ));
         entries.push(connector(
             count_connector::TYPE,
             &[(traces, metrics), (metrics, metrics), (logs, metrics)],
+            serde_json::json!({}),
             "counts spans, span events, metrics, data points and log records into metrics, per resource",
-            Make::Node(|_, _, next| Ok(Arc::new(count_connector::Count { next: consumers(next)? }))),
+            |_| Ok(()),
+            Make::Node(|_, _, next| Ok(Arc::new(count_connector::Count { next: Next::all(next)? }))),
         ));
+        let mut routing = connector(
+            routing_connector::TYPE,
+            &[(traces, traces), (metrics, metrics), (logs, logs)],
+            routing_connector::default_config(),
+            "sends each resource to the pipelines a table names for the value of one of its attributes",
+            |config| routing_connector::Config::from_json(config).map(drop),
+            Make::Node(|config, c, next| Ok(routing_connector::Routing::new(routing_connector::Config::from_json(config)?, c, next)?)),
+        );
+        routing.factory.routes = true;
+        entries.push(routing);
         Catalogue { entries }
     }
 

@@ -51,10 +51,7 @@ impl Deployment {
         match make {
             Make::Receiver { arrow } => self.add_receiver(&mut state, component, config, arrow).map_err(at),
             Make::Node(build) => {
-                let next = match component.kind() {
-                    pb::Kind::Exporter => None,
-                    _ => Some(Self::next(&state, &self.rings, component).map_err(at)?),
-                };
+                let next = Self::next(&state, &self.rings, component).map_err(at)?;
                 let node = build(config, component, next).map_err(at)?;
                 self.add_node(&mut state, component, node);
                 Ok(())
@@ -70,27 +67,20 @@ impl Deployment {
         state.nodes.insert(component.key.clone(), node);
     }
 
-    /// The consumers a component sends to: engine components by key, host consumers by route.
-    fn next(state: &State, rings: &Arc<Rings>, component: &pb::Component) -> Result<Next, String> {
-        let mut targets = Vec::new();
-        for target in &component.next {
-            targets.push(match &target.target {
-                Some(pb::target::Target::HostRoute(route)) => Next::Host { rings: rings.clone(), route: *route },
-                Some(pb::target::Target::ComponentKey(key)) => {
-                    Next::Component(state.nodes.get(key).cloned().ok_or_else(|| format!("sends to \"{key}\", which is not deployed"))?)
-                }
-                None => return Err("a target names neither a component nor a host route".into()),
-            });
-        }
-        match targets.len() {
-            0 => Err("has no consumer to send to".into()),
-            1 => Ok(targets.pop().unwrap()),
-            _ => Ok(Next::FanOut(targets)),
-        }
+    /// The consumers a component sends to, one per target: engine components by key, host consumers by route.
+    fn next(state: &State, rings: &Arc<Rings>, component: &pb::Component) -> Result<Vec<Next>, String> {
+        let target = |target: &pb::Target| match &target.target {
+            Some(pb::target::Target::HostRoute(route)) => Ok(Next::Host { rings: rings.clone(), route: *route }),
+            Some(pb::target::Target::ComponentKey(key)) => {
+                state.nodes.get(key).cloned().map(Next::Component).ok_or_else(|| format!("sends to \"{key}\", which is not deployed"))
+            }
+            None => Err("a target names neither a component nor a host route".to_string()),
+        };
+        component.next.iter().map(target).collect()
     }
 
     fn add_receiver(&self, state: &mut State, component: &pb::Component, config: &serde_json::Value, arrow: bool) -> Result<(), String> {
-        let next = Self::next(state, &self.rings, component)?;
+        let next = Next::all(Self::next(state, &self.rings, component)?)?;
         let endpoint = config["endpoint"].as_str().ok_or("'endpoint' must be a string")?;
         let receiver = state
             .receivers

@@ -21,3 +21,4 @@ pub mod otlp_receiver;
 pub mod parquet_exporter;
 pub mod perf_exporter;
 pub mod rings;
+pub mod routing_connector;

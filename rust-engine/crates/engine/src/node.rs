@@ -24,6 +24,15 @@ pub enum Next {
 }
 
 impl Next {
+    /// A component's consumers as one: several are called together.
+    pub fn all(mut next: Vec<Next>) -> Result<Next, String> {
+        match next.len() {
+            0 => Err("has no consumer to send to".into()),
+            1 => Ok(next.pop().expect("one")),
+            _ => Ok(Next::FanOut(next)),
+        }
+    }
+
     pub fn send(&self, signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
         match self {
             Next::Component(node) => node.clone().consume(signal, payload),
