@@ -241,6 +241,14 @@ ${metricsOn(metricsPort)}  pipelines:
       expect(spans.map((s: any) => s.spanId).sort()).toEqual(sent.map((s) => s.spanId).sort());
       expect(await crossings(metricsPort, 'host_to_engine')).toBe(0);
       expect(await crossings(metricsPort, 'engine_to_host')).toBe(0);
+      // The host's metrics still see the data through the engine's per-component counters.
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const counted = (labels: string) => Number(new RegExp(`^tandem_engine_component_items_total\\{${labels}\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+      for (const [component, kind] of [['rust_otlp', 'receiver'], ['rust_batch', 'processor'], ['rust_otlp_grpc', 'exporter']]) {
+        expect([component, counted(`component="${component}",kind="${kind}",direction="in"`)]).toEqual([component, sent.length]);
+        expect([component, counted(`component="${component}",kind="${kind}",direction="out"`)]).toEqual([component, sent.length]);
+      }
+      expect(metrics).toMatch(/^tandem_engine_component_requests_total\{component="rust_otlp_grpc",kind="exporter",outcome="success"\} [1-9]/m);
     } finally {
       expect(await collector.stop()).toBe(0);
       await sink.stop();

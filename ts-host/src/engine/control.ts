@@ -56,6 +56,17 @@ export interface EngineComponent {
   entryRoute?: number;
 }
 
+/** One deployed instance's counters (proto `ComponentCounters`). */
+export interface ComponentCounters {
+  key: string;
+  id: string;
+  kind: EngineFactory['kind'];
+  itemsIn: number;
+  itemsOut: number;
+  requestsOk: number;
+  requestsFailed: number;
+}
+
 export interface HealthResponse {
   status: string;
   runtime: Runtime;
@@ -126,6 +137,10 @@ export class ControlClient {
 
   attachRings(regionPaths: string[]): Promise<object> {
     return this.call('AttachRings', { regionPaths });
+  }
+
+  async counters(): Promise<ComponentCounters[]> {
+    return (await this.call<{ components: ComponentCounters[] }>('Counters', {})).components;
   }
 
   health(): Promise<HealthResponse> {

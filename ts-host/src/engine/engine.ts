@@ -15,7 +15,7 @@ import { isPermanent, PermanentError } from '../consumererror';
 import type { RustRuntimeConfig } from '../otelcol/runtime';
 import { fromProtoFor } from '../pdata';
 import { engineBinaryPath } from './binary';
-import { ControlClient, type EngineComponent, type EngineFactory, type HandshakeResponse } from './control';
+import { ControlClient, type ComponentCounters, type EngineComponent, type EngineFactory, type HandshakeResponse } from './control';
 
 const HANDSHAKE_WAIT_MS = 10_000;
 const STOP_WAIT_MS = 5_000;
@@ -222,6 +222,11 @@ export class Engine {
     const live = this.serving ? this.rings.filter((r) => r.session.closedWith === undefined) : [];
     if (live.length === 0) return Promise.reject(new RingError('the engine is not running (it is being restarted)', true));
     return live[this.nextRing++ % live.length].session.request(code, route, payload, deadline);
+  }
+
+  /** The counters of the components deployed on the engine now (they restart from zero with the engine). */
+  async componentCounters(): Promise<ComponentCounters[]> {
+    return this.serving && this.control ? this.control.counters() : [];
   }
 
   /** Ring counters over every session since the host started, summed over cores. */

@@ -41,6 +41,8 @@ export interface EngineStatsSource {
     waits: number;
     inFlight: number;
   };
+  /** Per deployed engine component instance; several instances of one component ID are summed. */
+  componentCounters(): Promise<Array<{ id: string; kind: string; itemsIn: number; itemsOut: number; requestsOk: number; requestsFailed: number }>>;
 }
 
 /**
@@ -89,6 +91,31 @@ export function registerEngineMetrics(registry: Registry, source: EngineStatsSou
       this.inc(source.restarts);
     },
   });
+  // Engine components as the engine counts them, including data that never crosses the ring. `kind` is the
+  // Collector's word (receiver, processor, exporter, connector).
+  const perComponent = (name: string, help: string, label: string, read: (c: Awaited<ReturnType<EngineStatsSource['componentCounters']>>[number]) => [string, number][]) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['component', 'kind', label],
+      registers: [registry],
+      async collect() {
+        const counters = await source.componentCounters().catch(() => []);
+        this.reset();
+        for (const c of counters) {
+          const kind = c.kind.replace(/^KIND_/, '').toLowerCase();
+          for (const [value, n] of read(c)) this.inc({ component: c.id, kind, [label]: value }, n);
+        }
+      },
+    });
+  perComponent('tandem_engine_component_items_total', 'Items (spans, metric points, log records) into and out of engine components', 'direction', (c) => [
+    ['in', c.itemsIn],
+    ['out', c.itemsOut],
+  ]);
+  perComponent('tandem_engine_component_requests_total', 'Requests engine components answered, by outcome', 'outcome', (c) => [
+    ['success', c.requestsOk],
+    ['failure', c.requestsFailed],
+  ]);
 }
 
 /** Serves `registry` in the Prometheus text format on every path; resolves once listening. */

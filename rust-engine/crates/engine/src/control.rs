@@ -127,6 +127,6 @@ impl pb::control_server::Control for ControlService {
     }
 
     async fn counters(&self, _: Request<pb::CountersRequest>) -> Result<Response<pb::CountersResponse>, Status> {
-        Ok(Response::new(pb::CountersResponse { components: Vec::new(), rings: self.rings.counters() }))
+        Ok(Response::new(pb::CountersResponse { components: self.deployment.counters(), rings: self.rings.counters() }))
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::catalogue::Make;
 use crate::control::pb;
+use crate::counters::{Counted, Counters, Outgoing};
 use crate::node::{Next, Node};
 use crate::otlp_receiver::{self, Targets};
 use crate::rings::Rings;
@@ -26,6 +27,8 @@ struct Receiver {
 struct State {
     receivers: BTreeMap<String, Receiver>,
     nodes: HashMap<String, Arc<dyn Node>>,
+    /// Every deployed instance and its counters (a receiver's instances share the receiver's).
+    counted: Vec<(pb::Component, Arc<Counters>)>,
 }
 
 pub struct Deployment {
@@ -51,9 +54,14 @@ impl Deployment {
         match make {
             Make::Receiver { arrow } => self.add_receiver(&mut state, component, config, arrow).map_err(at),
             Make::Node(build) => {
+                let counters = Arc::new(Counters::default());
                 let next = Self::next(&state, &self.rings, component).map_err(at)?;
-                let node = build(config, component, next).map_err(at)?;
+                let outgoing = |next| Next::Component(Arc::new(Outgoing { next, counters: counters.clone() }));
+                let node = build(config, component, next.into_iter().map(outgoing).collect()).map_err(at)?;
+                let delivers = component.kind() == pb::Kind::Exporter;
+                let node = Arc::new(Counted { inner: Next::Component(node), counters: counters.clone(), delivers });
                 self.add_node(&mut state, component, node);
+                state.counted.push((component.clone(), counters));
                 Ok(())
             }
         }
@@ -90,8 +98,15 @@ impl Deployment {
             return Err(format!("one receiver cannot listen on both {} and {endpoint}", receiver.endpoint));
         }
         // The control API's signal numbers are the ring's request codes.
-        receiver.targets.lock().unwrap().entry(component.signal_code()).or_default().push(next);
+        receiver.targets.add(component.signal_code(), next);
+        let counters = receiver.targets.counters.clone();
+        state.counted.push((component.clone(), counters));
         Ok(())
+    }
+
+    /// The counters of every deployed instance.
+    pub fn counters(&self) -> Vec<pb::ComponentCounters> {
+        self.state.lock().unwrap().counted.iter().map(|(component, counters)| counters.snapshot(component)).collect()
     }
 
     /// Starts every receiver not yet serving; a port that cannot be bound fails the start.

@@ -8,6 +8,7 @@ pub mod batch_processor;
 pub mod catalogue;
 pub mod control;
 pub mod count_connector;
+pub mod counters;
 pub mod deployment;
 pub mod filter_processor;
 pub mod grpc;

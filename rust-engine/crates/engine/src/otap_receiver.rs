@@ -6,7 +6,7 @@
 
 use crate::node::Next;
 use crate::otap::StreamDecoder;
-use crate::otlp_receiver::{next_of, not_served, Signal, Targets, MAX_MESSAGE_SIZE};
+use crate::otlp_receiver::{not_served, Signal, Targets, MAX_MESSAGE_SIZE};
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::{BatchArrowRecords, BatchStatus, StatusCode};
@@ -58,7 +58,7 @@ impl<S: Signal> Service<http::Request<Body>> for ArrowService<S> {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let (Some(next), true) = (next_of(&self.targets, S::CODE), request.uri().path().ends_with(S::ARROW_METHOD)) else {
+        let (Some(next), true) = (self.targets.next(S::CODE), request.uri().path().ends_with(S::ARROW_METHOD)) else {
             return Box::pin(async move { Ok(not_served(&request).into_http()) });
         };
         let stream = ArrowStream { next, signal: S::CODE };

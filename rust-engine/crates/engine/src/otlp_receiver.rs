@@ -3,6 +3,7 @@
 //! as the Collector's OTLP receiver maps consumer errors: retryable to UNAVAILABLE, permanent to INTERNAL.
 
 use crate::grpc::RawCodec;
+use crate::counters::{Counted, Counters};
 use crate::node::Next;
 use bytes::Bytes;
 use std::collections::HashMap;
@@ -34,9 +35,30 @@ pub fn endpoint_of(config: &serde_json::Value) -> Result<&str, String> {
     Ok(endpoint)
 }
 
-/// Where each signal's requests go, one target per pipeline (fan-out happens here). Shared with the deployment, which
-/// adds signals while the receiver runs (the host starts one receiver instance per signal).
-pub type Targets = Arc<Mutex<HashMap<u16, Vec<Next>>>>;
+/// Where a receiver's requests go, one target per pipeline and signal (fan-out happens here), and the receiver's
+/// counters. Shared with the deployment, which adds signals while the receiver runs (the host starts one receiver
+/// instance per signal).
+#[derive(Default)]
+pub struct Routes {
+    by_signal: Mutex<HashMap<u16, Vec<Next>>>,
+    pub counters: Arc<Counters>,
+}
+
+pub type Targets = Arc<Routes>;
+
+impl Routes {
+    pub fn add(&self, code: u16, next: Next) {
+        self.by_signal.lock().unwrap().entry(code).or_default().push(next);
+    }
+
+    /// The consumers of a signal's requests, counted as the receiver's, or None when no pipeline of that signal uses
+    /// the receiver.
+    pub fn next(&self, code: u16) -> Option<Next> {
+        let targets = self.by_signal.lock().unwrap().get(&code).cloned()?;
+        let inner = Next::all(targets).ok()?;
+        Some(Next::Component(Arc::new(Counted { inner, counters: self.counters.clone(), delivers: true })))
+    }
+}
 
 /// One signal's gRPC services (OTLP's unary Export, OTel-Arrow's stream) and its ring code.
 pub trait Signal: Send + Sync + 'static {
@@ -65,12 +87,6 @@ impl Signal for Logs {
     const ARROW_SERVICE: &'static str = "opentelemetry.proto.experimental.arrow.v1.ArrowLogsService";
     const ARROW_METHOD: &'static str = "ArrowLogs";
     const CODE: u16 = layout::SIGNAL_LOGS;
-}
-
-/// The consumers of a signal's requests, or None when no pipeline of that signal uses the receiver.
-pub fn next_of(targets: &Targets, code: u16) -> Option<Next> {
-    let targets = targets.lock().unwrap().get(&code).cloned()?;
-    Some(if targets.len() == 1 { targets[0].clone() } else { Next::FanOut(targets) })
 }
 
 pub fn not_served<B>(request: &http::Request<B>) -> Status {
@@ -122,7 +138,7 @@ impl<S: Signal> Service<http::Request<Body>> for OtlpService<S> {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let (Some(next), true) = (next_of(&self.targets, S::CODE), request.uri().path().ends_with("/Export")) else {
+        let (Some(next), true) = (self.targets.next(S::CODE), request.uri().path().ends_with("/Export")) else {
             return Box::pin(async move { Ok(not_served(&request).into_http()) });
         };
         let export = Export { next, signal: S::CODE };
