@@ -47,6 +47,13 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10
   }
 }
 
+const post = (port: number, body: string) =>
+  fetch(`http://127.0.0.1:${port}/v1/logs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: body } }] }] }] }),
+  });
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -82,6 +89,24 @@ test('spawn mode: the engine is a child, restarted on fresh rings when killed, a
   await until('the engine to exit with its host', () => (alive(second) ? undefined : true), 3000);
 });
 
+test('executor.cores: 2 runs a ring and a worker thread per core, and data flows', async () => {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const runtime = '    mode: spawn\n    executor:\n      type: tokio_local\n      cores: 2';
+  const collector = await Collector.start(config(port, runtime, metricsPort, ['rust_batch']), [port, metricsPort]);
+  try {
+    const ready = records(collector.output, 'Engine ready')[0];
+    expect(ready).toMatchObject({ executor: 'tokio_local', cores: 2 });
+    expect(records(collector.output, 'ring attached')).toHaveLength(2);
+    const threads = fs.readdirSync(`/proc/${ready.pid}/task`).map((t) => fs.readFileSync(`/proc/${ready.pid}/task/${t}/comm`, 'utf8').trim());
+    expect(threads.filter((name) => name === 'tandem-worker')).toHaveLength(2);
+    for (let i = 0; i < 4; i++) expect((await post(port, `record ${i}`)).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^tandem_ring_requests_total\{direction="host_to_engine"\} 4$/m);
+  } finally {
+    expect(await collector.stop()).toBe(0);
+  }
+});
+
 test('spawn mode: a graceful stop also stops the engine', async () => {
   const port = await freePort();
   const collector = await Collector.start(config(port, '    mode: spawn'), [port]);
@@ -115,9 +140,7 @@ test('attach mode: a separately started engine is reached at its endpoint, maps 
   expect(fs.statSync(path.join(shm, ring)).mode & 0o777).toBe(0o600);
 
   // Data crosses into the attached engine (rust_batch) and back to the host's debug exporter.
-  const body = JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'attached' } }] }] }] });
-  const response = await fetch(`http://127.0.0.1:${port}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  expect(response.status).toBe(200);
+  expect((await post(port, 'attached')).status).toBe(200);
   expect(records(collector.output, 'Logs')).toEqual([expect.objectContaining({ 'log records': 1 })]);
 
   expect(await collector.stop()).toBe(0);

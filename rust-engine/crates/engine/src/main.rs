@@ -25,7 +25,13 @@ fn main() {
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
     }
     tandem_ipc::alloc::keep_freed_buffers();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start tokio");
+    // One thread for one core. With more, a worker per core: every ring's session and the components it drives run on
+    // whichever worker is free (tokio's work stealing), so `cores` rings are served in parallel.
+    let runtime = match args.cores {
+        1 => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        cores => tokio::runtime::Builder::new_multi_thread().worker_threads(cores as usize).thread_name("tandem-worker").enable_all().build(),
+    };
+    let runtime = runtime.expect("cannot start tokio");
     if let Err(e) = runtime.block_on(run(args)) {
         log::error("engine failed", serde_json::json!({ "error": e.to_string() }));
         std::process::exit(1);
