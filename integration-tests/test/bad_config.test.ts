@@ -103,3 +103,21 @@ test.each([
   expect(result.stderr).toContain(message);
   expect(result.status).toBe(1);
 });
+
+test.each([
+  ['a Parquet exporter without a path', '  rust_parquet: {}', "error decoding 'exporters': error reading configuration for \"rust_parquet\": 'path' must be set to the directory to write to"],
+  [
+    'an OTAP exporter with a bad stream lifetime',
+    '  rust_otap_grpc:\n    max_stream_lifetime: forever',
+    "error decoding 'exporters': error reading configuration for \"rust_otap_grpc\": 'max_stream_lifetime' is not a duration: \"forever\"",
+  ],
+  ['a perf exporter with a zero interval', '  rust_perf:\n    interval: 0s', "error reading configuration for \"rust_perf\": 'interval' must be more than 0"],
+])('an engine exporter with %s is refused by the engine, in the Collector wording', (_name, exporters, message) => {
+  const id = exporters.split(':')[0].trim();
+  const yaml = GOOD.replace('mode: off', 'mode: spawn')
+    .replace('exporters:\n  debug: {}', `exporters:\n  debug: {}\n${exporters}`)
+    .replace('exporters: [debug]', `exporters: [debug, ${id}]`);
+  const result = validate(yaml);
+  expect(result.stderr).toContain(message);
+  expect(result.status).toBe(1);
+});
