@@ -1,9 +1,11 @@
 //! `rust_count`: a connector from traces, metrics or logs to metrics that counts what passes, with the default
 //! metrics of the Collector's count connector (`trace.span.count`, `trace.span.event.count`, `metric.count`,
 //! `metric.datapoint.count`, `log.record.count`): per request and per resource, an Int Sum, monotonic, delta.
-//! Records are only delimited, never decoded, and each resource is copied into the output as the bytes it came as.
+//! Records are only delimited (`otlp_shape`), never decoded, and each resource is copied into the output as the bytes it
+//! came as.
 
 use crate::node::{Next, Node};
+use crate::otlp_shape::Request;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::InstrumentationScope;
@@ -14,29 +16,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tandem_ipc::{layout, Answer, RequestError};
 
 pub const TYPE: &str = "rust_count";
-
-/// `Export*ServiceRequest`, `Resource*` and `Scope*` of any signal, down to the records' bytes: the three signals
-/// share this shape (field 1 the resources; in each, field 1 the resource and field 2 the scopes; in each scope,
-/// field 2 the records).
-#[derive(Clone, PartialEq, Message)]
-struct Request {
-    #[prost(message, repeated, tag = "1")]
-    resources: Vec<ResourceGroup>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct ResourceGroup {
-    #[prost(bytes = "bytes", optional, tag = "1")]
-    resource: Option<Bytes>,
-    #[prost(message, repeated, tag = "2")]
-    scopes: Vec<ScopeGroup>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct ScopeGroup {
-    #[prost(bytes = "bytes", repeated, tag = "2")]
-    records: Vec<Bytes>,
-}
 
 /// A span, down to its events (field 11).
 #[derive(Clone, PartialEq, Message)]

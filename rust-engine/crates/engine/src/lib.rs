@@ -19,6 +19,7 @@ pub mod otap_exporter;
 pub mod otap_receiver;
 pub mod otlp_exporter;
 pub mod otlp_receiver;
+pub mod otlp_shape;
 pub mod parquet_exporter;
 pub mod perf_exporter;
 pub mod rings;

@@ -11,6 +11,13 @@ use otel_arrow_dfe_config::SignalType;
 use otel_arrow_dfe_pdata::otap::{from_record_messages, Logs, Metrics, Traces};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::BatchArrowRecords;
 use otel_arrow_dfe_pdata::{Consumer, OtapArrowRecords, OtlpProtoBytes, Producer, TryFromWithOptions};
+use otel_arrow_dfe_pdata::arrow::array::{AsArray, PrimitiveArray, RecordBatch, UInt32Array};
+use otel_arrow_dfe_pdata::arrow::compute::{cast, take_record_batch};
+use otel_arrow_dfe_pdata::arrow::datatypes::{ArrowPrimitiveType, DataType as ArrowDataType, Field, Schema, UInt32Type, UInt64Type};
+use otel_arrow_dfe_pdata::arrow::error::ArrowError;
+use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::ArrowPayloadType;
+use otel_arrow_dfe_pdata::schema::consts;
+use std::collections::HashMap;
 use tandem_ipc::layout;
 
 /// The pdata signal of a ring/control-API signal code.
@@ -22,15 +29,23 @@ pub fn signal_type(code: u16) -> SignalType {
     }
 }
 
-/// An OTLP `Export*ServiceRequest` of `signal` as OTAP record batches.
+/// An OTLP `Export*ServiceRequest` of `signal` as OTAP record batches. Resources and scopes without records are left
+/// out first: they describe no telemetry, and pdata 0.62's stream encoding moves their attributes onto other
+/// resources or panics on them.
 pub fn to_otap(signal: u16, otlp: Bytes) -> Result<OtapArrowRecords, String> {
+    let otlp = crate::otlp_shape::without_empty_groups(otlp).map_err(|e| format!("malformed OTLP: {e}"))?;
     let request = OtlpProtoBytes::new_from_bytes(signal_type(signal), otlp);
-    OtapArrowRecords::try_from_with_default(request).map_err(|e| format!("OTLP to OTAP: {e}"))
+    guarded("OTLP to OTAP", || OtapArrowRecords::try_from_with_default(request).map_err(|e| format!("OTLP to OTAP: {e}")))
+}
+
+/// Runs a pdata conversion, turning a panic inside it into an error: bad input must not take the engine down.
+fn guarded<T>(what: &str, convert: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(convert)).unwrap_or_else(|_| Err(format!("{what} failed (a panic in otel-arrow-dfe-pdata)")))
 }
 
 /// OTAP record batches as the OTLP `Export*ServiceRequest` bytes of their signal.
 pub fn to_otlp(records: OtapArrowRecords) -> Result<Bytes, String> {
-    match OtlpProtoBytes::try_from_with_default(records).map_err(|e| format!("OTAP to OTLP: {e}"))? {
+    match guarded("OTAP to OTLP", || OtlpProtoBytes::try_from_with_default(records).map_err(|e| format!("OTAP to OTLP: {e}")))? {
         OtlpProtoBytes::ExportLogsRequest(bytes)
         | OtlpProtoBytes::ExportMetricsRequest(bytes)
         | OtlpProtoBytes::ExportTracesRequest(bytes) => Ok(bytes),
@@ -47,7 +62,7 @@ pub struct StreamEncoder {
 impl StreamEncoder {
     pub fn encode(&mut self, signal: u16, otlp: Bytes) -> Result<BatchArrowRecords, String> {
         let mut records = to_otap(signal, otlp)?;
-        self.producer.produce_bar(&mut records).map_err(|e| format!("OTAP encoding: {e}"))
+        guarded("OTAP encoding", || self.producer.produce_bar(&mut records).map_err(|e| format!("OTAP encoding: {e}")))
     }
 }
 
@@ -60,14 +75,14 @@ pub struct StreamDecoder {
 impl StreamDecoder {
     /// The next batch of the stream, as OTLP request bytes.
     pub fn decode(&mut self, signal: u16, batch: &mut BatchArrowRecords) -> Result<Bytes, String> {
-        let messages = self.consumer.consume_bar(batch).map_err(|e| format!("OTAP decoding: {e}"))?;
+        let messages = guarded("OTAP decoding", || self.consumer.consume_bar(batch).map_err(|e| format!("OTAP decoding: {e}")))?;
         let store = |e: otel_arrow_dfe_pdata::error::Error| format!("OTAP decoding: {e}");
         let records = match signal {
             layout::SIGNAL_TRACES => OtapArrowRecords::Traces(from_record_messages::<Traces>(messages).map_err(store)?),
             layout::SIGNAL_METRICS => OtapArrowRecords::Metrics(from_record_messages::<Metrics>(messages).map_err(store)?),
             _ => OtapArrowRecords::Logs(from_record_messages::<Logs>(messages).map_err(store)?),
         };
-        to_otlp(records)
+        to_otlp(in_parent_order(records)?)
     }
 }
 
@@ -96,4 +111,74 @@ impl<S: OtapStep> Node for OtapProcessor<S> {
             Err(message) => Box::pin(futures::future::ready(Err(RequestError::Permanent(format!("{}: {message}", self.name))))),
         }
     }
+}
+
+/// The children whose rows the stream's transport encoding sorts by their own values (events and links by name and
+/// trace ID, exemplars by value), and their attributes.
+const SORTED_CHILDREN: [(ArrowPayloadType, ArrowPayloadType); 5] = [
+    (ArrowPayloadType::SpanEvents, ArrowPayloadType::SpanEventAttrs),
+    (ArrowPayloadType::SpanLinks, ArrowPayloadType::SpanLinkAttrs),
+    (ArrowPayloadType::NumberDpExemplars, ArrowPayloadType::NumberDpExemplarAttrs),
+    (ArrowPayloadType::HistogramDpExemplars, ArrowPayloadType::HistogramDpExemplarAttrs),
+    (ArrowPayloadType::ExpHistogramDpExemplars, ArrowPayloadType::ExpHistogramDpExemplarAttrs),
+];
+
+/// A batch from an Arrow stream, with its IDs decoded and the children of `SORTED_CHILDREN` put back in parent order
+/// and renumbered in that order. pdata 0.62's OTLP encoder visits such children parent by parent and looks up their
+/// attributes with a cursor that only moves forward, so children numbered out of parent order lose their attributes.
+fn in_parent_order(mut records: OtapArrowRecords) -> Result<OtapArrowRecords, String> {
+    let failed = |e: &dyn std::fmt::Display| format!("OTAP decoding: {e}");
+    records.decode_transport_optimized_ids().map_err(|e| failed(&e))?;
+    for (children, attributes) in SORTED_CHILDREN {
+        let Some(batch) = records.get(children) else { continue };
+        let (batch, renumbered) = renumber_in_parent_order(batch).map_err(|e| failed(&e))?;
+        records.set(children, batch).map_err(|e| failed(&e))?;
+        if let Some(attrs) = records.get(attributes).filter(|_| !renumbered.is_empty()) {
+            let attrs = remap_parent_ids(attrs, &renumbered).map_err(|e| failed(&e))?;
+            records.set(attributes, attrs).map_err(|e| failed(&e))?;
+        }
+    }
+    Ok(records)
+}
+
+/// Sorts a child batch by parent ID (stably) and gives its IDs new values in that order; returns old ID -> new ID.
+fn renumber_in_parent_order(batch: &RecordBatch) -> Result<(RecordBatch, HashMap<u32, u32>), ArrowError> {
+    let parents = column_as::<UInt64Type>(batch, consts::PARENT_ID)?;
+    let mut order: Vec<u32> = (0..batch.num_rows() as u32).collect();
+    order.sort_by_key(|&row| parents.value(row as usize));
+    let batch = take_record_batch(batch, &UInt32Array::from(order))?;
+    let Some(position) = batch.schema().index_of(consts::ID).ok() else { return Ok((batch, HashMap::new())) };
+    let old_ids = column_as::<UInt32Type>(&batch, consts::ID)?;
+    let mut renumbered = HashMap::new();
+    let new_ids: UInt32Array = old_ids
+        .iter()
+        .map(|id| {
+            id.map(|old| {
+                let new = renumbered.len() as u32;
+                renumbered.insert(old, new);
+                new
+            })
+        })
+        .collect();
+    let mut columns = batch.columns().to_vec();
+    columns[position] = Arc::new(new_ids);
+    Ok((RecordBatch::try_new(batch.schema(), columns)?, renumbered))
+}
+
+/// An attributes batch whose parent IDs went through `renumbered` (as plain UInt32).
+fn remap_parent_ids(batch: &RecordBatch, renumbered: &HashMap<u32, u32>) -> Result<RecordBatch, ArrowError> {
+    let position = batch.schema().index_of(consts::PARENT_ID)?;
+    let parents = column_as::<UInt32Type>(batch, consts::PARENT_ID)?;
+    let remapped: UInt32Array = parents.iter().map(|p| p.map(|old| renumbered.get(&old).copied().unwrap_or(old))).collect();
+    let mut fields: Vec<Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[position] = fields[position].clone().with_data_type(ArrowDataType::UInt32);
+    let mut columns = batch.columns().to_vec();
+    columns[position] = Arc::new(remapped);
+    RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, batch.schema().metadata().clone())), columns)
+}
+
+/// A column cast to a plain primitive array (dictionary-encoded columns are expanded).
+fn column_as<T: ArrowPrimitiveType>(batch: &RecordBatch, name: &str) -> Result<PrimitiveArray<T>, ArrowError> {
+    let column = batch.column_by_name(name).ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))?;
+    Ok(cast(column, &T::DATA_TYPE)?.as_primitive::<T>().clone())
 }

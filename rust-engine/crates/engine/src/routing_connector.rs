@@ -5,6 +5,7 @@
 
 use crate::control::pb;
 use crate::node::{worst, Next, Node};
+use crate::otlp_shape::RawRequest;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::any_value;
@@ -19,13 +20,6 @@ pub const TYPE: &str = "rust_routing";
 
 pub fn default_config() -> Value {
     serde_json::json!({ "attribute": "", "table": [], "default_pipelines": [] })
-}
-
-/// A request of any signal as its resources' bytes (field 1 of every `Export*ServiceRequest`).
-#[derive(Clone, PartialEq, Message)]
-struct Request {
-    #[prost(bytes = "bytes", repeated, tag = "1")]
-    resources: Vec<Bytes>,
 }
 
 /// A `Resource{Spans,Metrics,Logs}` down to its resource (field 1); the scopes are skipped undecoded.
@@ -107,7 +101,7 @@ impl Node for Routing {
         // Resources grouped by where they go, keeping their order; unrouted ones (no match, no default) are dropped,
         // as the Collector's routing connector drops them.
         let mut groups: Vec<(Option<String>, Vec<Bytes>)> = Vec::new();
-        let request = match Request::decode(payload) {
+        let request = match RawRequest::decode(payload) {
             Ok(request) => request,
             Err(e) => return Box::pin(futures::future::ready(Err(RequestError::Permanent(format!("{TYPE}: malformed OTLP: {e}"))))),
         };
@@ -128,7 +122,7 @@ impl Node for Routing {
                     Some(value) => self.routes.get(value),
                     None => self.default.as_ref(),
                 }?;
-                Some(next.send(signal, Bytes::from(Request { resources }.encode_to_vec())))
+                Some(next.send(signal, Bytes::from(RawRequest { resources }.encode_to_vec())))
             })
             .collect();
         Box::pin(async move { worst(futures::future::join_all(sends).await) })

@@ -32,8 +32,7 @@ const REQUESTS: u64 = 20;
 
 /// A deterministic pseudo-random source (SplitMix64) that builds requests, so a failing request is replayed by its
 /// seed. It never produces the inputs of the `#[ignore]`d tests, which OTAP does not carry: zero values of fields with
-/// presence, link dropped attribute counts, unset span times, entity refs, resources and scopes without items, and
-/// events, links and exemplars without attributes.
+/// presence, link dropped attribute counts, unset span times and entity refs.
 struct Gen {
     state: u64,
     /// Most items (spans, metrics, log records) per scope: a few, or hundreds so that string dictionaries overflow.
@@ -169,16 +168,6 @@ impl Gen {
         self.key_values(3)
     }
 
-    /// Attributes of an event, link or exemplar: at least one, since in the Arrow stream one of them without
-    /// attributes can make another lose its own (see `attributes_of_events_links_and_exemplars_roundtrip`).
-    fn child_attributes(&mut self) -> Vec<KeyValue> {
-        let mut attributes = self.attributes();
-        if attributes.is_empty() {
-            attributes.push(KeyValue { key: "only".into(), value: Some(self.any_value(3)) });
-        }
-        attributes
-    }
-
     fn resource(&mut self) -> Option<Resource> {
         match self.below(4) {
             0 => None,
@@ -204,9 +193,8 @@ impl Gen {
         }
     }
 
-    /// 1 to 3 resources holding 1 to 3 scopes holding items: absent, empty and repeated (identical to the previous
-    /// one) resources and scopes, with and without schema URLs. Resources and scopes without items are left to
-    /// `resources_and_scopes_without_items_roundtrip`.
+    /// 1 to 3 resources holding 0 to 3 scopes holding items (sometimes none): absent, empty and repeated (identical to
+    /// the previous one) resources and scopes, with and without schema URLs.
     fn resources<I, S, R>(
         &mut self,
         item: fn(&mut Gen) -> I,
@@ -221,13 +209,14 @@ impl Gen {
                     _ => (self.resource(), self.text()),
                 };
                 let mut previous_scope = None;
-                let scopes = (0..1 + self.below(3))
+                let scopes = (0..self.below(4))
                     .map(|_| {
                         let (scope, schema_url) = match previous_scope.take() {
                             Some(previous) if self.one_in(3) => previous,
                             _ => (self.scope(), self.text()),
                         };
-                        let items = (0..1 + self.below(self.max_items)).map(|_| item(self)).collect();
+                        let count = if self.one_in(6) { 0 } else { 1 + self.below(self.max_items) };
+                        let items = (0..count).map(|_| item(self)).collect();
                         previous_scope = Some((scope.clone(), schema_url.clone()));
                         scoped(scope, items, schema_url)
                     })
@@ -272,7 +261,7 @@ impl Gen {
         Event {
             time_unix_nano: self.optional_time(),
             name: self.text(),
-            attributes: self.child_attributes(),
+            attributes: self.attributes(),
             dropped_attributes_count: self.u32(),
         }
     }
@@ -282,7 +271,7 @@ impl Gen {
             trace_id: self.bytes(16),
             span_id: self.bytes(8),
             trace_state: self.text(),
-            attributes: self.child_attributes(),
+            attributes: self.attributes(),
             dropped_attributes_count: 0,
             flags: self.u32(),
         }
@@ -345,7 +334,7 @@ impl Gen {
 
     fn exemplar(&mut self) -> Exemplar {
         Exemplar {
-            filtered_attributes: self.child_attributes(),
+            filtered_attributes: self.attributes(),
             time_unix_nano: self.optional_time(),
             span_id: self.optional_id(8),
             trace_id: self.optional_id(16),
@@ -761,11 +750,10 @@ fn resource_entity_refs_roundtrip() {
     assert_roundtrips(SIGNAL_LOGS, [one_log(Some(resource), LogRecord::default())], canonical_logs);
 }
 
+/// pdata 0.62.0's transport encoding sorts events, links and exemplars by name, trace ID or value and renumbers them,
+/// and its OTLP encoder then loses the attributes of some (SortedBatchCursor::seek_to_parent only moves forward), so
+/// `StreamDecoder` puts them back in parent order first.
 #[test]
-#[ignore = "Arrow stream, otel-arrow-dfe-pdata 0.62.0: the transport encoding sorts events, links and exemplars by \
-            name, trace ID or value before parent and renumbers them, so they are decoded out of ID order, and \
-            SortedBatchCursor::seek_to_parent (otlp/common.rs) then skips the attributes of one whose ID equals the \
-            parent ID of the attribute row just before the cursor, left there by a seek for one without attributes"]
 fn attributes_of_events_links_and_exemplars_roundtrip() {
     let attributes = |with: bool| if with { vec![attribute("k")] } else { Vec::new() };
     let two_spans = |first, second| {
@@ -806,11 +794,9 @@ fn attributes_of_events_links_and_exemplars_roundtrip() {
     assert_roundtrips(SIGNAL_METRICS, [one_metric(metric::Data::Gauge(Gauge { data_points }))], canonical_metrics);
 }
 
+/// pdata 0.62.0's stream encoding moves the attributes of a resource or scope without items onto another one, or
+/// panics (remap_parent_id_col), so `to_otap` leaves such resources and scopes out first: they describe no telemetry.
 #[test]
-#[ignore = "Arrow stream, otel-arrow-dfe-pdata 0.62.0: a resource or scope without items has attribute rows but no \
-            ID in the root batch, and the transport encoding's ID remapping (remap_parent_id_col) maps such a parent \
-            ID to 0, moving its attributes onto another resource or scope, or panics (index out of bounds) when that \
-            ID is above every ID in use"]
 fn resources_and_scopes_without_items_roundtrip() {
     let resource = |key, records| {
         let scope_logs = vec![ScopeLogs { log_records: vec![LogRecord::default(); records], ..Default::default() }];
