@@ -93,10 +93,7 @@ impl Catalogue {
                 attributes_processor::default_config(),
                 "inserts, updates, upserts, deletes, renames and hashes record, resource and scope attributes on OTAP batches",
                 |config| attributes_processor::Attributes::from_json(config).map(drop),
-                Make::Node(|config, _, next| {
-                    let step = attributes_processor::Attributes::from_json(config)?;
-                    Ok(Arc::new(OtapProcessor { name: attributes_processor::TYPE.into(), step, next: Next::all(next)? }))
-                }),
+                Make::Node(|config, _, next| Ok(OtapProcessor::new(attributes_processor::TYPE, attributes_processor::Attributes::from_json(config)?, Next::all(next)?))),
             ),
             entry(
                 filter_processor::TYPE,
@@ -104,10 +101,7 @@ impl Catalogue {
                 filter_processor::default_config(),
                 "drops log records by severity, body or attributes, spans by name or attributes, metrics by name, on OTAP batches",
                 |config| filter_processor::Filter::from_json(config).map(drop),
-                Make::Node(|config, _, next| {
-                    let step = filter_processor::Filter::from_json(config)?;
-                    Ok(Arc::new(OtapProcessor { name: filter_processor::TYPE.into(), step, next: Next::all(next)? }))
-                }),
+                Make::Node(|config, _, next| Ok(OtapProcessor::new(filter_processor::TYPE, filter_processor::Filter::from_json(config)?, Next::all(next)?))),
             ),
             entry(
                 otlp_exporter::TYPE,

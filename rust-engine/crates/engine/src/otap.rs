@@ -95,9 +95,15 @@ pub trait OtapStep: Send + Sync + 'static {
 /// on as OTLP. A request the step cannot handle is refused as permanent (retrying the same data cannot help); a
 /// request left empty is acknowledged without sending anything, as the Collector's processors skip empty data.
 pub struct OtapProcessor<S> {
-    pub name: String,
-    pub step: S,
-    pub next: Next,
+    name: &'static str,
+    step: S,
+    next: Next,
+}
+
+impl<S: OtapStep> OtapProcessor<S> {
+    pub fn new(name: &'static str, step: S, next: Next) -> Arc<Self> {
+        Arc::new(OtapProcessor { name, step, next })
+    }
 }
 
 impl<S: OtapStep> Node for OtapProcessor<S> {
