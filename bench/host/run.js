@@ -5,16 +5,10 @@
 // Reports spans/s, the collector's spans per CPU-second (from /proc/<pid>/stat) and the ratio to the baseline.
 // Writes bench/results/host.json and the "Host" section of bench/RESULTS.md.
 'use strict';
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
 const path = require('node:path');
-const readline = require('node:readline');
-const grpc = require('@grpc/grpc-js');
 
-const { root, cpuSeconds, machine, writeResults } = require('../lib');
-const { Traces, rawExportService } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
+const { root, machine, writeResults, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
+const { Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
 
 const SPANS_PER_REQUEST = 100;
 // The batch processor answers each caller when its batch is exported, so a client needs more spans in flight than
@@ -36,72 +30,12 @@ function request() {
   return Traces.fromJSON({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans }] }] }).toProto();
 }
 
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts the sink; resolves with its port and a function returning the spans it has counted. */
-async function startSink() {
-  const child = spawn(process.execPath, [path.join(__dirname, 'sink.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', (line) => waiting.shift()?.(JSON.parse(line)));
-  const next = () => new Promise((resolve) => waiting.push(resolve));
-  const { port } = await next();
-  return {
-    port,
-    count: async () => {
-      const reply = next();
-      child.stdin.write('count\n');
-      return (await reply).spans;
-    },
-    stop: () => child.stdin.end(),
-  };
-}
-
-/** Sends the request as fast as IN_FLIGHT concurrent calls allow until `until`. */
-async function load(address, bytes, until) {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
-  const method = rawExportService('traces').Export;
-  let failures = 0;
-  const worker = async () => {
-    while (Date.now() < until) {
-      await new Promise((resolve) => client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, bytes,
-        (err) => { if (err) failures++; resolve(); }));
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  client.close();
-  return failures;
-}
-
-/** A process and its children (the spawned engine): the collector's CPU is theirs together. */
-function processTree(pid) {
-  const children = fs.readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-    fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
-  return [pid, ...children.flatMap(processTree)];
-}
-
-const treeCpuSeconds = (pids) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-
 /** Runs warm-up then a measured window; returns spans/s delivered to the sink and the collector's CPU use. */
 async function measure(address, sink, pid) {
-  const bytes = request();
-  await load(address, bytes, Date.now() + WARMUP_MS);
-  const spansBefore = await sink.count();
-  const pids = pid ? processTree(pid) : [];
-  const cpuBefore = treeCpuSeconds(pids);
-  const started = Date.now();
-  const failures = await load(address, bytes, started + DURATION_MS);
-  await new Promise((resolve) => setTimeout(resolve, 500)); // let the last batch reach the sink
-  const elapsed = (Date.now() - started) / 1000;
-  const spans = (await sink.count()) - spansBefore;
-  const cpu = pid ? treeCpuSeconds(pids) - cpuBefore : undefined;
-  return { spans_per_second: Math.round(spans / elapsed), collector_cpu_seconds: cpu, spans_per_cpu_second: cpu ? Math.round(spans / cpu) : undefined, failed_requests: failures };
+  const { spans_per_second, failed_requests, cpu: { collector } } = await measureTraces({
+    address, requests: [request()], sink, inFlight: IN_FLIGHT, warmupMs: WARMUP_MS, durationMs: DURATION_MS, processes: pid ? { collector: pid } : {},
+  });
+  return { spans_per_second, collector_cpu_seconds: collector?.cpu_seconds, spans_per_cpu_second: collector?.spans_per_cpu_second, failed_requests };
 }
 
 /** The batch processor of each variant: the host's, or the engine's (the pipeline then crosses the ring twice). */
@@ -112,10 +46,8 @@ const VARIANTS = {
 
 async function startCollector(sinkPort, variant) {
   const grpcPort = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'));
-  const config = path.join(dir, 'config.yaml');
   const { runtime, processor } = VARIANTS[variant];
-  fs.writeFileSync(config, `runtime:
+  const child = await startTandem(`runtime:
   rust:
     mode: ${runtime}
 receivers:
@@ -140,19 +72,8 @@ service:
       receivers: [otlp]
       processors: [${processor}]
       exporters: [otlp_grpc]
-`);
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'bin', 'tandem.js'), '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 300; i++) {
-    const open = await new Promise((resolve) => {
-      const socket = net.connect(grpcPort, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return { child, address: `127.0.0.1:${grpcPort}` };
-    if (child.exitCode !== null) throw new Error(`tandem exited with ${child.exitCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('tandem did not start');
+`, grpcPort);
+  return { child, address: `127.0.0.1:${grpcPort}` };
 }
 
 function writeHostResults(result) {
@@ -175,7 +96,7 @@ Ratio (host batch / baseline): **${result.ratio.toFixed(3)}**. Ratio (rust_batch
 }
 
 async function main() {
-  const sink = await startSink();
+  const sink = await startTraceSink();
   try {
     const baseline = await measure(`127.0.0.1:${sink.port}`, sink);
     const through = async (variant) => {
@@ -183,8 +104,7 @@ async function main() {
       try {
         return await measure(address, sink, child.pid);
       } finally {
-        child.kill('SIGTERM');
-        await new Promise((resolve) => child.once('exit', resolve));
+        await stopTandem(child);
       }
     };
     const collector = await through('host');
