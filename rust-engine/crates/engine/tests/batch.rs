@@ -1,5 +1,5 @@
 //! `rust_batch` counts items with otap-dataflow's counter over the OTLP bytes and flushes at `send_batch_size` items,
-//! merging requests by concatenation; every caller gets the batch's answer.
+//! merging requests by concatenation; every caller gets the batch's answer; `send_batch_max_size` splits on OTAP.
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tandem_engine::batch_processor::{BatchProcessor, Config};
 use tandem_engine::node::{Next, Node};
+use otel_arrow_dfe_config::SignalType;
+use otel_arrow_dfe_pdata::count_otlp_items;
 use tandem_ipc::{layout, Answer, RequestError};
 
 /// An `ExportLogsServiceRequest` with one resource, one scope and `n` empty log records, encoded by hand.
@@ -33,9 +35,13 @@ impl Node for Sink {
     }
 }
 
-fn batch(sink: &Arc<Sink>, items: usize) -> Arc<BatchProcessor> {
-    let config = Config { send_batch_size: items, send_batch_size_bytes: 1 << 20, timeout: Duration::from_millis(200) };
+fn batch_up_to(sink: &Arc<Sink>, items: usize, max: usize) -> Arc<BatchProcessor> {
+    let config = Config { send_batch_size: items, send_batch_max_size: max, send_batch_size_bytes: 1 << 20, timeout: Duration::from_millis(200) };
     BatchProcessor::new(config, layout::SIGNAL_LOGS, Next::Component(sink.clone()))
+}
+
+fn batch(sink: &Arc<Sink>, items: usize) -> Arc<BatchProcessor> {
+    batch_up_to(sink, items, 0)
 }
 
 #[tokio::test]
@@ -62,4 +68,20 @@ async fn a_partial_batch_leaves_at_the_timeout_and_every_caller_gets_its_error()
     assert_eq!(a, Err(RequestError::Retryable("downstream busy".into())));
     assert_eq!(b, a);
     assert_eq!(sink.got.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_batch_over_send_batch_max_size_is_split_at_item_boundaries() {
+    let sink = Arc::new(Sink { got: Mutex::default(), answer: Ok(()) });
+    let processor = batch_up_to(&sink, 4, 4);
+    assert_eq!(processor.consume(layout::SIGNAL_LOGS, logs(10)).await, Ok(()));
+    let got = sink.got.lock().unwrap().clone();
+    let sizes: Vec<usize> = got.iter().map(|part| count_otlp_items(SignalType::Logs, part)).collect();
+    assert_eq!(sizes, vec![4, 4, 2]);
+}
+
+#[test]
+fn send_batch_max_size_below_send_batch_size_is_refused_in_go_words() {
+    let config = serde_json::json!({ "send_batch_size": 100, "send_batch_max_size": 10, "send_batch_size_bytes": 1000, "timeout": "1s" });
+    assert_eq!(Config::from_json(&config).err().unwrap(), "send_batch_max_size must be greater or equal to send_batch_size");
 }
