@@ -11,8 +11,9 @@ use otel_arrow_dfe_config::SignalType;
 use otel_arrow_dfe_pdata::otap::{from_record_messages, Logs, Metrics, Traces};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::BatchArrowRecords;
 use otel_arrow_dfe_pdata::{Consumer, OtapArrowRecords, OtlpProtoBytes, Producer, TryFromWithOptions};
-use otel_arrow_dfe_pdata::arrow::array::{AsArray, PrimitiveArray, RecordBatch, UInt32Array};
-use otel_arrow_dfe_pdata::arrow::compute::{cast, take_record_batch};
+use otel_arrow_dfe_pdata::arrow::array::{Array, AsArray, ListArray, PrimitiveArray, RecordBatch, Scalar, UInt32Array};
+use otel_arrow_dfe_pdata::arrow::compute::kernels::zip::zip;
+use otel_arrow_dfe_pdata::arrow::compute::{cast, is_not_null, take_record_batch};
 use otel_arrow_dfe_pdata::arrow::datatypes::{ArrowPrimitiveType, DataType as ArrowDataType, Field, Schema, UInt32Type, UInt64Type};
 use otel_arrow_dfe_pdata::arrow::error::ArrowError;
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::ArrowPayloadType;
@@ -62,7 +63,12 @@ pub struct StreamEncoder {
 impl StreamEncoder {
     pub fn encode(&mut self, signal: u16, otlp: Bytes) -> Result<BatchArrowRecords, String> {
         let mut records = to_otap(signal, otlp)?;
-        guarded("OTAP encoding", || self.producer.produce_bar(&mut records).map_err(|e| format!("OTAP encoding: {e}")))
+        let root = records.root_payload_type() as i32;
+        let mut batch = guarded("OTAP encoding", || self.producer.produce_bar(&mut records).map_err(|e| format!("OTAP encoding: {e}")))?;
+        // The main table (spans, logs, metrics) first: the Go Collector's otelarrow receiver up to v0.148 takes the
+        // first payload of a batch for it (fixed upstream by opentelemetry-collector-contrib#46879).
+        batch.arrow_payloads.sort_by_key(|payload| payload.r#type != root);
+        Ok(batch)
     }
 }
 
@@ -135,6 +141,10 @@ const SORTED_CHILDREN: [(ArrowPayloadType, ArrowPayloadType); 5] = [
 fn in_parent_order(mut records: OtapArrowRecords) -> Result<OtapArrowRecords, String> {
     let failed = |e: &dyn std::fmt::Display| format!("OTAP decoding: {e}");
     records.decode_transport_optimized_ids().map_err(|e| failed(&e))?;
+    if let Some(points) = records.get(ArrowPayloadType::HistogramDataPoints) {
+        let points = zeros_for_nulls_in_lists(points).map_err(|e| failed(&e))?;
+        records.set(ArrowPayloadType::HistogramDataPoints, points).map_err(|e| failed(&e))?;
+    }
     for (children, attributes) in SORTED_CHILDREN {
         let Some(batch) = records.get(children) else { continue };
         let (batch, renumbered) = renumber_in_parent_order(batch).map_err(|e| failed(&e))?;
@@ -181,6 +191,24 @@ fn remap_parent_ids(batch: &RecordBatch, renumbered: &HashMap<u32, u32>) -> Resu
     let mut columns = batch.columns().to_vec();
     columns[position] = Arc::new(remapped);
     RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, batch.schema().metadata().clone())), columns)
+}
+
+/// Histogram points with null list values (bounds, bucket counts) read as 0: the Go Collector's encoder writes zeros in
+/// those lists as nulls, and pdata 0.62 would drop them (a histogram with bounds [0, 5] would come back with [5]).
+fn zeros_for_nulls_in_lists(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let mut columns = batch.columns().to_vec();
+    for name in [consts::HISTOGRAM_EXPLICIT_BOUNDS, consts::HISTOGRAM_BUCKET_COUNTS] {
+        let Ok(position) = batch.schema().index_of(name) else { continue };
+        let Some(list) = columns[position].as_list_opt::<i32>() else { continue };
+        if list.values().null_count() == 0 {
+            continue;
+        }
+        let zero = cast(&UInt32Array::from(vec![0u32]), list.values().data_type())?; // one 0 of the list's value type
+        let values = zip(&is_not_null(list.values())?, list.values(), &Scalar::new(zero))?;
+        let (field, offsets, _, nulls) = list.clone().into_parts();
+        columns[position] = Arc::new(ListArray::try_new(field, offsets, values, nulls)?);
+    }
+    RecordBatch::try_new(batch.schema(), columns)
 }
 
 /// A column cast to a plain primitive array (dictionary-encoded columns are expanded).

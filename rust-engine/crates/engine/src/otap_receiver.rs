@@ -6,7 +6,7 @@
 
 use crate::node::Next;
 use crate::otap::StreamDecoder;
-use crate::otlp_receiver::{not_served, Signal, Targets, MAX_MESSAGE_SIZE};
+use crate::otlp_receiver::{grpc_server, not_served, Signal, Targets};
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::{BatchArrowRecords, BatchStatus, StatusCode};
@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::body::Body;
 use tonic::codegen::{http, Service};
-use tonic::server::{Grpc, NamedService};
+use tonic::server::NamedService;
 use tonic::{Status, Streaming};
 use tonic_prost::ProstCodec;
 
@@ -57,13 +57,13 @@ impl<S: Signal> Service<http::Request<Body>> for ArrowService<S> {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
         let (Some(next), true) = (self.targets.next(S::CODE), request.uri().path().ends_with(S::ARROW_METHOD)) else {
             return Box::pin(async move { Ok(not_served(&request).into_http()) });
         };
         let stream = ArrowStream { next, signal: S::CODE };
-        let codec = ProstCodec::<BatchStatus, BatchArrowRecords>::default();
-        Box::pin(async move { Ok(Grpc::new(codec).max_decoding_message_size(MAX_MESSAGE_SIZE).streaming(stream, request).await) })
+        let mut grpc = grpc_server(ProstCodec::<BatchStatus, BatchArrowRecords>::default(), &mut request);
+        Box::pin(async move { Ok(grpc.streaming(stream, request).await) })
     }
 }
 
@@ -105,7 +105,12 @@ async fn answer_batches(mut batches: Streaming<BatchArrowRecords>, next: Next, s
                             let answer = next.send(signal, otlp);
                             Box::pin(async move { status_of(id, answer.await) })
                         }
-                        Err(message) => Box::pin(futures::future::ready(status(id, StatusCode::InvalidArgument, message))),
+                        Err(message) => {
+                            // The stream's Arrow state (schemas, dictionaries) cannot be trusted after this: answer
+                            // the batch, read no more, and let the client open a new stream for the rest.
+                            reading = false;
+                            Box::pin(futures::future::ready(status(id, StatusCode::InvalidArgument, message)))
+                        }
                     });
                 }
                 // The client closed its side (or went away): finish what is in flight; the pipelines' work is not

@@ -14,6 +14,7 @@ use tandem_ipc::{layout, RequestError};
 use tonic::body::Body;
 use tonic::codegen::{http, BoxFuture, Service};
 use tonic::server::{Grpc, NamedService, UnaryService};
+use tonic::codec::CompressionEncoding;
 use tonic::Status;
 
 pub const TYPE: &str = "rust_otlp";
@@ -137,17 +138,31 @@ impl<S: Signal> Service<http::Request<Body>> for OtlpService<S> {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
         let (Some(next), true) = (self.targets.next(S::CODE), request.uri().path().ends_with("/Export")) else {
             return Box::pin(async move { Ok(not_served(&request).into_http()) });
         };
         let export = Export { next, signal: S::CODE };
-        Box::pin(async move { Ok(Grpc::new(RawCodec).max_decoding_message_size(MAX_MESSAGE_SIZE).unary(export, request).await) })
+        let mut grpc = grpc_server(RawCodec, &mut request);
+        Box::pin(async move { Ok(grpc.unary(export, request).await) })
     }
 }
 
 /// The largest request a receiver decodes: gRPC's default, as in the Collector.
 pub const MAX_MESSAGE_SIZE: usize = 4 << 20;
+
+/// A gRPC server for one call, with the limits and compressions the engine's receivers accept (gzip and zstd, as the
+/// Collector's; the Go `otelarrow` exporter's `zstdarrowN` names are zstd frames, read as zstd).
+pub fn grpc_server<C: tonic::codec::Codec, B>(codec: C, request: &mut http::Request<B>) -> Grpc<C> {
+    let headers = request.headers_mut();
+    if headers.get("grpc-encoding").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("zstdarrow")) {
+        headers.insert("grpc-encoding", http::HeaderValue::from_static("zstd"));
+    }
+    Grpc::new(codec)
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .accept_compressed(CompressionEncoding::Zstd)
+}
 
 /// Binds first, so that a taken port is an error of the caller's start, then serves until `stop` resolves.
 pub async fn bind(endpoint: &str) -> Result<tokio::net::TcpListener, String> {
