@@ -14,11 +14,13 @@ use otel_arrow_dfe_pdata::{Consumer, OtapArrowRecords, OtlpProtoBytes, Producer,
 use otel_arrow_dfe_pdata::arrow::array::{Array, AsArray, ListArray, PrimitiveArray, RecordBatch, Scalar, UInt32Array};
 use otel_arrow_dfe_pdata::arrow::compute::kernels::zip::zip;
 use otel_arrow_dfe_pdata::arrow::compute::{cast, is_not_null, take_record_batch};
-use otel_arrow_dfe_pdata::arrow::datatypes::{ArrowPrimitiveType, DataType as ArrowDataType, Field, Schema, UInt32Type, UInt64Type};
+use otel_arrow_dfe_pdata::arrow::datatypes::{ArrowPrimitiveType, DataType as ArrowDataType, Field, FieldRef, Schema, UInt32Type, UInt64Type};
+use otel_arrow_dfe_pdata::arrow::ipc::{self, convert::fb_to_schema};
+use otel_arrow_dfe_pdata::arrow::ipc::writer::{write_message, DictionaryTracker, IpcDataGenerator, IpcWriteOptions};
 use otel_arrow_dfe_pdata::arrow::error::ArrowError;
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::ArrowPayloadType;
 use otel_arrow_dfe_pdata::schema::consts;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tandem_ipc::layout;
 
 /// The pdata signal of a ring/control-API signal code.
@@ -47,9 +49,80 @@ fn guarded<T>(what: &str, convert: impl FnOnce() -> Result<T, String>) -> Result
 /// OTAP record batches as the OTLP `Export*ServiceRequest` bytes of their signal.
 pub fn to_otlp(records: OtapArrowRecords) -> Result<Bytes, String> {
     match guarded("OTAP to OTLP", || OtlpProtoBytes::try_from_with_default(records).map_err(|e| format!("OTAP to OTLP: {e}")))? {
-        OtlpProtoBytes::ExportLogsRequest(bytes)
-        | OtlpProtoBytes::ExportMetricsRequest(bytes)
-        | OtlpProtoBytes::ExportTracesRequest(bytes) => Ok(bytes),
+        OtlpProtoBytes::ExportLogsRequest(bytes) | OtlpProtoBytes::ExportMetricsRequest(bytes) => Ok(bytes),
+        OtlpProtoBytes::ExportTracesRequest(bytes) => Ok(with_link_dropped_counts(bytes)),
+    }
+}
+
+/// pdata 0.62 writes a link's `dropped_attributes_count` (Link field 5) under field 10, which OTLP readers skip. Both
+/// tags are one byte (0x28, 0x50) and field 10 does not exist in a Link, so the tag is corrected in place, along the
+/// path request.resource_spans(1).scope_spans(2).spans(2).links(13).
+fn with_link_dropped_counts(request: Bytes) -> Bytes {
+    const PATH: [u64; 4] = [1, 2, 2, 13];
+    const WRONG_TAG: u8 = 10 << 3; // field 10, varint
+    const RIGHT_TAG: u8 = 5 << 3; // field 5, varint
+    let mut bytes = request.to_vec();
+    let mut links = Vec::new();
+    messages_in(&bytes, 0..bytes.len(), &PATH, &mut links);
+    let mut fixed = false;
+    for range in links {
+        let mut at = range.start;
+        while at < range.end {
+            let Some((field, wire, value_at)) = field_header(&bytes, at) else { break };
+            if field == 10 && wire == 0 && bytes[at] == WRONG_TAG {
+                bytes[at] = RIGHT_TAG;
+                fixed = true;
+            }
+            let Some(end) = field_end(&bytes, wire, value_at) else { break };
+            at = end;
+        }
+    }
+    if fixed { Bytes::from(bytes) } else { request }
+}
+
+/// The byte ranges of the length-delimited fields reached by following `path` (field numbers) within `range`.
+fn messages_in(bytes: &[u8], range: std::ops::Range<usize>, path: &[u64], found: &mut Vec<std::ops::Range<usize>>) {
+    let Some((&wanted, deeper)) = path.split_first() else { return found.push(range) };
+    let mut at = range.start;
+    while at < range.end {
+        let Some((field, wire, value_at)) = field_header(bytes, at) else { return };
+        let Some(end) = field_end(bytes, wire, value_at).filter(|end| *end <= range.end) else { return };
+        if field == wanted && wire == 2 {
+            let (_, content_at) = varint(bytes, value_at).expect("read by field_end");
+            messages_in(bytes, content_at..end, deeper, found);
+        }
+        at = end;
+    }
+}
+
+/// A varint at `at`: its value and where it ends.
+fn varint(bytes: &[u8], mut at: usize) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(at)?;
+        at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Some((value, at));
+        }
+    }
+    None
+}
+
+/// A field's number, wire type and where its value starts.
+fn field_header(bytes: &[u8], at: usize) -> Option<(u64, u8, usize)> {
+    let (tag, value_at) = varint(bytes, at)?;
+    Some((tag >> 3, (tag & 7) as u8, value_at))
+}
+
+/// Where a field's value ends.
+fn field_end(bytes: &[u8], wire: u8, value_at: usize) -> Option<usize> {
+    match wire {
+        0 => varint(bytes, value_at).map(|(_, end)| end),
+        1 => Some(value_at + 8),
+        2 => varint(bytes, value_at).and_then(|(length, at)| at.checked_add(length as usize)),
+        5 => Some(value_at + 4),
+        _ => None,
     }
 }
 
@@ -76,11 +149,18 @@ impl StreamEncoder {
 #[derive(Default)]
 pub struct StreamDecoder {
     consumer: Consumer,
+    /// The schema IDs whose IPC streams have started: a payload with another one begins with a schema message.
+    started: HashSet<String>,
 }
 
 impl StreamDecoder {
     /// The next batch of the stream, as OTLP request bytes.
     pub fn decode(&mut self, signal: u16, batch: &mut BatchArrowRecords) -> Result<Bytes, String> {
+        for payload in &mut batch.arrow_payloads {
+            if self.started.insert(payload.schema_id.clone()) {
+                payload.record = nullable_schema(&payload.record).map_err(|e| format!("OTAP decoding: {e}"))?;
+            }
+        }
         let messages = guarded("OTAP decoding", || self.consumer.consume_bar(batch).map_err(|e| format!("OTAP decoding: {e}")))?;
         let store = |e: otel_arrow_dfe_pdata::error::Error| format!("OTAP decoding: {e}");
         let records = match signal {
@@ -191,6 +271,38 @@ fn remap_parent_ids(batch: &RecordBatch, renumbered: &HashMap<u32, u32>) -> Resu
     let mut columns = batch.columns().to_vec();
     columns[position] = Arc::new(remapped);
     RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, batch.schema().metadata().clone())), columns)
+}
+
+/// An IPC stream's bytes with every field of its leading schema message made nullable. The Go Collector's encoder
+/// declares columns non-nullable and then writes nulls in them (a metric's `unit`, a scope's `schema_url`), which
+/// arrow-rs refuses to read; the data itself is valid OTAP.
+fn nullable_schema(stream: &[u8]) -> Result<Vec<u8>, ArrowError> {
+    // An encapsulated IPC message: 0xFFFFFFFF, the flatbuffer's length (i32, little-endian), the flatbuffer, the body.
+    let malformed = || ArrowError::IpcError("malformed IPC message".into());
+    let (Some([0xff, 0xff, 0xff, 0xff]), Some(length)) = (stream.get(0..4), stream.get(4..8)) else { return Err(malformed()) };
+    let length = u32::from_le_bytes(length.try_into().expect("4 bytes")) as usize;
+    let message = ipc::root_as_message(stream.get(8..8 + length).ok_or_else(malformed)?).map_err(|e| ArrowError::IpcError(e.to_string()))?;
+    let Some(schema) = message.header_as_schema() else { return Ok(stream.to_vec()) };
+    let rest = stream.get(8 + length + message.bodyLength() as usize..).ok_or_else(malformed)?;
+    let schema = fb_to_schema(schema);
+    let fields: Vec<FieldRef> = schema.fields().iter().map(nullable).collect();
+    let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    let options = IpcWriteOptions::default();
+    let encoded = IpcDataGenerator::default().schema_to_bytes_with_dictionary_tracker(&schema, &mut DictionaryTracker::new(false), &options);
+    let mut rewritten = Vec::with_capacity(stream.len() + 64);
+    write_message(&mut rewritten, encoded, &options)?;
+    rewritten.extend_from_slice(rest);
+    Ok(rewritten)
+}
+
+/// A field and every field inside it, nullable.
+fn nullable(field: &FieldRef) -> FieldRef {
+    let data_type = match field.data_type() {
+        ArrowDataType::Struct(children) => ArrowDataType::Struct(children.iter().map(nullable).collect()),
+        ArrowDataType::List(item) => ArrowDataType::List(nullable(item)),
+        other => other.clone(),
+    };
+    Arc::new(field.as_ref().clone().with_data_type(data_type).with_nullable(true))
 }
 
 /// Histogram points with null list values (bounds, bucket counts) read as 0: the Go Collector's encoder writes zeros in
