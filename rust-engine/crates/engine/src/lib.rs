@@ -17,6 +17,7 @@ pub mod node;
 pub mod otap;
 pub mod otap_exporter;
 pub mod otap_receiver;
+pub mod otap_repairs;
 pub mod otlp_exporter;
 pub mod otlp_receiver;
 pub mod otlp_shape;
