@@ -51,7 +51,7 @@ cleanup() {
     pid="${PIDS[$i]}"
     kill -TERM "$pid" 2>/dev/null || continue
     for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then log "process $pid did not stop in 15 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+    if kill -0 "$pid" 2>/dev/null; then log "$(ps -o comm= -p "$pid") ($pid) did not stop in 15 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
     wait "$pid" 2>/dev/null || true
   done
   if [[ "${KEEP:-0}" == 1 || $status -ne 0 ]]; then log "work folder kept: $WORK"; else rm -rf "$WORK"; fi
