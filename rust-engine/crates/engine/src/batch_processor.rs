@@ -8,6 +8,7 @@
 use crate::accumulator::{Accumulator, Flush};
 use crate::node::{worst, Next, Node};
 use crate::otap::{signal_type, to_otap, to_otlp};
+use crate::settings::duration_setting;
 use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use otel_arrow_dfe_pdata::count_otlp_items;
@@ -43,27 +44,9 @@ impl Config {
             // The Go batch processor's check, in its words.
             return Err("send_batch_max_size must be greater or equal to send_batch_size".into());
         }
-        let timeout = config["timeout"].as_str().ok_or("'timeout' must be a duration such as \"200ms\"")?;
-        let timeout = parse_duration("timeout", timeout)?;
+        let timeout = duration_setting(config, "timeout", "200ms")?;
         Ok(Config { send_batch_size: items as usize, send_batch_max_size: max as usize, send_batch_size_bytes: bytes as usize, timeout })
     }
-}
-
-/// Go-style durations as the Collector's configs write them: "200ms", "1s", "1m". `key` names the setting in errors.
-pub fn parse_duration(key: &str, text: &str) -> Result<Duration, String> {
-    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("'{key}' is not a duration: \"{text}\""))?;
-    let scale = match unit {
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        _ => return Err(format!("'{key}' has an unknown unit: \"{text}\" (use ns, us, ms, s, m or h)")),
-    };
-    Ok(Duration::from_secs_f64(value * scale))
 }
 
 /// The requests of one batch, concatenated.

@@ -11,6 +11,19 @@ use tonic::{Request, Response, Status};
 pub mod pb {
     tonic::include_proto!("tandem.control.v1");
 
+    impl Kind {
+        /// The config section components of this kind are declared in, as error paths name it.
+        pub fn section(self) -> &'static str {
+            match self {
+                Kind::Receiver => "receivers",
+                Kind::Processor => "processors",
+                Kind::Exporter => "exporters",
+                Kind::Connector => "connectors",
+                _ => "extensions",
+            }
+        }
+    }
+
     impl Component {
         /// The signal as the ring's request code: the control API numbers signals the same way.
         pub fn signal_code(&self) -> u16 {
@@ -89,13 +102,7 @@ impl pb::control_server::Control for ControlService {
 
     async fn deploy(&self, request: Request<pb::DeployRequest>) -> Result<Response<pb::DeployResponse>, Status> {
         for c in request.into_inner().components {
-            let section = match c.kind() {
-                pb::Kind::Receiver => "receivers",
-                pb::Kind::Processor => "processors",
-                pb::Kind::Exporter => "exporters",
-                pb::Kind::Connector => "connectors",
-                _ => "extensions",
-            };
+            let section = c.kind().section();
             let config = self.catalogue.validate(c.kind(), &c.id, &c.config_json).map_err(|e| Status::invalid_argument(format!("{section}::{}: {e}", c.id)))?;
             let make = self.catalogue.make(c.kind(), &c.id).map_err(Status::invalid_argument)?;
             self.deployment.add(&c, &config, make).map_err(Status::invalid_argument)?;

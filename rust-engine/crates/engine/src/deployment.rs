@@ -44,13 +44,7 @@ impl Deployment {
     /// Adds one component instance, already validated against the catalogue (`config` is its effective config).
     pub fn add(&self, component: &pb::Component, config: &serde_json::Value, make: Make) -> Result<(), String> {
         let mut state = self.state.lock().unwrap();
-        let section = match component.kind() {
-            pb::Kind::Receiver => "receivers",
-            pb::Kind::Processor => "processors",
-            pb::Kind::Exporter => "exporters",
-            _ => "connectors",
-        };
-        let at = |e: String| format!("{section}::{}: {e}", component.id);
+        let at = |e: String| format!("{}::{}: {e}", component.kind().section(), component.id);
         match make {
             Make::Receiver { arrow } => self.add_receiver(&mut state, component, config, arrow).map_err(at),
             Make::Node(build) => {

@@ -24,4 +24,5 @@ pub mod otlp_shape;
 pub mod parquet_exporter;
 pub mod perf_exporter;
 pub mod rings;
+pub mod settings;
 pub mod routing_connector;

@@ -4,7 +4,7 @@
 //! waiting batches as retryable, and the next request opens a new stream with a new encoder (the schemas the old one
 //! sent died with it). Streams are replaced after `max_stream_lifetime`, which lets a load balancer spread them.
 
-use crate::batch_processor::parse_duration;
+use crate::settings::duration_setting;
 use crate::node::Node;
 use crate::otap::StreamEncoder;
 use crate::otlp_exporter::{failure, rpc_error, Config as OtlpConfig};
@@ -37,8 +37,7 @@ pub struct Config {
 
 impl Config {
     pub fn from_json(config: &serde_json::Value) -> Result<Config, String> {
-        let lifetime = config["max_stream_lifetime"].as_str().ok_or("'max_stream_lifetime' must be a duration such as \"30s\"")?;
-        Ok(Config { otlp: OtlpConfig::from_json(config)?, max_stream_lifetime: parse_duration("max_stream_lifetime", lifetime)? })
+        Ok(Config { otlp: OtlpConfig::from_json(config)?, max_stream_lifetime: duration_setting(config, "max_stream_lifetime", "30s")? })
     }
 }
 

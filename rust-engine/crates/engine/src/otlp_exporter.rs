@@ -27,8 +27,7 @@ pub struct Config {
 impl Config {
     pub fn from_json(config: &serde_json::Value) -> Result<Config, String> {
         let endpoint = crate::otlp_receiver::endpoint_of(config)?;
-        let timeout = config["timeout"].as_str().ok_or("'timeout' must be a duration such as \"5s\"")?;
-        Ok(Config { endpoint: endpoint.to_string(), timeout: crate::batch_processor::parse_duration("timeout", timeout)? })
+        Ok(Config { endpoint: endpoint.to_string(), timeout: crate::settings::duration_setting(config, "timeout", "5s")? })
     }
 }
 

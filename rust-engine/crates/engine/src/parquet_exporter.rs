@@ -6,7 +6,7 @@
 //! answered only after that, so an OK means on disk.
 
 use crate::accumulator::{Accumulator, Flush};
-use crate::batch_processor::parse_duration;
+use crate::settings::duration_setting;
 use crate::node::Node;
 use crate::otap::{signal_type, to_otap};
 use bytes::Bytes;
@@ -39,8 +39,7 @@ impl Config {
     pub fn from_json(config: &serde_json::Value) -> Result<Config, String> {
         let path = config["path"].as_str().filter(|p| !p.is_empty()).ok_or("'path' must be set to the directory to write to")?;
         let size = config["flush_size"].as_u64().filter(|s| *s > 0).ok_or("'flush_size' must be a positive number of bytes")?;
-        let interval = config["flush_interval"].as_str().ok_or("'flush_interval' must be a duration such as \"5s\"")?;
-        Ok(Config { path: path.into(), flush_size: size as usize, flush_interval: parse_duration("flush_interval", interval)? })
+        Ok(Config { path: path.into(), flush_size: size as usize, flush_interval: duration_setting(config, "flush_interval", "5s")? })
     }
 }
 

@@ -2,7 +2,7 @@
 //! items (spans, data points, log records: otap-dataflow's counter over the OTLP bytes) and bytes per second it
 //! received, into the engine's log and so the host's (idle intervals are not logged).
 
-use crate::batch_processor::parse_duration;
+use crate::settings::duration_setting;
 use crate::node::Node;
 use crate::otap::signal_type;
 use bytes::Bytes;
@@ -20,8 +20,7 @@ pub fn default_config() -> serde_json::Value {
 }
 
 pub fn interval_of(config: &serde_json::Value) -> Result<Duration, String> {
-    let interval = config["interval"].as_str().ok_or("'interval' must be a duration such as \"10s\"")?;
-    parse_duration("interval", interval).and_then(|d| if d.is_zero() { Err("'interval' must be more than 0".into()) } else { Ok(d) })
+    duration_setting(config, "interval", "10s").and_then(|d| if d.is_zero() { Err("'interval' must be more than 0".into()) } else { Ok(d) })
 }
 
 #[derive(Default)]
