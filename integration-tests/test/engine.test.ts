@@ -89,7 +89,7 @@ test('spawn mode: the engine is a child, restarted on fresh rings when killed, a
   await until('the engine to exit with its host', () => (alive(second) ? undefined : true), 3000);
 });
 
-test('executor.cores: 2 runs a ring and a worker thread per core, and data flows', async () => {
+test('executor.cores: 2 runs a ring and an otap-dataflow pipeline thread per core, and data flows', async () => {
   const [port, metricsPort] = [await freePort(), await freePort()];
   const runtime = '    mode: spawn\n    executor:\n      type: tokio_local\n      cores: 2';
   const collector = await Collector.start(config(port, runtime, metricsPort, ['rust_batch']), [port, metricsPort]);
@@ -98,7 +98,7 @@ test('executor.cores: 2 runs a ring and a worker thread per core, and data flows
     expect(ready).toMatchObject({ executor: 'tokio_local', cores: 2 });
     expect(records(collector.output, 'ring attached')).toHaveLength(2);
     const threads = fs.readdirSync(`/proc/${ready.pid}/task`).map((t) => fs.readFileSync(`/proc/${ready.pid}/task/${t}/comm`, 'utf8').trim());
-    expect(threads.filter((name) => name === 'tandem-worker')).toHaveLength(2);
+    expect(threads.filter((name) => name.startsWith('tandem-core-')).sort()).toEqual(['tandem-core-0', 'tandem-core-1']);
     for (let i = 0; i < 4; i++) expect((await post(port, `record ${i}`)).status).toBe(200);
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/^tandem_ring_requests_total\{direction="host_to_engine"\} 4$/m);

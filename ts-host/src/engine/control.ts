@@ -125,11 +125,19 @@ export class ControlClient {
     return (await this.call<{ error: string }>('ValidateConfig', { kind, id, configJson })).error;
   }
 
-  /** Deploys components and starts what is not running yet; errors carry the engine's Collector-style message. */
-  async deploy(components: EngineComponent[]): Promise<void> {
+  /** Declares components to the engine; errors carry the engine's Collector-style message. */
+  deploy(components: EngineComponent[]): Promise<void> {
+    return this.callWithDetails('Deploy', { components });
+  }
+
+  /** Starts what was deployed since the last start: the components as one engine pipeline, then new receivers. */
+  start(): Promise<void> {
+    return this.callWithDetails('Start', {});
+  }
+
+  private async callWithDetails(method: string, request: object): Promise<void> {
     try {
-      await this.call('Deploy', { components });
-      await this.call('Start', {});
+      await this.call(method, request);
     } catch (err) {
       throw new Error((err as grpc.ServiceError).details ?? (err as Error).message);
     }

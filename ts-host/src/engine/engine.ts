@@ -144,7 +144,10 @@ export class Engine {
       if (this.stopping) return;
       try {
         this.handshake = await this.spawnEngine();
-        if (this.deployed.length > 0) await this.control!.deploy(this.deployed);
+        if (this.deployed.length > 0) {
+          await this.control!.deploy(this.deployed);
+          await this.control!.start();
+        }
         this.serving = true;
         this.failures = 0;
         this.restarts++;
@@ -178,6 +181,8 @@ export class Engine {
   }
 
   private entryRoutes = 0;
+  /** Whether deployments start at once (after the service started the engine's first pipeline). */
+  private started = false;
 
   /** A new route on which the host feeds an engine component. */
   addEntryRoute(): number {
@@ -196,10 +201,20 @@ export class Engine {
     return this.control!.validateConfig(kind, id, JSON.stringify(config ?? null));
   }
 
-  /** Deploys a component on the engine and starts it; it is deployed again whenever the engine restarts. */
+  /**
+   * Deploys a component on the engine; it is deployed again whenever the engine restarts. Until `startDeployed` it waits
+   * for it, so that the components deployed until then run as one engine pipeline; after, it starts at once.
+   */
   async deploy(component: EngineComponent): Promise<void> {
     this.deployed.push(component);
     await this.control!.deploy([component]);
+    if (this.started) await this.control!.start();
+  }
+
+  /** Starts what was deployed. The service calls it when every component but the receivers has started. */
+  async startDeployed(): Promise<void> {
+    this.started = true;
+    await this.control!.start();
   }
 
   /**
@@ -207,6 +222,7 @@ export class Engine {
    * flight into the engine (batches included) is given time to come out at the host's still running consumers.
    */
   async undeploy(): Promise<void> {
+    this.started = false;
     if (this.deployed.length === 0) return;
     this.deployed.length = 0;
     const deadline = Date.now() + STOP_WAIT_MS;

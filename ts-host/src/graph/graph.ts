@@ -62,15 +62,21 @@ export class Graph {
     return graph;
   }
 
-  /** Exporters first, receivers last. The first failure aborts with Go's message. */
-  async startAll(host: Host): Promise<void> {
-    for (const instance of this.instances) {
+  /**
+   * Exporters first, receivers last, with `beforeReceivers` in between (the engine starts what was deployed on it).
+   * The first failure aborts with Go's message.
+   */
+  async startAll(host: Host, beforeReceivers?: () => Promise<void>): Promise<void> {
+    const firstReceiver = this.instances.findIndex((instance) => instance.kind === 'receiver');
+    for (const [index, instance] of this.instances.entries()) {
+      if (index === firstReceiver) await beforeReceivers?.();
       try {
         await instance.node.component?.start(host);
       } catch (err) {
         throw new GraphError(`failed to start "${instance.id}" ${instance.kind}: ${(err as Error).message}`);
       }
     }
+    if (firstReceiver === -1) await beforeReceivers?.();
   }
 
   /** Receivers first, so that every component drains into its consumer before that one stops; errors accumulate. */

@@ -73,7 +73,8 @@ export class Service implements Host {
       logger.info({ endpoint: `${prometheus.host}:${prometheus.port}` }, 'Serving the collector\'s metrics');
     }
     logger.info('Starting pipelines...');
-    await (this.graph as Graph).startAll(this);
+    const engine = this.settings.engine;
+    await (this.graph as Graph).startAll(this, engine && (() => engine.startDeployed()));
     for (const extension of this.extensions) extension.component.ready?.();
     logger.info('Everything is ready. Begin running and processing data.');
   }

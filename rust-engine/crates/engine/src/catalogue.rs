@@ -152,7 +152,7 @@ impl Catalogue {
             serde_json::json!({}),
             "passes data from one pipeline to others of the same signal",
             |_| Ok(()),
-            Make::Node(|_, _, next| Ok(Arc::new(node::Forward { next: Next::all(next)? }))),
+            Make::Node(|_, _, next| Ok(Arc::new(Next::all(next)?))),
         ));
         entries.push(connector(
             count_connector::TYPE,

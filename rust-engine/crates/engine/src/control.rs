@@ -116,8 +116,9 @@ impl pb::control_server::Control for ControlService {
         Ok(Response::new(pb::StartResponse {}))
     }
 
-    async fn shutdown(&self, _: Request<pb::ShutdownRequest>) -> Result<Response<pb::ShutdownResponse>, Status> {
-        self.deployment.shutdown();
+    async fn shutdown(&self, request: Request<pb::ShutdownRequest>) -> Result<Response<pb::ShutdownResponse>, Status> {
+        let drain = std::time::Duration::from_millis(request.into_inner().drain_timeout_ms.into());
+        self.deployment.shutdown(drain).await;
         self.set_status(Health::Stopped);
         crate::log::info("deployment shut down", serde_json::json!({}));
         Ok(Response::new(pb::ShutdownResponse {}))

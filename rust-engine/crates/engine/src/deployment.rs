@@ -1,15 +1,18 @@
 //! What the host deployed on the engine (proto/control.proto `Deploy`): the components, their configs and where
-//! their output goes. Deploy adds (the host deploys downstream components first, so every engine component a new
-//! one sends to exists already), Start starts the receivers not running yet, Shutdown stops and forgets everything.
+//! their output goes. Deploy checks and records; Start runs what was recorded since the last Start: the components
+//! as an otap-dataflow pipeline per core (`dataflow`), then the receivers not serving yet. Shutdown drains and stops
+//! everything and forgets it.
 
-use crate::catalogue::Make;
+use crate::catalogue::{Build, Make};
 use crate::control::pb;
 use crate::counters::{Counted, Counters, Outgoing};
+use crate::dataflow::{Member, Pipeline, Target};
 use crate::node::{Next, Node};
 use crate::otlp_receiver::{self, Targets};
 use crate::rings::Rings;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// One `rust_otlp` or `rust_otap` receiver, shared by every pipeline that names its ID, as the Collector shares
@@ -23,66 +26,75 @@ struct Receiver {
     stop: Option<oneshot::Sender<()>>,
 }
 
+/// A component deployed but not started yet.
+struct Planned {
+    component: pb::Component,
+    config: serde_json::Value,
+    build: Build,
+    counters: Arc<Counters>,
+}
+
 #[derive(Default)]
 struct State {
     receivers: BTreeMap<String, Receiver>,
-    nodes: HashMap<String, Arc<dyn Node>>,
+    /// Receiver instances whose consumers are wired at the next Start.
+    pending_receivers: Vec<pb::Component>,
+    planned: Vec<Planned>,
+    /// Where each running component is fed: its entry in each replica of its pipeline.
+    entries: HashMap<String, Vec<Next>>,
+    pipelines: Vec<Pipeline>,
     /// Every deployed instance and its counters (a receiver's instances share the receiver's).
     counted: Vec<(pb::Component, Arc<Counters>)>,
 }
 
 pub struct Deployment {
     rings: Arc<Rings>,
+    cores: usize,
     state: Mutex<State>,
 }
 
+fn at(component: &pb::Component) -> impl Fn(String) -> String + '_ {
+    move |e| format!("{}::{}: {e}", component.kind().section(), component.id)
+}
+
 impl Deployment {
-    pub fn new(rings: Arc<Rings>) -> Self {
-        Deployment { rings, state: Mutex::default() }
+    pub fn new(rings: Arc<Rings>, cores: usize) -> Self {
+        Deployment { rings, cores: cores.max(1), state: Mutex::default() }
     }
 
-    /// Adds one component instance, already validated against the catalogue (`config` is its effective config).
+    /// Records one component instance, already validated against the catalogue (`config` is its effective config).
     pub fn add(&self, component: &pb::Component, config: &serde_json::Value, make: Make) -> Result<(), String> {
         let mut state = self.state.lock().unwrap();
-        let at = |e: String| format!("{}::{}: {e}", component.kind().section(), component.id);
+        Self::check_targets(&state, component).map_err(at(component))?;
         match make {
-            Make::Receiver { arrow } => self.add_receiver(&mut state, component, config, arrow).map_err(at),
+            Make::Receiver { arrow } => Self::add_receiver(&mut state, component, config, arrow).map_err(at(component)),
             Make::Node(build) => {
                 let counters = Arc::new(Counters::default());
-                let next = Self::next(&state, &self.rings, component).map_err(at)?;
-                let outgoing = |next| Next::Component(Arc::new(Outgoing { next, counters: counters.clone() }));
-                let node = build(config, component, next.into_iter().map(outgoing).collect()).map_err(at)?;
-                let delivers = component.kind() == pb::Kind::Exporter;
-                let node = Arc::new(Counted { inner: Next::Component(node), counters: counters.clone(), delivers });
-                self.add_node(&mut state, component, node);
-                state.counted.push((component.clone(), counters));
+                state.counted.push((component.clone(), counters.clone()));
+                state.planned.push(Planned { component: component.clone(), config: config.clone(), build, counters });
                 Ok(())
             }
         }
     }
 
-    /// Registers a component that takes data: other components find it by key, the host by its entry route.
-    fn add_node(&self, state: &mut State, component: &pb::Component, node: Arc<dyn Node>) {
-        if component.entry_route != 0 {
-            self.rings.set_entry(component.entry_route, node.clone());
-        }
-        state.nodes.insert(component.key.clone(), node);
-    }
-
-    /// The consumers a component sends to, one per target: engine components by key, host consumers by route.
-    fn next(state: &State, rings: &Arc<Rings>, component: &pb::Component) -> Result<Vec<Next>, String> {
-        let target = |target: &pb::Target| match &target.target {
-            Some(pb::target::Target::HostRoute(route)) => Ok(Next::Host { rings: rings.clone(), route: *route }),
-            Some(pb::target::Target::ComponentKey(key)) => {
-                state.nodes.get(key).cloned().map(Next::Component).ok_or_else(|| format!("sends to \"{key}\", which is not deployed"))
+    /// Every engine component a component sends to must be deployed before it (the host deploys downstream first).
+    fn check_targets(state: &State, component: &pb::Component) -> Result<(), String> {
+        for target in &component.next {
+            match &target.target {
+                Some(pb::target::Target::HostRoute(_)) => {}
+                Some(pb::target::Target::ComponentKey(key)) => {
+                    let known = state.entries.contains_key(key) || state.planned.iter().any(|p| &p.component.key == key);
+                    if !known {
+                        return Err(format!("sends to \"{key}\", which is not deployed"));
+                    }
+                }
+                None => return Err("a target names neither a component nor a host route".into()),
             }
-            None => Err("a target names neither a component nor a host route".to_string()),
-        };
-        component.next.iter().map(target).collect()
+        }
+        Ok(())
     }
 
-    fn add_receiver(&self, state: &mut State, component: &pb::Component, config: &serde_json::Value, arrow: bool) -> Result<(), String> {
-        let next = Next::all(Self::next(state, &self.rings, component)?)?;
+    fn add_receiver(state: &mut State, component: &pb::Component, config: &serde_json::Value, arrow: bool) -> Result<(), String> {
         let endpoint = config["endpoint"].as_str().ok_or("'endpoint' must be a string")?;
         let receiver = state
             .receivers
@@ -91,10 +103,9 @@ impl Deployment {
         if receiver.endpoint != endpoint {
             return Err(format!("one receiver cannot listen on both {} and {endpoint}", receiver.endpoint));
         }
-        // The control API's signal numbers are the ring's request codes.
-        receiver.targets.add(component.signal_code(), next);
         let counters = receiver.targets.counters.clone();
         state.counted.push((component.clone(), counters));
+        state.pending_receivers.push(component.clone());
         Ok(())
     }
 
@@ -103,8 +114,85 @@ impl Deployment {
         self.state.lock().unwrap().counted.iter().map(|(component, counters)| counters.snapshot(component)).collect()
     }
 
-    /// Starts every receiver not yet serving; a port that cannot be bound fails the start.
+    /// Starts what was deployed since the last Start: its components as one otap-dataflow pipeline per core, then
+    /// every receiver not serving yet. A pipeline that cannot be built or a port that cannot be bound fails the start.
     pub async fn start(&self) -> Result<(), String> {
+        self.start_components()?;
+        self.wire_receivers();
+        self.start_receivers().await
+    }
+
+    fn start_components(&self) -> Result<(), String> {
+        let mut state = self.state.lock().unwrap();
+        if state.planned.is_empty() {
+            return Ok(());
+        }
+        let planned = std::mem::take(&mut state.planned);
+        let name = format!("deployment-{}", state.pipelines.len() / self.cores + 1);
+        let make = |member: &Member, next: Vec<Next>| {
+            let p = planned.iter().find(|p| p.component.key == member.key).expect("members are planned components");
+            let outgoing = |next| Next::Component(Arc::new(Outgoing { next, counters: p.counters.clone() }));
+            let node = (p.build)(&p.config, &p.component, next.into_iter().map(outgoing).collect()).map_err(at(&p.component))?;
+            let delivers = p.component.kind() == pb::Kind::Exporter;
+            Ok(Arc::new(Counted { inner: Next::Component(node), counters: p.counters.clone(), delivers }) as Arc<dyn Node>)
+        };
+        let mut replicas = Vec::with_capacity(self.cores);
+        for core in 0..self.cores {
+            let members: Vec<Member> = planned.iter().map(|p| self.member(&state, &planned, &p.component, core)).collect();
+            match Pipeline::start(&name, core, self.cores, &members, &make) {
+                Ok(pipeline) => replicas.push(pipeline),
+                Err(e) => {
+                    // Nothing of this Start runs: what started is stopped, what was deployed stays deployed.
+                    let deadline = Instant::now();
+                    tokio::spawn(futures::future::join_all(replicas.into_iter().map(move |r| r.stop(deadline))));
+                    state.planned = planned;
+                    return Err(e);
+                }
+            }
+        }
+        for p in &planned {
+            let entries: Vec<Next> = replicas.iter().map(|r| r.entry(&p.component.key)).collect();
+            if p.component.entry_route != 0 {
+                self.rings.set_entry(p.component.entry_route, entries.clone());
+            }
+            state.entries.insert(p.component.key.clone(), entries);
+        }
+        state.pipelines.extend(replicas);
+        crate::log::info("engine pipeline started", serde_json::json!({ "pipeline": name, "components": planned.len(), "cores": self.cores }));
+        Ok(())
+    }
+
+    /// A planned component as a member of replica `core`'s pipeline.
+    fn member(&self, state: &State, planned: &[Planned], component: &pb::Component, core: usize) -> Member {
+        let targets = component.next.iter().map(|target| match &target.target {
+            Some(pb::target::Target::ComponentKey(key)) if planned.iter().any(|p| &p.component.key == key) => Target::Member(key.clone()),
+            Some(pb::target::Target::ComponentKey(key)) => {
+                let replicas = &state.entries[key];
+                Target::Outside(replicas[core % replicas.len()].clone())
+            }
+            Some(pb::target::Target::HostRoute(route)) => Target::Host { route: *route, next: Next::Host { rings: self.rings.clone(), route: *route } },
+            None => unreachable!("checked at deploy"),
+        });
+        Member { key: component.key.clone(), exporter: component.kind() == pb::Kind::Exporter, targets: targets.collect() }
+    }
+
+    /// Gives the receiver instances deployed since the last Start their consumers: running components (in turn over
+    /// their replicas) or host consumers.
+    fn wire_receivers(&self) {
+        let mut state = self.state.lock().unwrap();
+        for component in std::mem::take(&mut state.pending_receivers) {
+            let next = component.next.iter().map(|target| match &target.target {
+                Some(pb::target::Target::ComponentKey(key)) => Next::spread(state.entries[key].clone()),
+                Some(pb::target::Target::HostRoute(route)) => Next::Host { rings: self.rings.clone(), route: *route },
+                None => unreachable!("checked at deploy"),
+            });
+            let next = Next::all(next.collect()).expect("a receiver instance has a consumer");
+            // The control API's signal numbers are the ring's request codes.
+            state.receivers[&component.id].targets.add(component.signal_code(), next);
+        }
+    }
+
+    async fn start_receivers(&self) -> Result<(), String> {
         let pending: Vec<(String, String, bool)> = {
             let state = self.state.lock().unwrap();
             let pending = state.receivers.iter().filter(|(_, r)| r.stop.is_none());
@@ -124,8 +212,9 @@ impl Deployment {
         Ok(())
     }
 
-    /// Stops the receivers (they stop admitting; requests in flight finish) and forgets the deployment.
-    pub fn shutdown(&self) {
+    /// Stops the receivers (they stop admitting; requests in flight finish), then the pipelines (each drains for up
+    /// to `drain`), and forgets the deployment.
+    pub async fn shutdown(&self, drain: Duration) {
         let state = std::mem::take(&mut *self.state.lock().unwrap());
         for (_, receiver) in state.receivers {
             if let Some(stop) = receiver.stop {
@@ -133,5 +222,7 @@ impl Deployment {
             }
         }
         self.rings.clear_entries();
+        let deadline = Instant::now() + drain;
+        futures::future::join_all(state.pipelines.into_iter().map(|p| p.stop(deadline))).await;
     }
 }

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod control;
 pub mod count_connector;
 pub mod counters;
+pub mod dataflow;
 pub mod deployment;
 pub mod filter_processor;
 pub mod grpc;

@@ -25,13 +25,9 @@ fn main() {
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
     }
     tandem_ipc::alloc::keep_freed_buffers();
-    // One thread for one core. With more, a worker per core: every ring's session and the components it drives run on
-    // whichever worker is free (tokio's work stealing), so `cores` rings are served in parallel.
-    let runtime = match args.cores {
-        1 => tokio::runtime::Builder::new_current_thread().enable_all().build(),
-        cores => tokio::runtime::Builder::new_multi_thread().worker_threads(cores as usize).thread_name("tandem-worker").enable_all().build(),
-    };
-    let runtime = runtime.expect("cannot start tokio");
+    // This thread serves the control channel, the rings' sessions and the receivers; the components run on
+    // otap-dataflow's runtime, a thread per core (`dataflow`).
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start tokio");
     if let Err(e) = runtime.block_on(run(args)) {
         log::error("engine failed", serde_json::json!({ "error": e.to_string() }));
         std::process::exit(1);
@@ -53,7 +49,7 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         "engine started",
         serde_json::json!({ "executor": runtime.executor_type, "cores": runtime.cores, "ring_setup": runtime.ring_setup, "listen": format!("{:?}", args.listen) }),
     );
-    let deployment = Arc::new(deployment::Deployment::new(rings.clone()));
+    let deployment = Arc::new(deployment::Deployment::new(rings.clone(), args.cores as usize));
     let service = pb::control_server::ControlServer::new(ControlService::new(runtime, catalogue::Catalogue::builtin(), rings, deployment));
     let stop = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");

@@ -6,7 +6,7 @@ use crate::control::pb;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use crate::node::Node;
+use crate::node::Next;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tandem_ipc::{Region, RequestError, Session, SessionOptions};
@@ -17,8 +17,9 @@ const HOST_ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 #[derive(Default)]
 pub struct Rings {
     sessions: Mutex<Vec<Arc<Session>>>,
-    /// The engine component each host route (`entry_route` at deployment) leads to.
-    entries: Mutex<HashMap<u32, Arc<dyn Node>>>,
+    /// Where each host route (`entry_route` at deployment) leads: its component's entry in each pipeline replica;
+    /// ring N feeds replica N.
+    entries: Mutex<HashMap<u32, Vec<Next>>>,
 }
 
 impl Rings {
@@ -50,26 +51,24 @@ impl Rings {
         let rings = self.clone();
         tokio::spawn(async move {
             while let Some(request) = incoming.recv().await {
-                let entry = rings.entries.lock().unwrap().get(&request.route).cloned();
-                let Some(node) = entry else {
+                let entry = rings.entries.lock().unwrap().get(&request.route).map(|replicas| replicas[core % replicas.len()].clone());
+                let Some(next) = entry else {
                     let message = format!("route {} has no consumer in the engine (nothing deployed on it)", request.route);
                     request.reply.send(Err(RequestError::Permanent(message)));
                     continue;
                 };
-                // Each request runs on its own task, so a slow batch never holds up the ring.
-                tokio::spawn(async move {
-                    let answer = node.consume(request.code, request.payload.into()).await;
-                    request.reply.send(answer);
-                });
+                // Each request waits for its answer on its own task, so a slow batch never holds up the ring.
+                let answer = next.send(request.code, request.payload.into());
+                tokio::spawn(async move { request.reply.send(answer.await) });
             }
             crate::log::info("ring session ended", serde_json::json!({ "core": core, "reason": session.closed_reason() }));
         });
         Ok(())
     }
 
-    /// Requests from the host on `route` go to `node`.
-    pub fn set_entry(&self, route: u32, node: Arc<dyn Node>) {
-        self.entries.lock().unwrap().insert(route, node);
+    /// Requests from the host on `route` go to `replicas` (ring N to replica N modulo their number).
+    pub fn set_entry(&self, route: u32, replicas: Vec<Next>) {
+        self.entries.lock().unwrap().insert(route, replicas);
     }
 
     pub fn clear_entries(&self) {
