@@ -94,6 +94,16 @@ test.each([
     '  rust_filter:\n    logs:\n      include:\n        severity: WARN',
     "error reading configuration for \"rust_filter\": 'logs.include' has invalid keys: severity",
   ],
+  [
+    'a transform query that does not parse',
+    '  rust_transform:\n    kql_query: "logs | explode"',
+    'error reading configuration for "rust_transform": A config error occurred: An invalid user configuration occurred: Could not parse TransformProcessor query: [SyntaxNotSupported(',
+  ],
+  [
+    'two transform queries',
+    '  rust_transform:\n    kql_query: "logs"\n    opl_query: "logs"',
+    'error reading configuration for "rust_transform": exactly one of kql_query, opl_query, ottl must be set',
+  ],
 ])('an engine component with %s is refused by the engine, in the Collector wording', (_name, processors, message) => {
   const id = processors.split(':')[0].trim();
   const yaml = GOOD.replace('mode: off', 'mode: spawn')

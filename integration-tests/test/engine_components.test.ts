@@ -1,4 +1,4 @@
-// The engine's processors (rust_attributes, rust_filter), connectors (rust_count, rust_routing) and rust_perf in tandem
+// The engine's processors (rust_attributes, rust_filter, rust_transform), connectors (rust_count, rust_routing) and rust_perf in tandem
 // configs, fed by the OpenTelemetry JS SDK and read back from the host's file exporter or log.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -129,6 +129,32 @@ describe('rust_filter', () => {
       // The WARN record of user u1 is below ERROR for one pipeline and excluded by attribute in the other: both
       // requests were emptied and nothing was written.
       expect(existsSync(dropped) ? written(dropped, 'resourceLogs', 'filter-logs') : []).toEqual([]);
+    });
+  });
+});
+
+describe('rust_transform (otap-dataflow\'s transform processor)', () => {
+  test('a KQL query filters spans and an OPL query sets a log attribute, on OTAP batches', async () => {
+    const out = join(tempDir(), 'out.jsonl');
+    const processors = `processors:
+  rust_transform/children:
+    kql_query: 'traces | where name == "child"'
+  rust_transform/team:
+    opl_query: 'logs | set attributes["team"] = "payments"'
+`;
+    const pipelines = [
+      { signal: 'traces', processors: ['rust_transform/children'], exporter: 'file' },
+      { signal: 'logs', processors: ['rust_transform/team'], exporter: 'file' },
+    ];
+    await withCollector((port) => config(port, processors, { file: out }, pipelines), async (port) => {
+      await send('traces', 'grpc', `127.0.0.1:${port}`, 'transform-traces');
+      await send('logs', 'grpc', `127.0.0.1:${port}`, 'transform-logs');
+      expect(spansOf(written(out, 'resourceSpans', 'transform-traces')).map((s) => s.name)).toEqual(['child']);
+      const logs = written(out, 'resourceLogs', 'transform-logs').flatMap((rl) => rl.scopeLogs.flatMap((sl: Json) => sl.logRecords));
+      expect(logs).toHaveLength(1);
+      expect(logs[0].body).toEqual({ stringValue: 'hello' });
+      expect(attr(logs[0].attributes, 'team')).toEqual({ stringValue: 'payments' });
+      expect(attr(logs[0].attributes, 'user')).toEqual({ stringValue: 'u1' });
     });
   });
 });

@@ -3,9 +3,10 @@
 //! clash and a user can tell the runtime from the name.
 
 use crate::control::pb;
+use crate::dataflow::Native;
 use crate::node::{Next, Node};
 use crate::otap::OtapProcessor;
-use crate::{attributes_processor, batch_processor, count_connector, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver, parquet_exporter, perf_exporter, routing_connector};
+use crate::{attributes_processor, batch_processor, count_connector, filter_processor, node, otap_exporter, otap_receiver, otlp_exporter, otlp_receiver, parquet_exporter, perf_exporter, routing_connector, transform_processor};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -22,6 +23,8 @@ pub enum Make {
     /// A receiver, served by the engine on its endpoint; `arrow` adds the OTel-Arrow stream services.
     Receiver { arrow: bool },
     Node(Build),
+    /// One of otap-dataflow's own processors, its node config made from the component's effective config.
+    Native(fn(&Value) -> Result<Native, String>),
 }
 
 struct Entry {
@@ -102,6 +105,14 @@ impl Catalogue {
                 "drops log records by severity, body or attributes, spans by name or attributes, metrics by name, on OTAP batches",
                 |config| filter_processor::Filter::from_json(config).map(drop),
                 Make::Node(|config, _, next| Ok(OtapProcessor::new(filter_processor::TYPE, filter_processor::Filter::from_json(config)?, Next::all(next)?))),
+            ),
+            entry(
+                transform_processor::TYPE,
+                pb::Kind::Processor,
+                transform_processor::default_config(),
+                "otap-dataflow's transform processor: a KQL or OPL query, or OTTL log statements, over OTAP batches",
+                transform_processor::check,
+                Make::Native(transform_processor::native_of),
             ),
             entry(
                 otlp_exporter::TYPE,

@@ -3,10 +3,10 @@
 //! as an otap-dataflow pipeline per core (`dataflow`), then the receivers not serving yet. Shutdown drains and stops
 //! everything and forgets it.
 
-use crate::catalogue::{Build, Make};
+use crate::catalogue::Make;
 use crate::control::pb;
 use crate::counters::{Counted, Counters, Outgoing};
-use crate::dataflow::{Member, Pipeline, Target};
+use crate::dataflow::{Member, Part, Pipeline, Target};
 use crate::node::{Next, Node};
 use crate::otlp_receiver::{self, Targets};
 use crate::rings::Rings;
@@ -30,7 +30,7 @@ struct Receiver {
 struct Planned {
     component: pb::Component,
     config: serde_json::Value,
-    build: Build,
+    make: Make,
     counters: Arc<Counters>,
 }
 
@@ -68,10 +68,10 @@ impl Deployment {
         Self::check_targets(&state, component).map_err(at(component))?;
         match make {
             Make::Receiver { arrow } => Self::add_receiver(&mut state, component, config, arrow).map_err(at(component)),
-            Make::Node(build) => {
+            make => {
                 let counters = Arc::new(Counters::default());
                 state.counted.push((component.clone(), counters.clone()));
-                state.planned.push(Planned { component: component.clone(), config: config.clone(), build, counters });
+                state.planned.push(Planned { component: component.clone(), config: config.clone(), make, counters });
                 Ok(())
             }
         }
@@ -129,16 +129,31 @@ impl Deployment {
         }
         let planned = std::mem::take(&mut state.planned);
         let name = format!("deployment-{}", state.pipelines.len() / self.cores + 1);
-        let make = |member: &Member, next: Vec<Next>| {
+        // Counters: what a component is given and its answers where it is entered; what it hands on where it leaves.
+        let make = |member: &Member, part: Part, next: Vec<Next>| -> Result<Arc<dyn Node>, String> {
             let p = planned.iter().find(|p| p.component.key == member.key).expect("members are planned components");
-            let outgoing = |next| Next::Component(Arc::new(Outgoing { next, counters: p.counters.clone() }));
-            let node = (p.build)(&p.config, &p.component, next.into_iter().map(outgoing).collect()).map_err(at(&p.component))?;
-            let delivers = p.component.kind() == pb::Kind::Exporter;
-            Ok(Arc::new(Counted { inner: Next::Component(node), counters: p.counters.clone(), delivers }) as Arc<dyn Node>)
+            let counted = |inner, delivers| Arc::new(Counted { inner, counters: p.counters.clone(), delivers }) as Arc<dyn Node>;
+            let outgoing = || next.iter().map(|next| Next::Component(Arc::new(Outgoing { next: next.clone(), counters: p.counters.clone() })));
+            match (part, p.make) {
+                (Part::Whole, Make::Node(build)) => {
+                    let node = build(&p.config, &p.component, outgoing().collect()).map_err(at(&p.component))?;
+                    Ok(counted(Next::Component(node), p.component.kind() == pb::Kind::Exporter))
+                }
+                (Part::Into, _) => Ok(counted(Next::all(next.clone())?, false)),
+                (Part::OutOf, _) => Ok(Arc::new(Next::all(outgoing().collect())?)),
+                (part, _) => Err(format!("{part:?} of a component of another make")),
+            }
         };
         let mut replicas = Vec::with_capacity(self.cores);
         for core in 0..self.cores {
-            let members: Vec<Member> = planned.iter().map(|p| self.member(&state, &planned, &p.component, core)).collect();
+            let mut members = Vec::with_capacity(planned.len());
+            for p in &planned {
+                let mut member = self.member(&state, &planned, &p.component, core);
+                if let Make::Native(native_of) = p.make {
+                    member.native = Some(native_of(&p.config).map_err(at(&p.component))?);
+                }
+                members.push(member);
+            }
             match Pipeline::start(&name, core, self.cores, &members, &make) {
                 Ok(pipeline) => replicas.push(pipeline),
                 Err(e) => {
@@ -173,7 +188,7 @@ impl Deployment {
             Some(pb::target::Target::HostRoute(route)) => Target::Host { route: *route, next: Next::Host { rings: self.rings.clone(), route: *route } },
             None => unreachable!("checked at deploy"),
         });
-        Member { key: component.key.clone(), exporter: component.kind() == pb::Kind::Exporter, targets: targets.collect() }
+        Member { key: component.key.clone(), exporter: component.kind() == pb::Kind::Exporter, targets: targets.collect(), native: None }
     }
 
     /// Gives the receiver instances deployed since the last Start their consumers: running components (in turn over

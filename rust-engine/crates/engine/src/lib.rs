@@ -26,4 +26,5 @@ pub mod parquet_exporter;
 pub mod perf_exporter;
 pub mod rings;
 pub mod settings;
+pub mod transform_processor;
 pub mod routing_connector;

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tandem_engine::dataflow::{Member, Pipeline, Target};
+use tandem_engine::dataflow::{Member, Part, Pipeline, Target};
 use tandem_engine::node::{Next, Node};
 use tandem_ipc::{Answer, RequestError, layout};
 
@@ -43,15 +43,15 @@ impl Node for Tag {
 
 fn members() -> Vec<Member> {
     vec![
-        Member { key: "tag".into(), exporter: false, targets: vec![Target::Member("left".into()), Target::Member("right".into())] },
-        Member { key: "left".into(), exporter: true, targets: vec![] },
-        Member { key: "right".into(), exporter: true, targets: vec![] },
+        Member { key: "tag".into(), exporter: false, targets: vec![Target::Member("left".into()), Target::Member("right".into())], native: None },
+        Member { key: "left".into(), exporter: true, targets: vec![], native: None },
+        Member { key: "right".into(), exporter: true, targets: vec![], native: None },
     ]
 }
 
 fn start(left: &Arc<Sink>, right: &Arc<Sink>) -> Pipeline {
     let (left, right) = (left.clone(), right.clone());
-    let make = move |member: &Member, next: Vec<Next>| -> Result<Arc<dyn Node>, String> {
+    let make = move |member: &Member, _: Part, next: Vec<Next>| -> Result<Arc<dyn Node>, String> {
         Ok(match member.key.as_str() {
             "tag" => Arc::new(Tag { next: Next::all(next)? }),
             "left" => left.clone(),
@@ -102,7 +102,7 @@ async fn many_requests_in_flight_are_each_answered() {
 
 #[test]
 fn a_member_that_cannot_be_made_fails_the_start() {
-    let make = |_: &Member, _: Vec<Next>| -> Result<Arc<dyn Node>, String> { Err("exporters::bad: nope".into()) };
+    let make = |_: &Member, _: Part, _: Vec<Next>| -> Result<Arc<dyn Node>, String> { Err("exporters::bad: nope".into()) };
     let error = Pipeline::start("test", 0, 1, &members(), &make).err().expect("refused");
     assert_eq!(error, "exporters::bad: nope");
 }

@@ -10,7 +10,6 @@
 
 use super::handoff;
 use crate::node::{Injected, Node};
-use crate::otap::signal_type;
 use async_trait::async_trait;
 use bytes::Bytes;
 use linkme::distributed_slice;
@@ -29,7 +28,8 @@ use otel_arrow_dfe_engine::terminal_state::TerminalState;
 use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, ExporterFactory, Interests, ProcessorFactory};
 use otel_arrow_dfe_engine::{ProducerEffectHandlerExtension, ReceiverFactory, local};
-use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
+use otel_arrow_dfe_otap::pdata::{Context, OtapPdata, PdataEffectHandlerExtension};
+use otel_arrow_dfe_pdata_codec::{EncodePolicy, PdataEncoding};
 use otel_arrow_dfe_otap::{OTAP_EXPORTER_FACTORIES, OTAP_PROCESSOR_FACTORIES, OTAP_RECEIVER_FACTORIES};
 use otel_arrow_dfe_pdata::OtlpProtoBytes;
 use std::cell::RefCell;
@@ -114,25 +114,32 @@ fn pdata_of(signal: u16, payload: Bytes) -> OtapPdata {
     OtapPdata::new(Context::with_capacity(1), otlp.into())
 }
 
-/// The signal code and OTLP bytes a Tandem component consumes. Only Tandem's nodes feed these pipelines, and they
-/// send OTLP bytes; anything else is refused rather than guessed at.
-fn otlp_of(pdata: &OtapPdata) -> Result<(u16, Bytes), String> {
+/// The signal code and OTLP bytes a Tandem component consumes: the bytes as they came when the pdata is OTLP (a
+/// Tandem node sent it), else encoded by the runtime's codec (an otap-dataflow node sent OTAP records).
+async fn otlp_of<H: PdataEffectHandlerExtension>(handler: &H, pdata: OtapPdata) -> (Result<(u16, Bytes), String>, OtapPdata) {
     let signal = match pdata.signal_type() {
         SignalType::Traces => layout::SIGNAL_TRACES,
         SignalType::Metrics => layout::SIGNAL_METRICS,
         SignalType::Logs => layout::SIGNAL_LOGS,
     };
-    debug_assert_eq!(signal_type(signal), pdata.signal_type());
-    let bytes = pdata.payload_ref().encoded_bytes().cloned();
-    bytes.map(|b| (signal, b)).ok_or_else(|| "a Tandem component takes OTLP bytes, not OTAP records".to_string())
+    let (context, mut payload) = pdata.into_parts();
+    let bytes = match handler.resolve_encoding_plan(&PdataEncoding::OTLP, EncodePolicy::default()) {
+        Ok(plan) => handler.encode_owned(&mut payload, &plan).await.map_err(|e| format!("cannot encode OTLP: {e}")),
+        Err(e) => Err(format!("cannot encode OTLP: {e}")),
+    };
+    (bytes.map(|b| (signal, b)), OtapPdata::new(context, payload))
 }
 
 /// Runs one request through a component on a local task (so that a component holding requests, as batching does,
 /// never holds up the next) and answers its sender the otap-dataflow way with the component's answer: Ack, or Nack
 /// (permanent when the failure is).
-fn consume_and_answer<H: ConsumerEffectHandlerExtension<OtapPdata> + 'static>(node: Arc<dyn Node>, handler: H, pdata: OtapPdata) {
+fn consume_and_answer<H>(node: Arc<dyn Node>, handler: H, pdata: OtapPdata)
+where
+    H: ConsumerEffectHandlerExtension<OtapPdata> + PdataEffectHandlerExtension + 'static,
+{
     tokio::task::spawn_local(async move {
-        let answer = match otlp_of(&pdata) {
+        let (otlp, pdata) = otlp_of(&handler, pdata).await;
+        let answer = match otlp {
             Ok((signal, payload)) => node.consume(signal, payload).await,
             Err(e) => Err(RequestError::Permanent(e)),
         };
