@@ -106,3 +106,41 @@ fn a_member_that_cannot_be_made_fails_the_start() {
     let error = Pipeline::start("test", 0, 1, &members(), &make).err().expect("refused");
     assert_eq!(error, "exporters::bad: nope");
 }
+
+/// An exporter that answers OK after a while.
+struct Slow;
+
+impl Node for Slow {
+    fn consume(self: Arc<Self>, _: u16, _: Bytes) -> BoxFuture<'static, Answer> {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test]
+async fn stopping_drains_what_is_in_flight_until_the_deadline() {
+    let members = [Member { key: "slow".into(), exporter: true, targets: vec![], native: None }];
+    let make = |_: &Member, _: Part, _: Vec<Next>| -> Result<Arc<dyn Node>, String> { Ok(Arc::new(Slow)) };
+    let pipeline = Pipeline::start("test", 0, 1, &members, &make).expect("pipeline starts");
+    let slow = pipeline.entry("slow");
+    let in_flight = tokio::spawn(slow.send(layout::SIGNAL_LOGS, Bytes::new()));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    pipeline.stop(Instant::now() + Duration::from_secs(5)).await;
+    assert_eq!(in_flight.await.unwrap(), Ok(()), "answered before the pipeline stopped");
+    assert!(started.elapsed() < Duration::from_secs(2), "stopped once nothing was in flight, not at the deadline");
+}
+
+#[tokio::test]
+async fn what_is_still_in_flight_at_the_deadline_is_refused_retryably() {
+    let members = [Member { key: "slow".into(), exporter: true, targets: vec![], native: None }];
+    let make = |_: &Member, _: Part, _: Vec<Next>| -> Result<Arc<dyn Node>, String> { Ok(Arc::new(Slow)) };
+    let pipeline = Pipeline::start("test", 0, 1, &members, &make).expect("pipeline starts");
+    let in_flight = tokio::spawn(pipeline.entry("slow").send(layout::SIGNAL_LOGS, Bytes::new()));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    pipeline.stop(Instant::now() + Duration::from_millis(20)).await;
+    let answer = in_flight.await.unwrap();
+    assert!(matches!(answer, Err(RequestError::Retryable(_))), "{answer:?}");
+}

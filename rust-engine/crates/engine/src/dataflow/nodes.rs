@@ -253,7 +253,7 @@ impl local::receiver::Receiver<OtapPdata> for Ingress {
                     return Ok(TerminalState::default());
                 }
             }
-            let tick = tokio::time::sleep_until(draining.map_or_else(far_future, Into::into));
+            let deadline = draining.map(tokio::time::Instant::from_std);
             tokio::select! {
                 biased;
                 message = control.recv() => match message.map_err(Error::ChannelRecvError)? {
@@ -273,22 +273,19 @@ impl local::receiver::Receiver<OtapPdata> for Ingress {
                         outlet.settle(&other);
                     }
                 },
-                request = requests.recv(), if draining.is_none() => match request {
+                request = requests.recv(), if draining.is_none() && !requests.is_closed() => match request {
                     // Sent from a task of its own, so that this loop goes on taking Acks while the runtime applies
                     // backpressure; how many wait is bounded by what the ring and the receivers keep in flight.
                     Some(request) => {
                         tokio::task::spawn_local(outlet.send(&handler, request));
                     }
-                    None => draining = Some(Instant::now()),
+                    // Every sender is gone; the runtime's DrainIngress still decides how long in-flight requests get.
+                    None => requests.close(),
                 },
-                _ = tick => {}
+                _ = async { tokio::time::sleep_until(deadline.expect("draining")).await }, if deadline.is_some() => {}
             }
         }
     }
-}
-
-fn far_future() -> tokio::time::Instant {
-    tokio::time::Instant::now() + std::time::Duration::from_secs(86_400)
 }
 
 /// A Tandem processor or connector as an otap-dataflow processor: each request is acked or nacked upstream with the
