@@ -260,6 +260,27 @@ describe('graph: lifecycle', () => {
     ]);
   });
 
+  test('beforeReceivers runs once every other component started, before the first receiver', async () => {
+    const world = new World();
+    const graph = await world.build(config);
+    await graph.startAll(host, async () => {
+      world.events.push('before receivers');
+    });
+    expect(world.events).toEqual([
+      'start exporter fake/traces', 'start connector fake/c/traces->traces', 'start processor fake/traces#0', 'before receivers', 'start receiver fake/traces',
+    ]);
+  });
+
+  test('beforeReceivers runs last when no component is a receiver of the graph', async () => {
+    const world = new World();
+    const graph = await world.build({ receivers: {}, exporters: { fake: null }, connectors: {}, service: { pipelines: {} } });
+    const calls: string[] = [];
+    await graph.startAll(host, async () => {
+      calls.push('before receivers');
+    });
+    expect(calls).toEqual(['before receivers']);
+  });
+
   test('a failing start aborts with the component named', async () => {
     const world = new World();
     world.failStart = 'processor fake/traces#0';
