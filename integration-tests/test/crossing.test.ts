@@ -72,7 +72,7 @@ describe('engine receiver -> ring -> host exporter', () => {
     expect(out.status).toBe(0);
     const listed = parseYAML(out.stdout);
     const rust = (kind: string) => listed[kind].filter((f: any) => f.runtime === 'rust').map((f: any) => f.name);
-    expect([rust('receivers'), rust('processors'), rust('exporters'), rust('connectors')]).toEqual([['rust_otap', 'rust_otlp'], ['rust_attributes', 'rust_batch', 'rust_filter'], ['rust_otap_grpc', 'rust_otlp_grpc', 'rust_parquet', 'rust_perf'], ['rust_count', 'rust_forward', 'rust_routing']]);
+    expect([rust('receivers'), rust('processors'), rust('exporters'), rust('connectors')]).toEqual([['rust_otap', 'rust_otlp'], ['rust_attributes', 'rust_batch', 'rust_filter', 'rust_transform'], ['rust_otap_grpc', 'rust_otlp_grpc', 'rust_parquet', 'rust_perf'], ['rust_count', 'rust_forward', 'rust_routing']]);
     expect(listed.connectors.find((f: any) => f.name === 'rust_forward').stability).toEqual({
       'traces-to-traces': 'Development', 'metrics-to-metrics': 'Development', 'logs-to-logs': 'Development',
     });
