@@ -7,7 +7,7 @@
 use crate::settings::duration_setting;
 use crate::node::Node;
 use crate::otap::StreamEncoder;
-use crate::otlp_exporter::{failure, rpc_error, Config as OtlpConfig};
+use crate::otlp_exporter::{failure, rpc_error, Config as OtlpConfig, LazyChannel};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::{BatchArrowRecords, BatchStatus, StatusCode};
@@ -58,7 +58,7 @@ struct ArrowStream {
 }
 
 pub struct OtapExporter {
-    channel: Channel,
+    channel: LazyChannel,
     config: Config,
     /// One stream per signal; the lock also keeps encoding and sending in stream order.
     streams: Mutex<HashMap<u16, ArrowStream>>,
@@ -66,14 +66,14 @@ pub struct OtapExporter {
 
 impl OtapExporter {
     pub fn new(config: Config) -> Result<Arc<Self>, String> {
-        let channel = crate::otlp_exporter::lazy_channel(&config.otlp)?;
+        let channel = LazyChannel::new(&config.otlp)?;
         Ok(Arc::new(OtapExporter { channel, config, streams: Mutex::default() }))
     }
 
     fn open(&self, signal: u16) -> ArrowStream {
         let (batches, outgoing) = mpsc::unbounded_channel();
         let waiting = SharedWaiting::default();
-        tokio::spawn(run_stream(self.channel.clone(), signal, outgoing, waiting.clone()));
+        tokio::spawn(run_stream(self.channel.get(), signal, outgoing, waiting.clone()));
         ArrowStream { batches, encoder: StreamEncoder::default(), waiting, opened: Instant::now() }
     }
 

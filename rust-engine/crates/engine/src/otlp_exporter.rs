@@ -7,7 +7,7 @@ use crate::grpc::RawCodec;
 use crate::node::Node;
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tandem_ipc::{layout, Answer, RequestError};
 use tonic::transport::{Channel, Endpoint};
@@ -32,21 +32,33 @@ impl Config {
 }
 
 pub struct OtlpExporter {
-    channel: Channel,
+    channel: LazyChannel,
     timeout: Duration,
 }
 
 impl OtlpExporter {
     pub fn new(config: &Config) -> Result<Arc<Self>, String> {
-        Ok(Arc::new(OtlpExporter { channel: lazy_channel(config)?, timeout: config.timeout }))
+        Ok(Arc::new(OtlpExporter { channel: LazyChannel::new(config)?, timeout: config.timeout }))
     }
 }
 
-/// Connects lazily: an unreachable endpoint shows as retryable failures, not as a failed start.
-pub fn lazy_channel(config: &Config) -> Result<Channel, String> {
-    let uri = format!("http://{}", config.endpoint);
-    let endpoint = Endpoint::from_shared(uri).map_err(|e| format!("'endpoint' {}: {e}", config.endpoint))?;
-    Ok(endpoint.connect_lazy())
+/// A gRPC channel made on first use, so that its connection runs on the runtime that uses it (the engine pipeline's
+/// core), and connected lazily: an unreachable endpoint shows as retryable failures, not as a failed start.
+pub struct LazyChannel {
+    endpoint: Endpoint,
+    channel: OnceLock<Channel>,
+}
+
+impl LazyChannel {
+    pub fn new(config: &Config) -> Result<Self, String> {
+        let uri = format!("http://{}", config.endpoint);
+        let endpoint = Endpoint::from_shared(uri).map_err(|e| format!("'endpoint' {}: {e}", config.endpoint))?;
+        Ok(LazyChannel { endpoint, channel: OnceLock::new() })
+    }
+
+    pub fn get(&self) -> Channel {
+        self.channel.get_or_init(|| self.endpoint.connect_lazy()).clone()
+    }
 }
 
 /// A gRPC status in Go's wording.
@@ -79,7 +91,7 @@ fn path_of(signal: u16) -> &'static str {
 impl Node for OtlpExporter {
     fn consume(self: Arc<Self>, signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
         Box::pin(async move {
-            let mut client = tonic::client::Grpc::new(self.channel.clone());
+            let mut client = tonic::client::Grpc::new(self.channel.get());
             client.ready().await.map_err(|e| RequestError::Retryable(format!("{TYPE}: {e}")))?;
             let mut request = tonic::Request::new(payload);
             request.set_timeout(self.timeout);
