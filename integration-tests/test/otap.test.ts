@@ -82,7 +82,12 @@ ${['traces', 'metrics', 'logs'].map((s) => `    ${s}:\n      receivers: [rust_ot
     expect(await second.stop()).toBe(0);
     expect((await postLog('while down')).status).toBe(503);
     second = await startSecond();
-    expect((await postLog('after restart')).status).toBe(200);
+    // As an OTLP client does, retry 503s: the exporter's connection may still be in its reconnect backoff.
+    let status = 503;
+    for (const deadline = Date.now() + 10_000; status === 503 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      status = (await postLog('after restart')).status;
+    }
+    expect(status).toBe(200);
     const bodies = written(secondOut, 'resourceLogs', 'otap-restart').flatMap((rl) => rl.scopeLogs.flatMap((sl: Json) => sl.logRecords.map((r: Json) => r.body.stringValue)));
     expect(bodies).toEqual(['after restart']);
   });
