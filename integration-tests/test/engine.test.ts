@@ -150,6 +150,106 @@ test('attach mode: a separately started engine is reached at its endpoint, maps 
   await new Promise((r) => engine.once('exit', r));
 });
 
+/** `npx tandem-engine --listen unix://<socket>` in attach mode, its log kept; resolves once its socket exists. */
+async function startEngine(socket: string): Promise<{ process: ReturnType<typeof spawn>; log: () => string; pid: () => number; stop: () => Promise<void> }> {
+  const engine = spawn(process.execPath, [TANDEM_ENGINE, '--listen', `unix://${socket}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  engine.stderr!.on('data', (d) => (log += d));
+  await until('the engine socket', () => (fs.existsSync(socket) ? true : undefined));
+  // The binary runs as the wrapper's only child.
+  const binaryPid = () => Number(fs.readFileSync(`/proc/${engine.pid}/task/${engine.pid}/children`, 'utf8').trim());
+  const exited = new Promise<void>((r) => engine.once('exit', () => r()));
+  return {
+    process: engine,
+    log: () => log,
+    pid: binaryPid,
+    stop: async () => {
+      if (engine.exitCode === null && engine.signalCode === null) engine.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function healthConfig(port: number, healthPort: number, runtime: string): string {
+  return config(port, runtime, undefined, ['rust_batch'])
+    .replace('service:\n', `extensions:\n  health_check:\n    endpoint: 127.0.0.1:${healthPort}\nservice:\n  extensions: [health_check]\n`);
+}
+
+const health = async (port: number) => (await fetch(`http://127.0.0.1:${port}/`)).status;
+
+// scenario: two terminals; the engine is stopped with Ctrl-C, then killed, and started again each time at the same
+// endpoint / guarantee: the host notices at once, answers 503 and reports unhealthy meanwhile, then re-attaches by
+// itself on new ring files with a new epoch and everything deployed again; nothing is left of the old rings
+test('attach mode: the host re-attaches by itself whenever the engine is stopped or killed and started again', async () => {
+  const dir = tempDir('tandem-attach-');
+  const shm = tempDir('tandem-shm-');
+  const socket = path.join(dir, 'control.sock');
+  let engine = await startEngine(socket);
+  const [port, healthPort] = [await freePort(), await freePort()];
+  const runtime = `    mode: attach\n    endpoint: unix://${socket}\n    ipc:\n      shm_dir: ${shm}\n      buffer_size: 1MiB\n      max_message_size: 256KiB`;
+  const collector = await Collector.start(healthConfig(port, healthPort, runtime), [port, healthPort]);
+  try {
+    expect((await post(port, 'before')).status).toBe(200);
+    expect(await health(healthPort)).toBe(200);
+    const epochs = [records(collector.output, 'Engine ready')[0]];
+    for (const [round, stop] of [[1, 'SIGINT'], [2, 'SIGKILL']] as const) {
+      const rings = fs.readdirSync(shm);
+      expect(rings).toEqual([expect.stringMatching(/^tandem-\d+-0\.ring$/)]);
+      process.kill(engine.pid(), stop);
+      await until('the host to notice', () => (records(collector.output, 'Engine session ended; requests in flight failed as retryable; building a new one').length === round ? true : undefined));
+      expect((await post(port, 'while down')).status).toBe(503);
+      expect(await health(healthPort)).toBe(503);
+      expect(fs.readdirSync(shm)).toEqual([]); // the old session's ring file went with it
+      await engine.stop();
+      engine = await startEngine(socket);
+      const reattached = await until('the re-attach', () => records(collector.output, 'Engine re-attached')[round - 1]);
+      expect(reattached).toMatchObject({ restarts: round, pid: engine.pid() });
+      epochs.push(reattached);
+      expect((await post(port, `after ${round}`)).status).toBe(200);
+      expect(await health(healthPort)).toBe(200);
+    }
+    const attachedEpochs = records(collector.output, 'Engine re-attached').map((r) => (r.epochs as string[])[0]);
+    expect(new Set(attachedEpochs).size).toBe(2);
+    expect(records(collector.output, 'Logs').map((r) => r['log records'])).toEqual([1, 1, 1]);
+  } finally {
+    expect(await collector.stop()).toBe(0);
+    await engine.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(shm, { recursive: true, force: true });
+  }
+});
+
+// scenario: the host attached to a separately started engine is SIGKILLed, then a new host starts / guarantee: the
+// engine drops the dead host's rings and deployment and removes its ring file; the new host attaches and data flows
+test('attach mode: an engine whose host was killed drops its rings and files and serves the next host', async () => {
+  const dir = tempDir('tandem-attach-');
+  const shm = tempDir('tandem-shm-');
+  const socket = path.join(dir, 'control.sock');
+  const engine = await startEngine(socket);
+  const port = await freePort();
+  const runtime = `    mode: attach\n    endpoint: unix://${socket}\n    ipc:\n      shm_dir: ${shm}\n      buffer_size: 1MiB\n      max_message_size: 256KiB`;
+  try {
+    const first = await Collector.start(config(port, runtime, undefined, ['rust_batch']), [port]);
+    expect((await post(port, 'first host')).status).toBe(200);
+    expect(fs.readdirSync(shm)).toEqual([`tandem-${first.process.pid}-0.ring`]);
+    first.process.kill('SIGKILL');
+    await until('the engine to drop the host', () => (engine.log().includes('host gone: its rings and deployment were dropped') ? true : undefined));
+    expect(fs.readdirSync(shm)).toEqual([]);
+    // The engine no longer maps the dead host's region.
+    expect(fs.readFileSync(`/proc/${engine.pid()}/maps`, 'utf8')).not.toContain(`tandem-${first.process.pid}-0.ring`);
+
+    const second = await Collector.start(config(port, runtime, undefined, ['rust_batch']), [port]);
+    expect((await post(port, 'second host')).status).toBe(200);
+    expect(records(second.output, 'Logs')).toEqual([expect.objectContaining({ 'log records': 1 })]);
+    expect(await second.stop()).toBe(0);
+    expect(fs.readdirSync(shm)).toEqual([]);
+  } finally {
+    await engine.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(shm, { recursive: true, force: true });
+  }
+});
+
 test('startup errors: unknown executor type, missing engine binary, unreachable endpoint', async () => {
   const dir = tempDir('tandem-config-');
   const write = (name: string, runtime: string) => {

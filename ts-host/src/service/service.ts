@@ -26,6 +26,7 @@ export class Service implements Host {
   private graph: Graph | undefined;
   private metricsServer: http.Server | undefined;
   private shutdownStarted = false;
+  private stopWatchingEngine: (() => void) | undefined;
 
   constructor(private readonly config: Config, private readonly settings: ServiceSettings) {
     if (settings.engine) registerEngineMetrics(this.metrics.registry, settings.engine);
@@ -76,6 +77,13 @@ export class Service implements Host {
     const engine = this.settings.engine;
     await (this.graph as Graph).startAll(this, engine && (() => engine.startDeployed()));
     for (const extension of this.extensions) extension.component.ready?.();
+    // The pipelines through the engine are not ready while it is down: health says so until it serves again.
+    this.stopWatchingEngine = engine?.onStatus((status) => {
+      for (const extension of this.extensions) {
+        if (status.up) extension.component.ready?.();
+        else extension.component.notReady?.();
+      }
+    });
     logger.info('Everything is ready. Begin running and processing data.');
   }
 
@@ -83,6 +91,7 @@ export class Service implements Host {
   async shutdown(): Promise<Error[]> {
     if (this.shutdownStarted) return [];
     this.shutdownStarted = true;
+    this.stopWatchingEngine?.();
     const logger = this.settings.logger;
     for (const extension of this.extensions) extension.component.notReady?.();
     logger.info('Stopping pipelines...');
