@@ -1,5 +1,6 @@
 // Errors a consumer returns, and how they map to OTLP's HTTP and gRPC statuses (the Go Collector's consumererror).
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { PdataError } from '../pdata/errors';
 
 /** Never retry the same data: it will fail again. */
 export class PermanentError extends Error {
@@ -56,7 +57,8 @@ const RETRYABLE_GRPC = new Set([
 ]);
 
 export function isPermanent(err: unknown): boolean {
-  if (err instanceof PermanentError) return true;
+  // Data that is not valid OTLP fails the same way every time it is sent.
+  if (err instanceof PermanentError || err instanceof PdataError) return true;
   if (err instanceof CombinedError) return err.errors.some(isPermanent);
   if (err instanceof StatusError) {
     if (err.status.grpc !== undefined) return !RETRYABLE_GRPC.has(err.status.grpc);
@@ -115,6 +117,7 @@ export function httpToGRPC(status: number): GrpcStatus {
 
 /** The HTTP status a receiver answers with: an explicit one, else derived, else 503 if retryable, else 500. */
 export function toHTTPStatus(err: unknown): number {
+  if (err instanceof PdataError) return 400;
   if (err instanceof StatusError) {
     if (err.status.http !== undefined) return err.status.http;
     if (err.status.grpc !== undefined) return grpcToHTTP(err.status.grpc);
@@ -125,6 +128,7 @@ export function toHTTPStatus(err: unknown): number {
 /** The gRPC status a receiver answers with: an explicit one, else derived, else UNAVAILABLE if retryable, else INTERNAL. */
 export function toGRPCStatus(err: unknown): { code: GrpcStatus; message: string } {
   const message = messageOf(err);
+  if (err instanceof PdataError) return { code: GrpcStatus.INVALID_ARGUMENT, message };
   if (err instanceof StatusError) {
     if (err.status.grpc !== undefined) return { code: err.status.grpc, message };
     if (err.status.http !== undefined) return { code: httpToGRPC(err.status.http), message };

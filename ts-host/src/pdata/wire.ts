@@ -1,5 +1,6 @@
 // A protobuf wire-format walker driven by the OTLP schema. It validates payloads and counts items without building
 // decoded messages, so data that only passes through the collector is never materialised.
+import { isUtf8 } from 'node:buffer';
 import { Root, Type } from 'protobufjs';
 import { PdataError } from './errors';
 
@@ -33,6 +34,8 @@ interface FieldShape {
   readonly idLength?: number;
   /** Repeated numeric fields may also arrive packed (length-delimited). */
   readonly packable: boolean;
+  /** `string` fields must hold valid UTF-8 (proto3; Go's decoder refuses the request otherwise). */
+  readonly utf8: boolean;
   /** Set for message fields: the shape to validate the field's contents against. */
   readonly message?: MessageShape;
 }
@@ -53,11 +56,11 @@ function shapeOf(type: Type): MessageShape {
   for (const field of type.fieldsArray) {
     const resolved = field.resolvedType;
     if (resolved instanceof Type) {
-      shape.fields.set(field.id, { name: field.name, wireType: WIRE_LEN, packable: false, message: shapeOf(resolved) });
+      shape.fields.set(field.id, { name: field.name, wireType: WIRE_LEN, packable: false, utf8: false, message: shapeOf(resolved) });
     } else {
       const wireType = resolved ? WIRE_VARINT : SCALAR_WIRE_TYPES[field.type];
       const idLength = field.type === 'bytes' ? ID_LENGTHS[field.name] : undefined;
-      shape.fields.set(field.id, { name: field.name, wireType, idLength, packable: field.repeated && wireType !== WIRE_LEN });
+      shape.fields.set(field.id, { name: field.name, wireType, idLength, packable: field.repeated && wireType !== WIRE_LEN, utf8: field.type === 'string' });
     }
   }
   return shape;
@@ -120,6 +123,12 @@ class Cursor {
   }
 }
 
+/** Whether bytes [start, end) are valid UTF-8; ASCII, the common case, is checked without making a view. */
+function utf8(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return isUtf8(buf.subarray(i, end));
+  return true;
+}
+
 function validateRange(buf: Uint8Array, start: number, end: number, shape: MessageShape, depth: number): void {
   const cursor = new Cursor(buf, start, end);
   if (depth > MAX_DEPTH) cursor.fail(`message nesting deeper than ${MAX_DEPTH}`);
@@ -132,6 +141,10 @@ function validateRange(buf: Uint8Array, start: number, end: number, shape: Messa
     const range = cursor.value(wireType);
     if (!field || !range) continue;
     if (field.message) validateRange(buf, range[0], range[1], field.message, depth + 1);
+    else if (field.utf8 && !utf8(buf, range[0], range[1])) {
+      cursor.pos = range[0];
+      cursor.fail(`${shape.name}.${field.name}: string field contains invalid UTF-8`);
+    }
     const length = range[1] - range[0];
     if (field.idLength && length !== 0 && length !== field.idLength) {
       cursor.fail(`${shape.name}.${field.name} is ${length} bytes long, expected ${field.idLength}`);

@@ -157,6 +157,39 @@ describe('pdata', () => {
     expect(() => Traces.fromProto(bytes).validate()).toThrow(PdataError);
   });
 
+  // scenario: string fields (span name, attribute key, string AnyValue, resource attribute, metric name, log body)
+  // hold invalid UTF-8 such as C3 28 / guarantee: validate() refuses the request, naming the field; bytes fields and
+  // valid multi-byte UTF-8 pass
+  describe('UTF-8 in string fields', () => {
+    const field = (tag: number, body: Uint8Array) => Uint8Array.from([tag, ...varint(body.length), ...body]);
+    const bad = Uint8Array.from([0xc3, 0x28]);
+    const valid = Buffer.from('caf\u00e9 \u{1F680}');
+    // KeyValue { key; value { string_value } }
+    const keyValue = (key: Uint8Array, value: Uint8Array) => Uint8Array.from([...field(0x0a, key), ...field(0x12, field(0x0a, value))]);
+    test.each<[string, (s: Uint8Array) => Uint8Array, typeof Traces | typeof Metrics | typeof Logs, string]>([
+      // resource_spans { scope_spans { spans { name } } }
+      ['span name', (s) => field(0x0a, field(0x12, field(0x12, field(0x2a, s)))), Traces, 'Span.name'],
+      // resource_spans { resource { attributes { key } } }
+      ['resource attribute key', (s) => field(0x0a, field(0x0a, field(0x0a, keyValue(s, Buffer.from('v'))))), Traces, 'KeyValue.key'],
+      // resource_spans { scope_spans { spans { attributes { value { string_value } } } } }
+      ['span attribute value', (s) => field(0x0a, field(0x12, field(0x12, field(0x4a, keyValue(Buffer.from('k'), s))))), Traces, 'AnyValue.stringValue'],
+      // resource_spans { scope_spans { scope { name } } }
+      ['scope name', (s) => field(0x0a, field(0x12, field(0x0a, field(0x0a, s)))), Traces, 'InstrumentationScope.name'],
+      // resource_metrics { scope_metrics { metrics { name } } }
+      ['metric name', (s) => field(0x0a, field(0x12, field(0x12, field(0x0a, s)))), Metrics, 'Metric.name'],
+      // resource_logs { scope_logs { log_records { body { string_value } } } }
+      ['log body', (s) => field(0x0a, field(0x12, field(0x12, field(0x2a, field(0x0a, s))))), Logs, 'AnyValue.stringValue'],
+    ])('%s', (_what, build, kind, name) => {
+      expect(() => kind.fromProto(build(valid)).validate()).not.toThrow();
+      expect(() => kind.fromProto(build(bad)).validate()).toThrow(new RegExp(`^invalid protobuf: ${name.replace('.', '\\.')}: string field contains invalid UTF-8 at byte \\d+$`));
+    });
+
+    test('bytes fields may hold any bytes', () => {
+      // resource_logs { scope_logs { log_records { body { bytes_value: C3 28 } } } }
+      expect(() => Logs.fromProto(field(0x0a, field(0x12, field(0x12, field(0x2a, field(0x3a, bad)))))).validate()).not.toThrow();
+    });
+  });
+
   test('validate() bounds nesting depth instead of overflowing the stack', () => {
     // resource_logs { scope_logs { log_records { body: AnyValue.array_value nested 200 levels deep } } }
     const field = (tag: number, body: Uint8Array) => Uint8Array.from([tag, ...varint(body.length), ...body]);
