@@ -85,6 +85,11 @@ export class Engine {
     return this.child?.pid;
   }
 
+  /** The largest request that crosses the ring in one message (`runtime.rust.ipc.max_message_size`). */
+  get maxMessageSize(): number {
+    return this.options.config.ipc.max_message_size;
+  }
+
   /** Whether requests reach the engine now. */
   get status(): EngineStatus {
     return this.serving ? { up: true } : { up: false, reason: this.downReason ?? 'the engine is not running' };

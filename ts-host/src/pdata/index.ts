@@ -5,3 +5,4 @@ export {
 export * as otlp from './otlp';
 export type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from './otlp';
 export { ExportResponse, OTLPService, otlpServices, rawExportService } from './services';
+export { UnsplittableError } from './wire';

@@ -7,7 +7,7 @@ import {
   collectorLogs, collectorMetrics, collectorTrace, metrics,
   ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest,
 } from './otlp';
-import { countAlong, MessageShape, messageShape, validate as validateWire } from './wire';
+import { countAlong, MessageShape, messageShape, splitBySize, validate as validateWire } from './wire';
 
 /** The static side of a generated request class. */
 interface Codec<M> {
@@ -71,6 +71,16 @@ export abstract class OTLPData<M extends object, D extends OTLPData<M, D>> {
   itemCount(): number {
     if (this.#message) return this.schema.countItems(this.#message);
     return countAlong(this.#bytes as Uint8Array, this.schema.itemPath);
+  }
+
+  /**
+   * This request as requests of at most `limit` encoded bytes, cut at resource, scope and item boundaries (wire-level,
+   * nothing decoded); itself when it fits. Throws UnsplittableError when one item with its resource and scope is larger.
+   */
+  splitBySize(limit: number): D[] {
+    const bytes = this.toProto();
+    if (bytes.length <= limit) return [this as unknown as D];
+    return splitBySize(bytes, limit, this.signal === 'metrics').map((part) => this.schema.wrap(part, undefined));
   }
 
   /** The size of the protobuf encoding in bytes. */

@@ -178,3 +178,135 @@ export function countAlong(buf: Uint8Array, path: readonly (readonly number[])[]
   };
   return visit(0, buf.length, 0);
 }
+
+/** A request that cannot be cut into parts under a size limit: one item with its resource and scope is larger. */
+export class UnsplittableError extends Error {
+  override readonly name = 'UnsplittableError';
+  constructor(readonly itemBytes: number, readonly limit: number) {
+    super(`one item with its resource and scope takes ${itemBytes} bytes, more than the limit of ${limit}`);
+  }
+}
+
+/** Where the children sit in an Export*ServiceRequest: the resources (1), a resource's scopes (2), a scope's items (2). */
+const CHILD_FIELDS = [1, 2, 2] as const;
+/** A Metric's data (gauge 5, sum 7, histogram 9, exponential_histogram 10, summary 11) holds its data_points (1). */
+const METRIC_DATA_FIELDS = new Set([5, 7, 9, 10, 11]);
+
+interface WireField {
+  /** The whole field, tag and length included. */
+  readonly start: number;
+  readonly end: number;
+  readonly number: number;
+  /** The value of a length-delimited field. */
+  readonly body?: [number, number];
+}
+
+function fieldsIn(buf: Uint8Array, start: number, end: number): WireField[] {
+  const cursor = new Cursor(buf, start, end);
+  const fields: WireField[] = [];
+  while (cursor.pos < end) {
+    const fieldStart = cursor.pos;
+    const [number, wireType] = cursor.tag();
+    const body = cursor.value(wireType);
+    fields.push({ start: fieldStart, end: cursor.pos, number, body });
+  }
+  return fields;
+}
+
+const varintLength = (n: number) => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5);
+
+function lengthDelimited(number: number, parts: readonly Uint8Array[]): Buffer {
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  const prefix: number[] = [(number << 3) | WIRE_LEN];
+  for (let n = length; ; n = Math.floor(n / 128)) {
+    if (n < 0x80) {
+      prefix.push(n);
+      break;
+    }
+    prefix.push((n & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.from(prefix), ...parts]);
+}
+
+/** A message about to be split: its children, and how a part of it is made around some of them. */
+interface Frame {
+  readonly children: readonly Uint8Array[];
+  /** Makes one part from the header and some children. */
+  encode(children: readonly Uint8Array[]): Buffer;
+  /** The bytes the frame adds around its children. */
+  readonly overhead: number;
+  /** How to split a child that does not fit alone; undefined for items, which are never split. */
+  splitChild?: (child: Uint8Array, limit: number) => Uint8Array[];
+}
+
+/**
+ * Cuts the message in `buf[start, end)` into encodings of at most `limit` bytes each, keeping every child once under
+ * a copy of the message's other fields, in order. `level` is the depth in the request (0 is the request itself).
+ */
+function splitAt(buf: Uint8Array, start: number, end: number, level: number, metrics: boolean, limit: number): Uint8Array[] {
+  const frame = frameOf(buf, start, end, level, metrics);
+  if (frame.overhead > limit) throw new UnsplittableError(frame.overhead, limit);
+  const parts: Uint8Array[] = [];
+  let current: Uint8Array[] = [];
+  let size = frame.overhead;
+  for (const child of frame.children) {
+    let pieces: Uint8Array[] = [child];
+    if (frame.overhead + child.length > limit) {
+      if (!frame.splitChild) throw new UnsplittableError(frame.overhead + child.length, limit);
+      pieces = frame.splitChild(child, limit - frame.overhead);
+    }
+    for (const piece of pieces) {
+      if (current.length > 0 && size + piece.length > limit) {
+        parts.push(frame.encode(current));
+        current = [];
+        size = frame.overhead;
+      }
+      current.push(piece);
+      size += piece.length;
+    }
+  }
+  if (current.length > 0 || parts.length === 0) parts.push(frame.encode(current));
+  return parts;
+}
+
+function frameOf(buf: Uint8Array, start: number, end: number, level: number, metrics: boolean): Frame {
+  const fields = fieldsIn(buf, start, end);
+  if (level === CHILD_FIELDS.length) {
+    // A Metric: its data points are the items; the metric's fields and its data's own fields frame them.
+    const data = fields.find((f) => METRIC_DATA_FIELDS.has(f.number) && f.body);
+    if (!data) return plainFrame(buf, fields, -1, undefined);
+    const dataFields = fieldsIn(buf, data.body![0], data.body![1]);
+    const outer = fields.filter((f) => f !== data).map((f) => buf.subarray(f.start, f.end));
+    const inner = dataFields.filter((f) => f.number !== 1).map((f) => buf.subarray(f.start, f.end));
+    const children = dataFields.filter((f) => f.number === 1).map((f) => buf.subarray(f.start, f.end));
+    const encode = (points: readonly Uint8Array[]) => Buffer.concat([...outer, lengthDelimited(data.number, [...inner, ...points])]);
+    return { children, encode, overhead: encode([]).length + 4 }; // + room for the data's longer length prefix
+  }
+  const childField = CHILD_FIELDS[level];
+  const splitDeeper = level + 1 < CHILD_FIELDS.length || metrics;
+  const splitChild = (child: Uint8Array, limit: number) => {
+    const [bodyStart, bodyEnd] = fieldsIn(child, 0, child.length)[0].body!;
+    const room = limit - 1 - varintLength(limit); // each piece is wrapped in the child's tag and length again
+    return splitAt(child, bodyStart, bodyEnd, level + 1, metrics, room).map((piece) => lengthDelimited(childField, [piece]));
+  };
+  return plainFrame(buf, fields, childField, splitDeeper ? splitChild : undefined);
+}
+
+function plainFrame(buf: Uint8Array, fields: WireField[], childField: number, splitChild: Frame['splitChild']): Frame {
+  const isChild = (f: WireField) => f.number === childField && f.body !== undefined;
+  const header = fields.filter((f) => !isChild(f)).map((f) => buf.subarray(f.start, f.end));
+  const children = fields.filter(isChild).map((f) => buf.subarray(f.start, f.end));
+  const overhead = header.reduce((sum, h) => sum + h.length, 0);
+  return { children, encode: (some) => Buffer.concat([...header, ...some]), overhead, splitChild };
+}
+
+/**
+ * Cuts an encoded Export*ServiceRequest into requests of at most `limit` bytes, at resource, then scope, then item
+ * boundaries (for metrics, data points), each part keeping copies of the resource and scope around its items; the
+ * request itself when it fits. Throws UnsplittableError when one item with its resource and scope alone is larger.
+ * Assumes `buf` is valid (see validate).
+ */
+export function splitBySize(buf: Uint8Array, limit: number, metrics: boolean): Uint8Array[] {
+  if (buf.length <= limit) return [buf];
+  return splitAt(buf, 0, buf.length, 0, metrics, limit);
+}

@@ -6,7 +6,7 @@ import * as zlib from 'node:zlib';
 import { status as Code } from '@grpc/grpc-js';
 import type { Signal, TelemetrySettings } from '../../../component';
 import type { Context } from '../../../consumer';
-import { grpcToHTTP, toGRPCStatus } from '../../../consumererror';
+import { toGRPCStatus, toHTTPStatus } from '../../../consumererror';
 import { fromJSONFor, fromProtoFor, otlp, otlpServices, PData, PdataError } from '../../../pdata';
 import type { HTTPServerConfig } from './config';
 import type { Exporter } from './receiver';
@@ -130,9 +130,8 @@ export class HTTPTransport {
     try {
       await this.receiver.export(this.contextOf(req), data);
     } catch (err) {
-      // As in Go, the HTTP status derives from the gRPC one: retryable 503, permanent 500, carried statuses kept.
-      const status = toGRPCStatus(err);
-      return writeStatus(res, encoding, grpcToHTTP(status.code), status);
+      // As in Go, the HTTP status derives from the gRPC one (retryable 503, permanent 500), or is the one carried.
+      return writeStatus(res, encoding, toHTTPStatus(err), toGRPCStatus(err));
     }
     res.writeHead(200, { 'content-type': encoding.contentType });
     res.end(encoding.encodeSuccess(signal));
