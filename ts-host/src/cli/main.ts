@@ -72,9 +72,10 @@ async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger
 
 /**
  * The config with every factory it may name: the engine's part of the config is read first, the engine started, and
- * its factories registered before the components are decoded.
+ * its factories registered before the components are decoded. With `engineIfNeeded` (validate, print-config), a config
+ * that the host's factories decode alone gets no engine: checking it needs no engine binary.
  */
-export async function loadWithEngine(configs: string[], sets: string[], logger: Logger): Promise<{ config: Config; engine?: Engine }> {
+export async function loadWithEngine(configs: string[], sets: string[], logger: Logger, engineIfNeeded = false): Promise<{ config: Config; engine?: Engine }> {
   const raw = resolveConfig(configs, sets);
   let rust: RustRuntimeConfig;
   try {
@@ -82,15 +83,23 @@ export async function loadWithEngine(configs: string[], sets: string[], logger: 
   } catch (err) {
     throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${(err as Error).message}`);
   }
+  if (engineIfNeeded || rust.mode === 'off') {
+    try {
+      return { config: decodeConfig(raw, defaultFactories()) };
+    } catch (err) {
+      if (rust.mode === 'off') throw err;
+      // It names something the host does not have: the engine's factories may.
+    }
+  }
   const factories = defaultFactories();
-  const engine = rust.mode === 'off' ? undefined : await startEngine(rust, factories, logger);
+  const engine = await startEngine(rust, factories, logger);
   try {
     const config = decodeConfig(raw, factories);
-    const engineError = engine && (await engineConfigError(config, engine));
+    const engineError = await engineConfigError(config, engine);
     if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
     return { config, engine };
   } catch (err) {
-    await engine?.stop();
+    await engine.stop();
     throw err;
   }
 }
@@ -119,22 +128,54 @@ async function run(configs: string[], sets: string[]): Promise<void> {
   }
 }
 
+/**
+ * How long a graceful shutdown may take before the process exits anyway: within the 30 s Kubernetes grants a pod
+ * (receivers stop accepting at once and drain for up to 10 s; exporters and the engine follow).
+ */
+const SHUTDOWN_BOUND_MS = 25_000;
+/** How often the CLI checks that the process that started it is still there (see watchParent). */
+const PARENT_CHECK_MS = 1_000;
+
+/**
+ * Under npm (`npx tandem`, `npm start`) the collector runs below `sh -c`, which neither forwards a SIGTERM sent to npm
+ * nor takes the collector with it: the collector would keep running, reparented. It stops when its parent goes away,
+ * as the engine does with its host. Run directly, it is left to whoever started it (nohup, a supervisor).
+ */
+function watchParent(onGone: () => void): void {
+  if (process.env.npm_execpath === undefined) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, PARENT_CHECK_MS);
+  timer.unref();
+}
+
 async function serve(config: Config, logger: Logger, engine: Engine | undefined): Promise<void> {
   const service = new Service(config, { logger, buildInfo: BUILD_INFO, engine });
   let signals = 0;
   const stopped = new Promise<void>((resolveStop) => {
-    const onSignal = (signal: NodeJS.Signals) => {
+    const stop = (fields: object, message: string) => {
       signals++;
       if (signals > 1) {
-        logger.warn({ signal }, 'Received a second signal, exiting now');
+        logger.warn(fields, 'Received a second signal, exiting now');
         logger.flush();
         process.exit(1);
       }
-      logger.info({ signal }, 'Received signal from OS');
+      logger.info(fields, message);
+      const bound = setTimeout(() => {
+        logger.error({ bound_ms: SHUTDOWN_BOUND_MS }, 'Shutdown did not finish in time, exiting now');
+        logger.flush();
+        process.exit(1);
+      }, SHUTDOWN_BOUND_MS);
+      bound.unref();
       resolveStop();
     };
+    const onSignal = (signal: NodeJS.Signals) => stop({ signal }, 'Received signal from OS');
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    watchParent(() => stop({ parent: 'gone' }, 'The process that started the collector went away; shutting down'));
   });
   try {
     await service.build();
@@ -171,14 +212,14 @@ async function dispatch(argv: readonly string[]): Promise<void> {
       process.stdout.write(componentsYAML(await allFactories(), BUILD_INFO));
       return;
     case 'print-config': {
-      const { engine } = await loadWithEngine(args.configs, args.sets, createLogger('warn'));
+      const { engine } = await loadWithEngine(args.configs, args.sets, createLogger('warn'), true);
       await engine?.stop();
       process.stdout.write(stringify(resolve({ configs: args.configs, sets: args.sets })));
       return;
     }
     case 'validate': {
       const logger = createLogger('warn');
-      const { config, engine } = await loadWithEngine(args.configs, args.sets, logger);
+      const { config, engine } = await loadWithEngine(args.configs, args.sets, logger, true);
       // Building every component catches what only the graph can: unsupported signals, connector misuse, cycles.
       const service = new Service(config, { logger, buildInfo: BUILD_INFO, engine });
       try {

@@ -48,7 +48,7 @@ export interface EngineStatus {
 export class Engine {
   private child: ChildProcess | undefined;
   /** Settles once the spawned engine of the last session has exited (and its folder is gone). */
-  private childExited: Promise<void> = Promise.resolve();
+  private childExited: Promise<string> = Promise.resolve('no engine was started');
   private control: ControlClient | undefined;
   private rings: Ring[] = [];
   private nextRing = 0;
@@ -161,7 +161,7 @@ export class Engine {
       // A process that could not be started reports 'error' and may never report 'exit'.
       const gone = (why: string) => {
         fs.rmSync(dir, { recursive: true, force: true });
-        resolve();
+        resolve(why);
         this.lose(session, why);
       };
       child.once('exit', (code, signal) => gone(`the engine exited (${signal ?? `code ${code}`})`));
@@ -170,7 +170,11 @@ export class Engine {
     this.rings = regions.map((region, i) => ({ region, session: new Session(region, child.stdio[4 + 2 * i] as never, this.sessionOptions()) }));
     this.forwardLogs(child);
     this.control = new ControlClient(endpoint);
-    return this.control.handshake(this.options.hostVersion, handshakeWaitMs);
+    // An engine that exits before it answers fails the start at once, not at the end of the handshake's wait.
+    const exitedFirst = this.childExited.then((why) => {
+      throw new Error(`${why} before it answered`);
+    });
+    return Promise.race([this.control.handshake(this.options.hostVersion, handshakeWaitMs), exitedFirst]);
   }
 
   private async attach(handshakeWaitMs: number): Promise<HandshakeResponse> {

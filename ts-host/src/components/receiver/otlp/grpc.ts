@@ -51,12 +51,21 @@ export class GRPCTransport {
     return { transport: 'grpc', ...(Number.isFinite(deadline) ? { deadline } : {}), ...(metadata ? { metadata } : {}) };
   }
 
-  async shutdown(): Promise<void> {
+  /**
+   * Stops accepting at once (GOAWAY on every connection: new calls go elsewhere); calls in flight finish, for up to
+   * `drainMs`, then are cancelled.
+   */
+  async shutdown(drainMs: number): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    // Finish the calls in flight (their data is already in the pipeline), then refuse new ones.
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    await new Promise<void>((resolve) => {
+      const cut = setTimeout(() => server.forceShutdown(), drainMs);
+      server.tryShutdown(() => {
+        clearTimeout(cut);
+        resolve();
+      });
+    });
   }
 }
 

@@ -62,6 +62,8 @@ class RequestError extends Error {
 
 export class HTTPTransport {
   private server: http.Server | undefined;
+  /** Set when shutdown begins: from then on every request is refused, and its connection closed. */
+  private closing = false;
   private readonly routes: ReadonlyMap<string, Signal>;
 
   constructor(private readonly config: HTTPServerConfig, private readonly receiver: Exporter, private readonly logger: TelemetrySettings['logger']) {
@@ -94,17 +96,32 @@ export class HTTPTransport {
     return this.server?.address() as AddressInfo | undefined;
   }
 
-  async shutdown(): Promise<void> {
+  /**
+   * Stops accepting at once: new connections are refused, a request arriving on a kept-alive connection gets 503 with
+   * `Connection: close`. Requests already accepted finish, for up to `drainMs`; then their connections are cut.
+   */
+  async shutdown(drainMs: number): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    this.closing = true;
     if (!server) return;
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
       server.closeIdleConnections();
     });
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.closing) {
+      req.resume();
+      res.writeHead(503, { connection: 'close', 'content-type': 'text/plain; charset=utf-8' });
+      res.end('503 service unavailable: the collector is shutting down');
+      return;
+    }
     const signal = this.routes.get(new URL(req.url ?? '/', 'http://receiver').pathname);
     if (!signal) {
       req.resume();
