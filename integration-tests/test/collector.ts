@@ -1,11 +1,23 @@
 // Runs the real `tandem` CLI as a child process for integration tests.
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const TANDEM = resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem.js');
+const TANDEM_ENGINE = resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem-engine.js');
+
+/** Resolves with what `probe` returns once it is defined; fails after `timeoutMs`, naming `what`. */
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** A TCP port that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -61,6 +73,34 @@ export class Collector {
   async stop(): Promise<number | null> {
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
     return this.exited;
+  }
+}
+
+/** `npx tandem-engine --listen unix://<socket>` started on its own (attach mode, two terminals), its log kept. */
+export class AttachedEngine {
+  log = '';
+  private readonly exited: Promise<void>;
+
+  private constructor(readonly process: ChildProcess) {
+    process.stderr!.on('data', (d) => (this.log += d));
+    this.exited = new Promise<void>((r) => process.once('exit', () => r()));
+  }
+
+  /** Resolves once the engine's control socket exists. */
+  static async start(socket: string): Promise<AttachedEngine> {
+    const engine = new AttachedEngine(spawn(process.execPath, [TANDEM_ENGINE, '--listen', `unix://${socket}`], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    await until('the engine socket', () => (existsSync(socket) ? true : undefined));
+    return engine;
+  }
+
+  /** The engine binary's pid: the wrapper's only child. */
+  pid(): number {
+    return Number(readFileSync(`/proc/${this.process.pid}/task/${this.process.pid}/children`, 'utf8').trim());
+  }
+
+  async stop(): Promise<void> {
+    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
+    await this.exited;
   }
 }
 

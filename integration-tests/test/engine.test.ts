@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Collector, freePort, metricsOn, tempDir } from './collector';
+import { AttachedEngine, Collector, freePort, metricsOn, tempDir, until } from './collector';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TANDEM = path.join(ROOT, 'scripts', 'bin', 'tandem.js');
@@ -35,16 +35,6 @@ function records(output: string, msg: string): Array<Record<string, unknown>> {
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l))
     .filter((r) => r.msg === msg);
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const post = (port: number, body: string) =>
@@ -150,26 +140,6 @@ test('attach mode: a separately started engine is reached at its endpoint, maps 
   await new Promise((r) => engine.once('exit', r));
 });
 
-/** `npx tandem-engine --listen unix://<socket>` in attach mode, its log kept; resolves once its socket exists. */
-async function startEngine(socket: string): Promise<{ process: ReturnType<typeof spawn>; log: () => string; pid: () => number; stop: () => Promise<void> }> {
-  const engine = spawn(process.execPath, [TANDEM_ENGINE, '--listen', `unix://${socket}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  engine.stderr!.on('data', (d) => (log += d));
-  await until('the engine socket', () => (fs.existsSync(socket) ? true : undefined));
-  // The binary runs as the wrapper's only child.
-  const binaryPid = () => Number(fs.readFileSync(`/proc/${engine.pid}/task/${engine.pid}/children`, 'utf8').trim());
-  const exited = new Promise<void>((r) => engine.once('exit', () => r()));
-  return {
-    process: engine,
-    log: () => log,
-    pid: binaryPid,
-    stop: async () => {
-      if (engine.exitCode === null && engine.signalCode === null) engine.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 function healthConfig(port: number, healthPort: number, runtime: string): string {
   return config(port, runtime, undefined, ['rust_batch'])
     .replace('service:\n', `extensions:\n  health_check:\n    endpoint: 127.0.0.1:${healthPort}\nservice:\n  extensions: [health_check]\n`);
@@ -184,7 +154,7 @@ test('attach mode: the host re-attaches by itself whenever the engine is stopped
   const dir = tempDir('tandem-attach-');
   const shm = tempDir('tandem-shm-');
   const socket = path.join(dir, 'control.sock');
-  let engine = await startEngine(socket);
+  let engine = await AttachedEngine.start(socket);
   const [port, healthPort] = [await freePort(), await freePort()];
   const runtime = `    mode: attach\n    endpoint: unix://${socket}\n    ipc:\n      shm_dir: ${shm}\n      buffer_size: 1MiB\n      max_message_size: 256KiB`;
   const collector = await Collector.start(healthConfig(port, healthPort, runtime), [port, healthPort]);
@@ -201,7 +171,7 @@ test('attach mode: the host re-attaches by itself whenever the engine is stopped
       expect(await health(healthPort)).toBe(503);
       expect(fs.readdirSync(shm)).toEqual([]); // the old session's ring file went with it
       await engine.stop();
-      engine = await startEngine(socket);
+      engine = await AttachedEngine.start(socket);
       const reattached = await until('the re-attach', () => records(collector.output, 'Engine re-attached')[round - 1]);
       expect(reattached).toMatchObject({ restarts: round, pid: engine.pid() });
       epochs.push(reattached);
@@ -225,7 +195,7 @@ test('attach mode: an engine whose host was killed drops its rings and files and
   const dir = tempDir('tandem-attach-');
   const shm = tempDir('tandem-shm-');
   const socket = path.join(dir, 'control.sock');
-  const engine = await startEngine(socket);
+  const engine = await AttachedEngine.start(socket);
   const port = await freePort();
   const runtime = `    mode: attach\n    endpoint: unix://${socket}\n    ipc:\n      shm_dir: ${shm}\n      buffer_size: 1MiB\n      max_message_size: 256KiB`;
   try {
@@ -233,7 +203,7 @@ test('attach mode: an engine whose host was killed drops its rings and files and
     expect((await post(port, 'first host')).status).toBe(200);
     expect(fs.readdirSync(shm)).toEqual([`tandem-${first.process.pid}-0.ring`]);
     first.process.kill('SIGKILL');
-    await until('the engine to drop the host', () => (engine.log().includes('host gone: its rings and deployment were dropped') ? true : undefined));
+    await until('the engine to drop the host', () => (engine.log.includes('host gone: its rings and deployment were dropped') ? true : undefined));
     expect(fs.readdirSync(shm)).toEqual([]);
     // The engine no longer maps the dead host's region.
     expect(fs.readFileSync(`/proc/${engine.pid()}/maps`, 'utf8')).not.toContain(`tandem-${first.process.pid}-0.ring`);

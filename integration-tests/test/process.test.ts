@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort, tempDir } from './collector';
+import { freePort, tempDir, until } from './collector';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TANDEM = path.join(ROOT, 'scripts', 'bin', 'tandem.js');
@@ -30,16 +30,6 @@ service:
       receivers: [otlp]
 ${processor ? `      processors: [${processor}]\n` : ''}      exporters: [debug]
 `;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const listening = (port: number) =>
