@@ -65,6 +65,8 @@ export function itemNames(signal: Signal, request: Buffer): string[] {
 export class Sink {
   readonly received: Record<Signal, Map<string, number>> = { traces: new Map(), metrics: new Map(), logs: new Map() };
   requests = 0;
+  /** How long each answer takes: a slow destination. */
+  delayMs = 0;
   private server: grpc.Server | undefined;
 
   private constructor(readonly port: number) {}
@@ -85,7 +87,8 @@ export class Sink {
       const handler = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         this.requests++;
         for (const name of itemNames(signal, call.request)) this.received[signal].set(name, (this.received[signal].get(name) ?? 0) + 1);
-        callback(null, Buffer.alloc(0));
+        if (this.delayMs > 0) setTimeout(() => callback(null, Buffer.alloc(0)), this.delayMs);
+        else callback(null, Buffer.alloc(0));
       };
       const definition = { Export: { path: SERVICES[signal], requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } };
       server.addService(definition, { Export: handler });
