@@ -30,11 +30,16 @@ export function traceRequest(prefix: string, count: number): { bytes: Buffer } {
   return { bytes: field(1, field(2, Buffer.concat(spans))) };
 }
 
-/** ExportLogsServiceRequest { resource_logs { scope_logs { log_records: count records, body `<prefix>-<i>` } } }. */
-export function logRequest(prefix: string, count: number): { bytes: Buffer } {
+/**
+ * ExportLogsServiceRequest { resource_logs { scope_logs { log_records: count records, body `<prefix>-<i>` } } }; with
+ * `padBytes`, each record also carries an attribute `pad` of that many bytes.
+ */
+export function logRequest(prefix: string, count: number, padBytes = 0): { bytes: Buffer } {
+  const pad = padBytes > 0 ? field(6, Buffer.concat([field(1, 'pad'), field(2, field(1, 'x'.repeat(padBytes)))])) : Buffer.alloc(0); // attributes
   const records = Array.from({ length: count }, (_, i) => field(2, Buffer.concat([
     Buffer.from([0x09, ...Buffer.alloc(8, 1)]), // time_unix_nano (fixed64)
     field(5, field(1, `${prefix}-${i}`)), // body { string_value }
+    pad,
   ])));
   return { bytes: field(1, field(2, Buffer.concat(records))) };
 }

@@ -8,6 +8,7 @@ import type { Signal, TelemetrySettings } from '../../../component';
 import type { Context } from '../../../consumer';
 import { toGRPCStatus, toHTTPStatus } from '../../../consumererror';
 import { fromJSONFor, fromProtoFor, otlp, otlpServices, PData, PdataError } from '../../../pdata';
+import { listenOn } from '../../../service/listen';
 import type { HTTPServerConfig } from './config';
 import type { Exporter } from './receiver';
 
@@ -79,14 +80,7 @@ export class HTTPTransport {
         res.end();
       });
     });
-    const { host, port } = splitEndpoint(this.config.endpoint);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, this.config.endpoint);
     this.server = server;
     this.logger.info({ endpoint: this.config.endpoint }, 'Starting HTTP server');
   }
@@ -203,12 +197,4 @@ function writeText(res: http.ServerResponse, status: number, text: string): void
 function writeStatus(res: http.ServerResponse, encoding: Encoding, httpStatus: number, status: RPCStatus): void {
   res.writeHead(httpStatus, { 'content-type': encoding.contentType });
   res.end(encoding.encodeStatus(status));
-}
-
-/** Splits `host:port` (the host may be empty, a name, an IPv4 address or a bracketed IPv6 address). */
-export function splitEndpoint(endpoint: string): { host: string | undefined; port: number } {
-  const match = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(endpoint);
-  if (!match) throw new Error(`endpoint ${JSON.stringify(endpoint)} is not of the form host:port`);
-  const host = match[1] ?? match[2];
-  return { host: host === '' ? undefined : host, port: Number(match[3]) };
 }
