@@ -13,6 +13,9 @@ const WIRE_FIXED64 = 1;
 const WIRE_LEN = 2;
 const WIRE_FIXED32 = 5;
 
+/** The largest field number protobuf allows (2^29 - 1). */
+const MAX_FIELD_NUMBER = 536_870_911;
+
 /** Deep enough for any sensible AnyValue nesting, shallow enough that hostile input cannot exhaust the stack. */
 const MAX_DEPTH = 100;
 
@@ -103,6 +106,7 @@ class Cursor {
     const tag = this.varint();
     const field = Math.floor(tag / 8);
     if (field === 0) this.fail('field number 0');
+    if (field > MAX_FIELD_NUMBER) this.fail(`field number ${field} is larger than ${MAX_FIELD_NUMBER}`);
     return [field, tag & 7];
   }
 
@@ -129,6 +133,17 @@ function utf8(buf: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** A packed repeated numeric field holds whole values only: complete varints, or a multiple of the fixed width. */
+function validatePacked(buf: Uint8Array, [start, end]: [number, number], field: FieldShape, shape: MessageShape): void {
+  const cursor = new Cursor(buf, start, end);
+  const width = field.wireType === WIRE_FIXED64 ? 8 : field.wireType === WIRE_FIXED32 ? 4 : 0;
+  if (width > 0) {
+    if ((end - start) % width !== 0) cursor.fail(`${shape.name}.${field.name} packs ${end - start} bytes, not a multiple of ${width}`);
+    return;
+  }
+  while (cursor.pos < end) cursor.varint();
+}
+
 function validateRange(buf: Uint8Array, start: number, end: number, shape: MessageShape, depth: number): void {
   const cursor = new Cursor(buf, start, end);
   if (depth > MAX_DEPTH) cursor.fail(`message nesting deeper than ${MAX_DEPTH}`);
@@ -140,7 +155,8 @@ function validateRange(buf: Uint8Array, start: number, end: number, shape: Messa
     }
     const range = cursor.value(wireType);
     if (!field || !range) continue;
-    if (field.message) validateRange(buf, range[0], range[1], field.message, depth + 1);
+    if (field.packable) validatePacked(buf, range, field, shape);
+    else if (field.message) validateRange(buf, range[0], range[1], field.message, depth + 1);
     else if (field.utf8 && !utf8(buf, range[0], range[1])) {
       cursor.pos = range[0];
       cursor.fail(`${shape.name}.${field.name}: string field contains invalid UTF-8`);

@@ -153,6 +153,9 @@ describe('pdata', () => {
     // resource_spans { scope_spans { spans { trace_id: 3 bytes } } }
     ['short trace id', Uint8Array.from([0x0a, 0x09, 0x12, 0x07, 0x12, 0x05, 0x0a, 0x03, 1, 2, 3])],
     ['unterminated varint', Uint8Array.from([0x08, 0xff, 0xff])],
+    // Found by the wire fuzz target: both passed the wire check, then failed to decode.
+    // resource_spans { scope_spans { spans { a tag of field number 2^32 } } }
+    ['field number over 2^29 - 1', Uint8Array.from([0x0a, 0x09, 0x12, 0x07, 0x12, 0x05, 0x80, 0x80, 0x80, 0x80, 0x10])],
   ])('validate() rejects malformed protobuf: %s', (_why, bytes) => {
     expect(() => Traces.fromProto(bytes).validate()).toThrow(PdataError);
   });
@@ -188,6 +191,23 @@ describe('pdata', () => {
       // resource_logs { scope_logs { log_records { body { bytes_value: C3 28 } } } }
       expect(() => Logs.fromProto(field(0x0a, field(0x12, field(0x12, field(0x2a, field(0x3a, bad)))))).validate()).not.toThrow();
     });
+  });
+
+  // scenario: packed repeated numbers with a truncated varint (exponential histogram bucket counts) or a length that
+  // is not a multiple of the width (histogram bucket counts, fixed64) / guarantee: refused by the wire check, which
+  // decoding would otherwise fail after the request was accepted (found by the wire fuzz target)
+  test('validate() checks the contents of packed repeated fields', () => {
+    const field = (tag: number, body: Uint8Array) => Uint8Array.from([tag, ...varint(body.length), ...body]);
+    // resource_metrics { scope_metrics { metrics { <data>: { data_points: <point> } } } }
+    const metric = (dataTag: number, point: Uint8Array) => field(0x0a, field(0x12, field(0x12, field(dataTag, field(0x0a, point)))));
+    // exponential_histogram point { positive { bucket_counts: packed varints } }
+    const exponential = (counts: number[]) => metric(0x52, field(0x42, field(0x12, Uint8Array.from(counts))));
+    expect(() => Metrics.fromProto(exponential([0x01, 0x02])).validate()).not.toThrow();
+    expect(() => Metrics.fromProto(exponential([0x01, 0x8a])).validate()).toThrow(/truncated varint/);
+    // histogram point { bucket_counts (6): packed fixed64 }
+    const histogram = (bytes: number) => metric(0x4a, field(0x32, new Uint8Array(bytes)));
+    expect(() => Metrics.fromProto(histogram(16)).validate()).not.toThrow();
+    expect(() => Metrics.fromProto(histogram(12)).validate()).toThrow(/bucketCounts packs 12 bytes, not a multiple of 8/);
   });
 
   test('validate() bounds nesting depth instead of overflowing the stack', () => {
