@@ -8,7 +8,7 @@ import { type ConfigMap } from '../confmap';
 import { Engine, engineConfigError, engineFactories } from '../engine';
 import { Config, decodeRuntime, defaultRustRuntimeConfig, Factories, type RustRuntimeConfig, unmarshal, validate } from '../otelcol';
 import { Service } from '../service';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry';
+import { createLogger, LOG_ENCODINGS, LOG_LEVELS, type LoggerOptions } from '../telemetry';
 import type { Logger } from 'pino';
 import { parseArguments, USAGE } from './args';
 import { componentsYAML } from './components';
@@ -95,19 +95,19 @@ export async function loadWithEngine(configs: string[], sets: string[], logger: 
   }
 }
 
-/** The log level the config asks for, read before the config is decoded (the engine logs from its start). */
-function logLevelOf(configs: string[], sets: string[]): LogLevel {
-  const levels: readonly string[] = LOG_LEVELS;
+/** The log level and encoding the config asks for, read before the config is decoded (the engine logs from its start). */
+function logOptionsOf(configs: string[], sets: string[]): LoggerOptions {
   try {
-    const level = (resolve({ configs, sets }) as { service?: { telemetry?: { logs?: { level?: unknown } } } }).service?.telemetry?.logs?.level;
-    return typeof level === 'string' && levels.includes(level) ? (level as LogLevel) : 'info';
+    const logs = (resolve({ configs, sets }) as { service?: { telemetry?: { logs?: { level?: unknown; encoding?: unknown } } } }).service?.telemetry?.logs;
+    const pick = <T extends string>(value: unknown, valid: readonly T[]) => (valid.includes(value as T) ? (value as T) : undefined);
+    return { level: pick(logs?.level, LOG_LEVELS), encoding: pick(logs?.encoding, LOG_ENCODINGS) };
   } catch {
-    return 'info';
+    return {};
   }
 }
 
 async function run(configs: string[], sets: string[]): Promise<void> {
-  const logger = createLogger(logLevelOf(configs, sets));
+  const logger = createLogger(logOptionsOf(configs, sets));
   const { config, engine } = await loadWithEngine(configs, sets, logger);
   try {
     await serve(config, logger, engine);
