@@ -1,5 +1,5 @@
 // Prints what the Go Collector's own debug exporter logs for an OTLP/JSON request, so that Tandem's debug exporter
-// can be checked against it line for line (see ../README.md). Usage: go run . <traces|metrics|logs> <request.json>
+// can be checked against it line for line (see ts-host/src/components/exporter/debug/README.md). Usage: go run . <traces|metrics|logs> <request.json>
 // <basic|normal|detailed>. Each log message goes to stdout, followed by a line holding only "\x1e".
 package main
 
