@@ -147,8 +147,9 @@ async function serve(config: Config, logger: Logger, engine: Engine | undefined)
     await service.shutdown();
     throw new UsageError(`cannot start pipelines: ${(err as Error).message}`);
   }
-  await stopped;
+  const fatal = await Promise.race([stopped.then(() => undefined), service.fatalError]);
   const errors = await service.shutdown();
+  if (fatal) errors.unshift(fatal);
   logger.flush();
   if (errors.length > 0) throw new UsageError(errors.map((err) => err.message).join('; '));
 }

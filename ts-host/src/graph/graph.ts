@@ -5,11 +5,13 @@
 // consumer before that consumer stops.
 import type { Logger } from 'pino';
 import {
-  BuildInfo, Component, Host, ID, Kind, Settings, Signal, StabilityLevel, stabilityLogMessage,
+  BuildInfo, Component, Host, ID, Kind, Runtime, Settings, Signal, StabilityLevel, stabilityLogMessage,
 } from '../component';
+import { InstanceID, newEvent, newPermanentErrorEvent } from '../componentstatus';
 import { newRouter } from '../connector';
 import * as consumer from '../consumer';
 import type { Config, ComponentConfig, PipelineConfig } from '../otelcol';
+import type { StatusReporter } from '../service/status';
 import type { ServiceMetrics } from '../telemetry';
 import { fanout } from './fanout';
 import { observeExporter, observeProcessor, observeReceiver } from './obs';
@@ -23,6 +25,8 @@ interface Node {
   readonly label?: string;
   component?: Component & { readonly id?: ID };
   consumer?: consumer.AnyConsumer;
+  /** Which process the component runs in, once built. */
+  runtime?: Runtime;
 }
 
 export interface GraphSettings {
@@ -49,7 +53,7 @@ export class Graph {
   /** Topological order: receivers towards exporters. */
   private order: Node[] = [];
   /** Every component instance, in build order: downstream first. */
-  private readonly instances: Array<{ node: Node; id: string; kind: Kind }> = [];
+  private readonly instances: Array<{ node: Node; id: string; kind: Kind; instanceID: InstanceID }> = [];
 
   private constructor(private readonly config: Config, private readonly settings: GraphSettings) {}
 
@@ -64,32 +68,47 @@ export class Graph {
 
   /**
    * Exporters first, receivers last, with `beforeReceivers` in between (the engine starts what was deployed on it).
-   * The first failure aborts with Go's message.
+   * Each is reported Starting, then OK (or PermanentError); the first failure aborts with Go's message.
    */
-  async startAll(host: Host, beforeReceivers?: () => Promise<void>): Promise<void> {
+  async startAll(host: Host, reporter: StatusReporter, beforeReceivers?: () => Promise<void>): Promise<void> {
     const firstReceiver = this.instances.findIndex((instance) => instance.kind === 'receiver');
     for (const [index, instance] of this.instances.entries()) {
       if (index === firstReceiver) await beforeReceivers?.();
+      reporter.report(instance.instanceID, newEvent('StatusStarting'));
       try {
-        await instance.node.component?.start(host);
+        await instance.node.component?.start(reporter.hostFor(host, instance.instanceID));
       } catch (err) {
+        reporter.report(instance.instanceID, newPermanentErrorEvent(err));
         throw new GraphError(`failed to start "${instance.id}" ${instance.kind}: ${(err as Error).message}`);
       }
+      reporter.reportOKIfStarting(instance.instanceID);
     }
     if (firstReceiver === -1) await beforeReceivers?.();
   }
 
-  /** Receivers first, so that every component drains into its consumer before that one stops; errors accumulate. */
-  async shutdownAll(): Promise<Error[]> {
+  /**
+   * Receivers first, so that every component drains into its consumer before that one stops; each is reported
+   * Stopping, then Stopped (or PermanentError); errors accumulate.
+   */
+  async shutdownAll(reporter: StatusReporter): Promise<Error[]> {
     const errors: Error[] = [];
-    for (const { node, id, kind } of [...this.instances].reverse()) {
+    for (const { node, id, kind, instanceID } of [...this.instances].reverse()) {
+      reporter.report(instanceID, newEvent('StatusStopping'));
       try {
         await node.component?.shutdown();
       } catch (err) {
+        reporter.report(instanceID, newPermanentErrorEvent(err));
         errors.push(new Error(`failed to shutdown "${id}" ${kind}: ${(err as Error).message}`));
+        continue;
       }
+      reporter.report(instanceID, newEvent('StatusStopped'));
     }
     return errors;
+  }
+
+  /** Every component instance: its status identity and the runtime it runs in. */
+  componentInstances(): Array<{ instanceID: InstanceID; runtime: Runtime }> {
+    return this.instances.map(({ instanceID, node }) => ({ instanceID, runtime: node.runtime ?? 'typescript' }));
   }
 
   // ---- nodes and edges -------------------------------------------------------------------------------------------
@@ -266,8 +285,16 @@ export class Graph {
     }
   }
 
-  private record(node: Node, id: ID, kind: Kind): void {
-    this.instances.push({ node, id: id.toString(), kind });
+  /** Remembers a built instance, with the pipelines it belongs to as the Go Collector's InstanceID lists them. */
+  private record(node: Node, id: ID, kind: Kind, runtime: Runtime, pipelines: readonly PipelineConfig[]): void {
+    node.runtime = runtime;
+    const instanceID = new InstanceID(id.toString(), kind, pipelines.map((pipeline) => pipeline.id.toString()));
+    this.instances.push({ node, id: id.toString(), kind, instanceID });
+  }
+
+  /** The pipelines of `signal` that list `id` among their receivers or exporters. */
+  private pipelinesOf(signal: Signal, id: ID, as: 'receivers' | 'exporters'): PipelineConfig[] {
+    return this.pipelinesUsing(id, as).filter((pipeline) => pipeline.signal === signal);
   }
 
   private async buildExporter(node: Node, signal: Signal, id: ID): Promise<void> {
@@ -281,7 +308,7 @@ export class Graph {
     const exporter = await factory.create(signal, settings, config);
     node.component = exporter;
     node.consumer = observeExporter(signal, exporter, this.settings.metrics, id);
-    this.record(node, id, 'exporter');
+    this.record(node, id, 'exporter', factory.runtime, this.pipelinesOf(signal, id, 'exporters'));
   }
 
   private async buildProcessor(node: Node, pipeline: PipelineConfig, id: ID): Promise<void> {
@@ -297,7 +324,7 @@ export class Graph {
     const processor = await factory.create(signal, settings, config, observeProcessor(signal, next, this.settings.metrics, id, 'outgoing'));
     node.component = processor;
     node.consumer = observeProcessor(signal, processor, this.settings.metrics, id, 'incoming');
-    this.record(node, id, 'processor');
+    this.record(node, id, 'processor', factory.runtime, [pipeline]);
   }
 
   private buildCapabilities(node: Node, pipeline: PipelineConfig): void {
@@ -324,7 +351,7 @@ export class Graph {
     node.component = connector;
     // A connector that passes data through mutates whatever its downstream pipelines mutate.
     node.consumer = from === to && next.capabilities().mutatesData ? withCapabilities(connector, { mutatesData: true }) : connector;
-    this.record(node, id, 'connector');
+    this.record(node, id, 'connector', factory.runtime, [...this.pipelinesOf(from, id, 'exporters'), ...fed]);
   }
 
   private async buildReceiver(node: Node, signal: Signal, id: ID): Promise<void> {
@@ -337,7 +364,7 @@ export class Graph {
     this.logStability(settings, factory.stability(signal));
     const next = fanout(signal, this.consumersOf(node) as consumer.ConsumerFor<Signal>[]);
     node.component = await factory.create(signal, settings, config, observeReceiver(signal, next, this.settings.metrics, id));
-    this.record(node, id, 'receiver');
+    this.record(node, id, 'receiver', factory.runtime, this.pipelinesOf(signal, id, 'receivers'));
   }
 }
 

@@ -3,13 +3,17 @@
 import type * as http from 'node:http';
 import type { Logger } from 'pino';
 import type { BuildInfo, Component, Host } from '../component';
+import { type Event, InstanceID, isWatcher, newEvent, newPermanentErrorEvent } from '../componentstatus';
 import type { Engine } from '../engine';
 import { Graph } from '../graph';
 import type { ComponentConfig, Config } from '../otelcol';
 import { registerEngineMetrics, servePrometheus, ServiceMetrics } from '../telemetry';
+import { EngineComponentStatus } from './engine_status';
+import { StatusReporter } from './status';
 
 interface Extension {
   readonly id: string;
+  readonly instanceID: InstanceID;
   readonly component: Component & Partial<{ ready(): void; notReady(): void }>;
 }
 
@@ -26,9 +30,26 @@ export class Service implements Host {
   private graph: Graph | undefined;
   private metricsServer: http.Server | undefined;
   private shutdownStarted = false;
+  private readonly status = new StatusReporter(
+    (source, event) => this.statusChanged(source, event),
+    (message) => this.settings.logger.debug({ error: message }, 'Invalid transition'),
+  );
+  private engineStatus: EngineComponentStatus | undefined;
+  private onFatal: (err: Error) => void = () => {};
+  /** Settles with the error of the first component that reports StatusFatalError: the collector must stop. */
+  readonly fatalError = new Promise<Error>((resolve) => (this.onFatal = resolve));
 
   constructor(private readonly config: Config, private readonly settings: ServiceSettings) {
     if (settings.engine) registerEngineMetrics(this.metrics.registry, settings.engine);
+  }
+
+  /** Tells every extension that watches component status (Go's NotifyComponentStatusChange). */
+  private statusChanged(source: InstanceID, event: Event): void {
+    for (const { component } of this.extensions) if (isWatcher(component)) component.componentStatusChanged(source, event);
+    if (event.status === 'StatusFatalError') {
+      this.settings.logger.error({ error: event.error?.message }, 'Asynchronous error received, terminating process');
+      this.onFatal(event.error ?? new Error('fatal error'));
+    }
   }
 
   getExtensions(): ReadonlyMap<string, Component> {
@@ -51,7 +72,7 @@ export class Service implements Host {
         },
         config,
       );
-      this.extensions.push({ id: id.toString(), component });
+      this.extensions.push({ id: id.toString(), instanceID: new InstanceID(id.toString(), 'extension'), component });
     }
     this.graph = await Graph.build(this.config, { logger: this.settings.logger, metrics: this.metrics, buildInfo: this.settings.buildInfo });
   }
@@ -61,11 +82,14 @@ export class Service implements Host {
     const logger = this.settings.logger;
     logger.info('Starting extensions...');
     for (const extension of this.extensions) {
+      this.status.report(extension.instanceID, newEvent('StatusStarting'));
       try {
-        await extension.component.start(this);
+        await extension.component.start(this.status.hostFor(this, extension.instanceID));
       } catch (err) {
+        this.status.report(extension.instanceID, newPermanentErrorEvent(err));
         throw new Error(`failed to start extensions: failed to start "${extension.id}" extension: ${(err as Error).message}`);
       }
+      this.status.reportOKIfStarting(extension.instanceID);
     }
     const prometheus = this.config.service.telemetry.metrics.prometheus;
     if (prometheus) {
@@ -74,7 +98,13 @@ export class Service implements Host {
     }
     logger.info('Starting pipelines...');
     const engine = this.settings.engine;
-    await (this.graph as Graph).startAll(this, engine && (() => engine.startDeployed()));
+    const graph = this.graph as Graph;
+    await graph.startAll(this, this.status, engine && (() => engine.startDeployed()));
+    if (engine) {
+      const inEngine = graph.componentInstances().filter((c) => c.runtime === 'rust').map((c) => c.instanceID);
+      this.engineStatus = new EngineComponentStatus(engine, inEngine, this.status);
+      this.engineStatus.start();
+    }
     for (const extension of this.extensions) extension.component.ready?.();
     logger.info('Everything is ready. Begin running and processing data.');
   }
@@ -85,15 +115,20 @@ export class Service implements Host {
     this.shutdownStarted = true;
     const logger = this.settings.logger;
     for (const extension of this.extensions) extension.component.notReady?.();
+    this.engineStatus?.stop();
     logger.info('Stopping pipelines...');
-    const errors = (await this.graph?.shutdownAll()) ?? [];
+    const errors = (await this.graph?.shutdownAll(this.status)) ?? [];
     logger.info('Stopping extensions...');
     for (const extension of [...this.extensions].reverse()) {
+      this.status.report(extension.instanceID, newEvent('StatusStopping'));
       try {
         await extension.component.shutdown();
       } catch (err) {
+        this.status.report(extension.instanceID, newPermanentErrorEvent(err));
         errors.push(new Error(`failed to shutdown "${extension.id}" extension: ${(err as Error).message}`));
+        continue;
       }
+      this.status.report(extension.instanceID, newEvent('StatusStopped'));
     }
     const server = this.metricsServer;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -7,6 +7,7 @@ import { Factories, unmarshal } from '../../src/otelcol';
 import { emptyFor, PData } from '../../src/pdata';
 import * as processor from '../../src/processor';
 import * as receiver from '../../src/receiver';
+import { StatusReporter } from '../../src/service/status';
 import { ServiceMetrics } from '../../src/telemetry';
 import { recordingLogger, sample } from '../components/helpers';
 
@@ -232,6 +233,13 @@ describe('graph: errors', () => {
   });
 });
 
+/** A status reporter that keeps `kind:id [pipelines] Status` for every accepted transition. */
+function recordingReporter(): { reporter: StatusReporter; statuses: string[] } {
+  const statuses: string[] = [];
+  const reporter = new StatusReporter((source, event) => statuses.push(`${source} [${source.pipelineIDs.join(' ')}] ${event.status}`), () => {});
+  return { reporter, statuses };
+}
+
 describe('graph: lifecycle', () => {
   const config = {
     receivers: { fake: null },
@@ -249,12 +257,12 @@ describe('graph: lifecycle', () => {
   test('start: exporters first, receivers last; shutdown: receivers first, exporters last', async () => {
     const world = new World();
     const graph = await world.build(config);
-    await graph.startAll(host);
+    await graph.startAll(host, recordingReporter().reporter);
     expect(world.events).toEqual([
       'start exporter fake/traces', 'start connector fake/c/traces->traces', 'start processor fake/traces#0', 'start receiver fake/traces',
     ]);
     world.events.length = 0;
-    expect(await graph.shutdownAll()).toEqual([]);
+    expect(await graph.shutdownAll(recordingReporter().reporter)).toEqual([]);
     expect(world.events).toEqual([
       'shutdown receiver fake/traces', 'shutdown processor fake/traces#0', 'shutdown connector fake/c/traces->traces', 'shutdown exporter fake/traces',
     ]);
@@ -263,7 +271,7 @@ describe('graph: lifecycle', () => {
   test('beforeReceivers runs once every other component started, before the first receiver', async () => {
     const world = new World();
     const graph = await world.build(config);
-    await graph.startAll(host, async () => {
+    await graph.startAll(host, recordingReporter().reporter, async () => {
       world.events.push('before receivers');
     });
     expect(world.events).toEqual([
@@ -275,7 +283,7 @@ describe('graph: lifecycle', () => {
     const world = new World();
     const graph = await world.build({ receivers: {}, exporters: { fake: null }, connectors: {}, service: { pipelines: {} } });
     const calls: string[] = [];
-    await graph.startAll(host, async () => {
+    await graph.startAll(host, recordingReporter().reporter, async () => {
       calls.push('before receivers');
     });
     expect(calls).toEqual(['before receivers']);
@@ -285,8 +293,42 @@ describe('graph: lifecycle', () => {
     const world = new World();
     world.failStart = 'processor fake/traces#0';
     const graph = await world.build(config);
-    await expect(graph.startAll(host)).rejects.toThrow('failed to start "fake" processor: boom');
+    const { reporter, statuses } = recordingReporter();
+    await expect(graph.startAll(host, reporter)).rejects.toThrow('failed to start "fake" processor: boom');
     expect(world.events).toEqual(['start exporter fake/traces', 'start connector fake/c/traces->traces']);
+    expect(statuses.slice(-2)).toEqual(['processor:fake [traces/in] StatusStarting', 'processor:fake [traces/in] StatusPermanentError']);
+  });
+
+  test('each instance is reported Starting, OK, Stopping, Stopped, with the pipelines it belongs to', async () => {
+    const world = new World();
+    const graph = await world.build(config);
+    const { reporter, statuses } = recordingReporter();
+    await graph.startAll(host, reporter);
+    await graph.shutdownAll(reporter);
+    const lifecycle = (who: string) => ['StatusStarting', 'StatusOK', 'StatusStopping', 'StatusStopped'].map((s) => `${who} ${s}`);
+    const byInstance = (who: string) => statuses.filter((line) => line.startsWith(`${who} `));
+    expect(byInstance('exporter:fake [traces/out]')).toEqual(lifecycle('exporter:fake [traces/out]'));
+    expect(byInstance('connector:fake/c [traces/in traces/out]')).toEqual(lifecycle('connector:fake/c [traces/in traces/out]'));
+    expect(byInstance('processor:fake [traces/in]')).toEqual(lifecycle('processor:fake [traces/in]'));
+    expect(byInstance('receiver:fake [traces/in]')).toEqual(lifecycle('receiver:fake [traces/in]'));
+    expect(statuses).toHaveLength(16);
+  });
+
+  test('a component reporting through its host is heard; a transition Go forbids is not', async () => {
+    const world = new World();
+    const graph = await world.build(config);
+    const { reporter, statuses } = recordingReporter();
+    const hosts: any[] = [];
+    const spy = { getExtensions: () => new Map() };
+    await graph.startAll(spy, reporter);
+    // The host each instance got takes reports for that instance only.
+    for (const { instanceID } of graph.componentInstances()) hosts.push([instanceID.toString(), reporter.hostFor(spy, instanceID)]);
+    const [, exporterHost] = hosts.find(([id]) => id === 'exporter:fake');
+    statuses.length = 0;
+    exporterHost.report({ status: 'StatusRecoverableError', error: new Error('refused'), timestamp: new Date() });
+    exporterHost.report({ status: 'StatusStarting', timestamp: new Date() }); // OK -> Starting: refused
+    exporterHost.report({ status: 'StatusOK', timestamp: new Date() });
+    expect(statuses).toEqual(['exporter:fake [traces/out] StatusRecoverableError', 'exporter:fake [traces/out] StatusOK']);
   });
 });
 

@@ -1,0 +1,54 @@
+// The service's side of component status (Go's service/internal/status): one state machine per component instance,
+// so that only the Collector's transitions get through (Starting -> OK -> RecoverableError -> OK ..., Stopping ->
+// Stopped), and the host handed to each component, through which it reports about itself.
+import type { Host } from '../component';
+import type { Event, InstanceID, Reporter, Status } from '../componentstatus';
+
+const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
+  StatusNone: ['StatusStarting'],
+  StatusStarting: ['StatusOK', 'StatusRecoverableError', 'StatusPermanentError', 'StatusFatalError', 'StatusStopping'],
+  StatusOK: ['StatusRecoverableError', 'StatusPermanentError', 'StatusFatalError', 'StatusStopping'],
+  StatusRecoverableError: ['StatusOK', 'StatusPermanentError', 'StatusFatalError', 'StatusStopping'],
+  StatusPermanentError: ['StatusStopping'],
+  StatusFatalError: [],
+  StatusStopping: ['StatusRecoverableError', 'StatusPermanentError', 'StatusFatalError', 'StatusStopped'],
+  StatusStopped: [],
+};
+
+export class StatusReporter {
+  private readonly current = new Map<InstanceID, Event>();
+
+  /**
+   * `onChange` hears every accepted transition; `onInvalid` every refused one, except a repeat of the current status
+   * (a component reporting OK after each success is not a mistake worth a log line).
+   */
+  constructor(
+    private readonly onChange: (source: InstanceID, event: Event) => void,
+    private readonly onInvalid: (message: string) => void,
+  ) {}
+
+  report(source: InstanceID, event: Event): void {
+    const from = this.current.get(source)?.status ?? 'StatusNone';
+    if (!TRANSITIONS[from].includes(event.status)) {
+      if (from !== event.status) this.onInvalid(`cannot transition from ${from} to ${event.status}: invalid state transition`);
+      return;
+    }
+    this.current.set(source, event);
+    this.onChange(source, event);
+  }
+
+  /** After a successful start: OK, unless the component already reported something else while starting. */
+  reportOKIfStarting(source: InstanceID): void {
+    if (this.current.get(source)?.status === 'StatusStarting') this.report(source, { status: 'StatusOK', timestamp: new Date() });
+  }
+
+  /** Every instance's latest event, for a watcher that arrives late. */
+  latest(): ReadonlyMap<InstanceID, Event> {
+    return this.current;
+  }
+
+  /** The host `source` is started with: `host` that also takes its reports. */
+  hostFor(host: Host, source: InstanceID): Host & Reporter {
+    return Object.assign(Object.create(host) as Host, { report: (event: Event) => this.report(source, event) });
+  }
+}
