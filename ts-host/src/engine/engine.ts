@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
-import { inheritedStdio, listenForPeer, Region, RingError, Session, symmetricOptions, type SessionStats } from '@tandem/ipc';
+import { inheritedStdio, layout, listenForPeer, Region, RingError, Session, symmetricOptions, type SessionStats } from '@tandem/ipc';
 import type { Signal } from '../component';
 import { consume, type ConsumerFor } from '../consumer';
 import { isPermanent, PermanentError } from '../consumererror';
@@ -273,6 +273,15 @@ export class Engine {
       totals.inFlight += session.inFlight;
     }
     return totals;
+  }
+
+  /** Bytes written and not yet read in each ring, per core, with the ring's size: what the live page draws as fill. */
+  ringOccupancy(): Array<Record<'hostToEngine' | 'engineToHost', { used: number; capacity: number }>> {
+    const fill = (region: Region, ring: number) => ({
+      used: region.load64(layout.offTail(ring)) - region.load64(layout.offHead(ring)),
+      capacity: region.capacity(ring),
+    });
+    return this.rings.map(({ region }) => ({ hostToEngine: fill(region, region.outgoingRing), engineToHost: fill(region, 1 - region.outgoingRing) }));
   }
 
   private closeRings(reason: string): void {

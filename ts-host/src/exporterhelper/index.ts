@@ -1,7 +1,7 @@
 // Builds exporters the way Go's exporterhelper does: the component supplies a push function and the helper wraps it
 // in timeout -> retry -> bounded queue, configured by the exporter's `timeout`, `retry_on_failure` and
 // `sending_queue` settings.
-import type { Component, Host, Settings, Signal } from '../component';
+import type { Buffered, Component, Host, Settings, Signal } from '../component';
 import { type Event, newEvent, newRecoverableErrorEvent, reportStatus } from '../componentstatus';
 import * as consumer from '../consumer';
 import type { PDataFor } from '../pdata';
@@ -40,7 +40,8 @@ export function newExporter<S extends Signal>(
     : undefined;
   const consume = queue ? (ctx: consumer.Context, data: PDataFor<S>) => queue.offer(ctx, data) : send;
 
-  const exporter = consumer.newConsumer(signal, consume, { capabilities: options.capabilities });
+  const exporter: consumer.ConsumerFor<S> & Partial<Buffered> = consumer.newConsumer(signal, consume, { capabilities: options.capabilities });
+  if (queue) exporter.bufferFill = () => ({ used: queue.size(), capacity: config.sending_queue!.queue_size, unit: 'requests' });
   const start = async (startedWith: Host) => {
     host = startedWith;
     await options.start?.(startedWith);
@@ -54,8 +55,8 @@ export function newExporter<S extends Signal>(
 }
 
 /**
- * Reports every attempt's outcome as the exporter's status when it changes: RecoverableError with the error of a
- * failed attempt (a destination that refuses or cannot be reached), OK after the next one that succeeds.
+ * Reports each attempt's outcome as the exporter's status: RecoverableError with the error of every failed attempt
+ * (a destination that refuses or cannot be reached), OK after the next one that succeeds.
  */
 function statusSender<D>(send: Send<D>, report: (event: Event) => void): Send<D> {
   let failing = false;
@@ -63,7 +64,7 @@ function statusSender<D>(send: Send<D>, report: (event: Event) => void): Send<D>
     try {
       await send(ctx, data);
     } catch (err) {
-      if (!failing) report(newRecoverableErrorEvent(err));
+      report(newRecoverableErrorEvent(err));
       failing = true;
       throw err;
     }

@@ -106,9 +106,9 @@ export class Graph {
     return errors;
   }
 
-  /** Every component instance: its status identity and the runtime it runs in. */
-  componentInstances(): Array<{ instanceID: InstanceID; runtime: Runtime }> {
-    return this.instances.map(({ instanceID, node }) => ({ instanceID, runtime: node.runtime ?? 'typescript' }));
+  /** Every component instance: its status identity, the runtime it runs in, and the component. */
+  componentInstances(): Array<{ instanceID: InstanceID; runtime: Runtime; component?: Component }> {
+    return this.instances.map(({ instanceID, node }) => ({ instanceID, runtime: node.runtime ?? 'typescript', component: node.component }));
   }
 
   // ---- nodes and edges -------------------------------------------------------------------------------------------

@@ -1,2 +1,3 @@
 export * from './listen';
 export * from './service';
+export { isInspectable, type Inspectable, type ServiceView } from './inspect';

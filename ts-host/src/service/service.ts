@@ -9,6 +9,7 @@ import { Graph } from '../graph';
 import type { ComponentConfig, Config } from '../otelcol';
 import { registerEngineMetrics, servePrometheus, ServiceMetrics } from '../telemetry';
 import { EngineComponentStatus } from './engine_status';
+import { inspect, type Inspectable, type ServiceView } from './inspect';
 import { StatusReporter } from './status';
 
 interface Extension {
@@ -24,9 +25,10 @@ export interface ServiceSettings {
   readonly engine?: Engine;
 }
 
-export class Service implements Host {
+export class Service implements Host, Inspectable {
   private readonly metrics = new ServiceMetrics();
   private readonly extensions: Extension[] = [];
+  private readonly startTime = new Date();
   private graph: Graph | undefined;
   private metricsServer: http.Server | undefined;
   private shutdownStarted = false;
@@ -54,6 +56,19 @@ export class Service implements Host {
 
   getExtensions(): ReadonlyMap<string, Component> {
     return new Map(this.extensions.map((extension) => [extension.id, extension.component]));
+  }
+
+  /** The running service as the live page shows it. */
+  inspect(): Promise<ServiceView> {
+    return inspect({
+      config: this.config,
+      version: this.settings.buildInfo.version,
+      startTime: this.startTime,
+      metrics: this.metrics,
+      status: this.status,
+      instances: this.graph?.componentInstances() ?? [],
+      engine: this.settings.engine,
+    });
   }
 
   /** Builds every component without starting anything: what `validate` runs to catch graph errors. */

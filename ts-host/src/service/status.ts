@@ -15,8 +15,12 @@ const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
   StatusStopped: [],
 };
 
+/** How many of a component's latest errors are kept. */
+const RECENT_ERRORS = 10;
+
 export class StatusReporter {
   private readonly current = new Map<InstanceID, Event>();
+  private readonly errors = new Map<InstanceID, Event[]>();
 
   /**
    * `onChange` hears every accepted transition; `onInvalid` every refused one, except a repeat of the current status
@@ -28,6 +32,13 @@ export class StatusReporter {
   ) {}
 
   report(source: InstanceID, event: Event): void {
+    if (event.error) {
+      // Kept even when the status does not change: a failing exporter's every error, newest last.
+      const errors = this.errors.get(source) ?? [];
+      errors.push(event);
+      if (errors.length > RECENT_ERRORS) errors.shift();
+      this.errors.set(source, errors);
+    }
     const from = this.current.get(source)?.status ?? 'StatusNone';
     if (!TRANSITIONS[from].includes(event.status)) {
       if (from !== event.status) this.onInvalid(`cannot transition from ${from} to ${event.status}: invalid state transition`);
@@ -40,6 +51,11 @@ export class StatusReporter {
   /** After a successful start: OK, unless the component already reported something else while starting. */
   reportOKIfStarting(source: InstanceID): void {
     if (this.current.get(source)?.status === 'StatusStarting') this.report(source, { status: 'StatusOK', timestamp: new Date() });
+  }
+
+  /** The latest errors `source` reported (up to ten), oldest first. */
+  recentErrors(source: InstanceID): readonly Event[] {
+    return this.errors.get(source) ?? [];
   }
 
   /** Every instance's latest event, for a watcher that arrives late. */

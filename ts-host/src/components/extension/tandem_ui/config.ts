@@ -1,0 +1,17 @@
+// The tandem_ui extension's settings.
+import { field } from '../../../config';
+
+export interface TandemUIConfig {
+  /** `host:port`; loopback by default, since the page shows the running config. */
+  endpoint: string;
+  /** Milliseconds between the live updates the page receives. */
+  interval: number;
+}
+
+export const createDefaultConfig = (): TandemUIConfig => ({ endpoint: '127.0.0.1:13180', interval: 1000 });
+
+export const configSchema = field.object({ endpoint: field.string(), interval: field.duration() });
+
+export function validateConfig(config: TandemUIConfig): void {
+  if (config.interval < 100) throw new Error('interval must be at least 100ms');
+}
