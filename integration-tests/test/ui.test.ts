@@ -49,6 +49,7 @@ extensions:
   tandem_ui:
     endpoint: 127.0.0.1:${uiPort}
     interval: 200ms
+    reload: true
 service:
   extensions: [tandem_ui]
   telemetry:
@@ -180,6 +181,21 @@ describe('tandem_ui in headless Chromium', () => {
     expect(Number(await page.textContent('#engine-pid'))).not.toBe(pid);
     await page.waitForSelector('[data-node="processor:rust_batch@traces"][data-status="StatusOK"]');
     await page.waitForFunction(() => Number(document.querySelector('[data-node="processor:rust_batch@traces"]')?.getAttribute('data-items-out')) > 5);
+
+    // Reload from the page (allowed by `reload: true`): a changed exporter is replaced; a broken config is refused.
+    const configFile = collector.process.spawnargs[collector.process.spawnargs.indexOf('--config') + 1];
+    fs.writeFileSync(configFile, config(httpPort, uiPort).replace('  debug: {}', '  debug:\n    verbosity: normal'));
+    await page.click('#reload');
+    await page.waitForFunction(() => (document.getElementById('reload-result')?.textContent ?? '').startsWith('reloaded: '));
+    // Everything upstream of the changed exporter is rebuilt (a component's consumers are fixed when it is built); the
+    // receiver and the other exporter run on.
+    expect(await page.textContent('#reload-result')).toBe('reloaded: replaced connector:forward, exporter:debug, processor:batch, processor:rust_batch');
+    fs.writeFileSync(configFile, `${config(httpPort, uiPort)}colour: blue\n`);
+    await page.click('#reload');
+    await page.waitForFunction(() => (document.getElementById('reload-result')?.textContent ?? '').startsWith('refused: '));
+    expect(await page.textContent('#reload-result')).toContain("'' has invalid keys: colour");
+    expect(await fetch(`http://127.0.0.1:${uiPort}/api/v1/reload`).then((r) => r.status)).toBe(405);
+    await page.waitForFunction(() => Number(document.querySelector('[data-node="exporter:debug"]')?.getAttribute('data-items-out')) > 0);
 
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'tandem-ui.png'), fullPage: true });

@@ -74,7 +74,7 @@ async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger
  * The config with every factory it may name: the engine's part of the config is read first, the engine started, and
  * its factories registered before the components are decoded.
  */
-export async function loadWithEngine(configs: string[], sets: string[], logger: Logger): Promise<{ config: Config; engine?: Engine }> {
+export async function loadWithEngine(configs: string[], sets: string[], logger: Logger): Promise<{ config: Config; engine?: Engine; factories: Factories }> {
   const raw = resolveConfig(configs, sets);
   let rust: RustRuntimeConfig;
   try {
@@ -88,7 +88,7 @@ export async function loadWithEngine(configs: string[], sets: string[], logger: 
     const config = decodeConfig(raw, factories);
     const engineError = engine && (await engineConfigError(config, engine));
     if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
-    return { config, engine };
+    return { config, engine, factories };
   } catch (err) {
     await engine?.stop();
     throw err;
@@ -108,9 +108,16 @@ function logOptionsOf(configs: string[], sets: string[]): LoggerOptions {
 
 async function run(configs: string[], sets: string[]): Promise<void> {
   const logger = createLogger(logOptionsOf(configs, sets));
-  const { config, engine } = await loadWithEngine(configs, sets, logger);
+  const { config, engine, factories } = await loadWithEngine(configs, sets, logger);
+  // A reload reads the same sources again, against the same factories and engine.
+  const reloadSource = async () => {
+    const next = decodeConfig(resolveConfig(configs, sets), factories);
+    const engineError = engine && (await engineConfigError(next, engine));
+    if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
+    return next;
+  };
   try {
-    await serve(config, logger, engine);
+    await serve(config, logger, engine, reloadSource);
   } finally {
     if (engine) {
       logger.info('Stopping the engine...');
@@ -119,8 +126,14 @@ async function run(configs: string[], sets: string[]): Promise<void> {
   }
 }
 
-async function serve(config: Config, logger: Logger, engine: Engine | undefined): Promise<void> {
+async function serve(config: Config, logger: Logger, engine: Engine | undefined, reloadSource: () => Promise<Config>): Promise<void> {
   const service = new Service(config, { logger, buildInfo: BUILD_INFO, engine });
+  service.setReloadSource(reloadSource);
+  // SIGHUP reloads the config, as in the Go Collector; a config that does not load is refused and logged.
+  process.on('SIGHUP', (signal) => {
+    logger.info({ signal }, 'Received signal from OS');
+    void service.requestReload();
+  });
   let signals = 0;
   const stopped = new Promise<void>((resolveStop) => {
     const onSignal = (signal: NodeJS.Signals) => {

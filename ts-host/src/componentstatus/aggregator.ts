@@ -39,6 +39,17 @@ export class Aggregator {
     this.root.event = this.aggregate(this.root);
   }
 
+  /** Drops `source` from its scopes (and a scope left empty), and re-aggregates. */
+  remove(source: InstanceID): void {
+    for (const scope of source.kind === 'extension' ? ['extensions'] : source.pipelineIDs.map((id) => `pipeline:${id}`)) {
+      const pipeline = this.root.components.get(scope);
+      if (!pipeline?.components.delete(source.toString())) continue;
+      if (pipeline.components.size === 0) this.root.components.delete(scope);
+      else pipeline.event = this.aggregate(pipeline);
+    }
+    this.root.event = this.root.components.size === 0 ? NONE : this.aggregate(this.root);
+  }
+
   /** The collector's status (scope undefined) or one pipeline's (`traces`, `logs/2`); undefined for an unknown one. */
   status(pipeline?: string, verbose = true): AggregateStatus | undefined {
     const node = pipeline === undefined ? this.root : this.root.components.get(`pipeline:${pipeline}`);

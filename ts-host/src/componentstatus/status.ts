@@ -63,6 +63,8 @@ export interface Reporter {
 /** Implemented by extensions that follow every component's status (Go's componentstatus.Watcher). */
 export interface Watcher {
   componentStatusChanged(source: InstanceID, event: Event): void;
+  /** A reload replaced or removed the instance: it reports no more. */
+  componentRemoved?(source: InstanceID): void;
 }
 
 /** Reports `event` for the component started with `host`, when the host takes reports (Go's ReportStatus). */

@@ -21,6 +21,8 @@ const RECENT_ERRORS = 10;
 export class StatusReporter {
   private readonly current = new Map<InstanceID, Event>();
   private readonly errors = new Map<InstanceID, Event[]>();
+  /** Components kept across a reload under a new identity: what they report goes to the new one. */
+  private readonly renamed = new Map<InstanceID, InstanceID>();
 
   /**
    * `onChange` hears every accepted transition; `onInvalid` every refused one, except a repeat of the current status
@@ -29,6 +31,7 @@ export class StatusReporter {
   constructor(
     private readonly onChange: (source: InstanceID, event: Event) => void,
     private readonly onInvalid: (message: string) => void,
+    private readonly onForget: (source: InstanceID) => void = () => {},
   ) {}
 
   report(source: InstanceID, event: Event): void {
@@ -58,6 +61,23 @@ export class StatusReporter {
     return this.errors.get(source) ?? [];
   }
 
+  /** An instance that is gone (replaced or removed by a reload): its state is dropped and watchers are told. */
+  forget(source: InstanceID): void {
+    if (!this.current.delete(source)) return;
+    this.errors.delete(source);
+    this.onForget(source);
+  }
+
+  /** A component kept across a reload belongs to other pipelines now: it reports as `to` from now on. */
+  rename(from: InstanceID, to: InstanceID): void {
+    this.renamed.set(from, to);
+  }
+
+  private identityOf(source: InstanceID): InstanceID {
+    for (let next = this.renamed.get(source); next; next = this.renamed.get(source)) source = next;
+    return source;
+  }
+
   /** Every instance's latest event, for a watcher that arrives late. */
   latest(): ReadonlyMap<InstanceID, Event> {
     return this.current;
@@ -65,6 +85,6 @@ export class StatusReporter {
 
   /** The host `source` is started with: `host` that also takes its reports. */
   hostFor(host: Host, source: InstanceID): Host & Reporter {
-    return Object.assign(Object.create(host) as Host, { report: (event: Event) => this.report(source, event) });
+    return Object.assign(Object.create(host) as Host, { report: (event: Event) => this.report(this.identityOf(source), event) });
   }
 }

@@ -48,6 +48,11 @@ class HealthCheck implements Component, PipelineWatcher, Watcher {
     else this.aggregator.record(source, event);
   }
 
+  componentRemoved(source: InstanceID): void {
+    this.queued = this.queued?.filter(([queued]) => queued !== source);
+    this.aggregator.remove(source);
+  }
+
   ready(): void {
     for (const [source, event] of this.queued ?? []) this.aggregator.record(source, event);
     this.queued = undefined;

@@ -8,7 +8,7 @@ import type { Component, Host, Settings } from '../../../component';
 import { StabilityLevel } from '../../../component';
 import type { Event, InstanceID, Watcher } from '../../../componentstatus';
 import * as extension from '../../../extension';
-import { isInspectable, listenOn, type ServiceView } from '../../../service';
+import { isInspectable, isReloadable, listenOn, type ServiceView } from '../../../service';
 import { configSchema, createDefaultConfig, type TandemUIConfig, validateConfig } from './config';
 import { PAGE } from './page';
 
@@ -18,7 +18,7 @@ export interface Rates {
   readonly rings?: Record<'hostToEngine' | 'engineToHost', { requests: number; bytes: number }>;
 }
 
-export type UIState = ServiceView & { readonly rates: Rates };
+export type UIState = ServiceView & { readonly rates: Rates; readonly reload: boolean };
 
 /** Rates between two documents (zero for the first one). */
 function rates(previous: ServiceView | undefined, current: ServiceView): Rates {
@@ -69,14 +69,17 @@ class TandemUI implements Component, Watcher {
     const host = this.host;
     if (!host || !isInspectable(host)) throw new Error('the host does not offer inspection');
     const view = await host.inspect();
-    const state = { ...view, rates: rates(this.previous, view) };
-    this.previous = view;
+    const state = { ...view, rates: rates(this.previous, view), reload: this.config.reload };
+    // Rates are taken over at least half an interval: documents pushed in quick succession (status changes) would
+    // otherwise divide a few items by a few milliseconds.
+    if (!this.previous || Date.parse(view.time) - Date.parse(this.previous.time) >= this.config.interval / 2) this.previous = view;
     return state;
   }
 
   private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const { pathname } = new URL(req.url ?? '/', 'http://host');
     try {
+      if (pathname === '/api/v1/reload') return await this.reload(req, res);
       if (req.method !== 'GET') return void res.writeHead(405, { Allow: 'GET' }).end();
       switch (pathname) {
         case '/': {
@@ -95,6 +98,15 @@ class TandemUI implements Component, Watcher {
     } catch (err) {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end((err as Error).message);
     }
+  }
+
+  /** POST /api/v1/reload, when `reload` allows it: the reload's outcome (200 done, 422 refused). */
+  private async reload(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return void res.writeHead(405, { Allow: 'POST' }).end();
+    if (!this.config.reload) return void res.writeHead(403, { 'Content-Type': 'text/plain' }).end('reloading from the page is off (tandem_ui::reload)');
+    const host = this.host;
+    const result = host && isReloadable(host) ? await host.requestReload() : { ok: false as const, error: 'the host cannot reload' };
+    res.writeHead(result.ok ? 200 : 422, { 'Content-Type': 'application/json' }).end(JSON.stringify(result));
   }
 
   private subscribe(req: http.IncomingMessage, res: http.ServerResponse): void {

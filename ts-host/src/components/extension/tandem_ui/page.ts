@@ -42,8 +42,9 @@ export const PAGE = `<!doctype html>
   aside { width: 330px; border-left: 1px solid #dde2e7; background: #fff; padding: 10px 14px; overflow: auto; }
   aside h3 { margin: 4px 0; font-size: 15px; }
   aside pre { background: #f4f6f8; padding: 8px; border-radius: 4px; overflow: auto; font-size: 11.5px; }
-  aside .err { color: var(--bad); }
+  .err { color: var(--bad); }
   table { border-collapse: collapse; } td { padding: 1px 8px 1px 0; vertical-align: top; }
+  #reload-result { max-width: 320px; font-size: 11.5px; }
   #conn { margin-left: auto; align-self: center; color: var(--idle); }
   #conn.live { color: var(--ok); }
 </style>
@@ -59,6 +60,7 @@ export const PAGE = `<!doctype html>
   <div class="card"><h2>Ring host &#8594; engine</h2><div id="ring-h2e">-</div><div class="bar"><i id="ring-h2e-fill" style="width:0"></i></div></div>
   <div class="card"><h2>Ring engine &#8594; host</h2><div id="ring-e2h">-</div><div class="bar"><i id="ring-e2h-fill" style="width:0"></i></div></div>
   <div class="card"><h2>Ring requests</h2><div>in flight <span id="ring-inflight">0</span> · waits <span id="ring-waits">0</span></div></div>
+  <div class="card" id="reload-card" hidden><h2>Config</h2><button id="reload">Reload config</button><div id="reload-result"></div></div>
   <span id="conn">connecting</span>
 </header>
 <main>
@@ -164,6 +166,7 @@ function renderHeader() {
     document.getElementById(id + '-fill').style.width = ring && ring.capacity ? Math.max(ring.used > 0 ? 2 : 0, 100 * ring.used / ring.capacity) + '%' : '0';
   }
   text('ring-inflight', e ? e.inFlight : 0);
+  document.getElementById('reload-card').hidden = !state.reload;
   text('ring-waits', e ? e.waits : 0);
   document.getElementById('pipelines').innerHTML = state.pipelines.map((p) =>
     '<li><b>' + esc(p.id) + '</b>: ' + esc([p.receivers.join(', '), ...p.processors, p.exporters.join(', ')].filter(Boolean).join(' → ')) + '</li>').join('');
@@ -197,6 +200,14 @@ document.getElementById('svg').addEventListener('click', (ev) => {
   if (!g) return;
   selected = g.getAttribute('data-node');
   render();
+});
+
+document.getElementById('reload').addEventListener('click', async () => {
+  const out = document.getElementById('reload-result');
+  out.textContent = 'reloading...';
+  const result = await fetch('/api/v1/reload', { method: 'POST' }).then((r) => r.json(), (e) => ({ ok: false, error: String(e) }));
+  out.className = result.ok ? '' : 'err';
+  out.textContent = result.ok ? 'reloaded: ' + (result.built.length ? 'replaced ' + result.built.join(', ') : 'nothing changed') : 'refused: ' + result.error;
 });
 
 render();
