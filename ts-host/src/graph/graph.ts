@@ -103,7 +103,7 @@ export class Graph {
     }
   }
 
-  /** Whether `next` (a node of a newer graph) runs the same component as one of this graph's. */
+  /** The components of this graph that `next` (the graph of a reload) took over: they run on, not to be shut down. */
   private handsOver(next: Graph): Set<Component> {
     return new Set(next.instances.filter((i) => i.kept).map((i) => i.node.component).filter((c): c is NonNullable<typeof c> => c !== undefined));
   }
