@@ -3,16 +3,11 @@
 // playwright-core), against, in the same run and browser, a blank page served by a plain Node HTTP server: first
 // contentful paint over fresh navigations, alternating the two, while a span and a log record flow every 20 ms.
 'use strict';
-const fs = require('node:fs');
 const http = require('node:http');
-const os = require('node:os');
-const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('../../integration-tests/browser/chromium');
 const { freePort, machine, startTandem, stopTandem, writeResults } = require('../lib');
 
 const NAVIGATIONS = 25;
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const config = (httpPort, uiPort) => `runtime:
   rust:
@@ -58,7 +53,6 @@ async function firstPaint(page, url) {
 }
 
 async function main() {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   const [httpPort, uiPort, blankPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const tandem = await startTandem(config(httpPort, uiPort), uiPort);
   const blank = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><title>blank</title><link rel="icon" href="data:,"><p>blank</p>'));
@@ -76,9 +70,8 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   })();
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
-  const page = await browser.newPage();
+  const browser = await launchChromium();
+  const page = await browser.context.newPage();
   const times = { page: [], blank: [] };
   try {
     await firstPaint(page, `http://127.0.0.1:${blankPort}/`); // warm the browser up
@@ -88,7 +81,6 @@ async function main() {
     }
   } finally {
     await browser.close();
-    fs.rmSync(profile, { recursive: true, force: true });
     flowing = false;
     await flow;
     blank.close();
@@ -100,6 +92,7 @@ async function main() {
     navigations: NAVIGATIONS,
     blank: { medianMs: median(times.blank), p90Ms: p90(times.blank) },
     page: { medianMs: median(times.page), p90Ms: p90(times.page) },
+    loadAverage: require('node:os').loadavg().map((l) => l.toFixed(1)).join(' '),
   };
   result.ratio = Number((result.page.medianMs / result.blank.medianMs).toFixed(2));
   console.log(JSON.stringify(result, null, 2));
@@ -113,7 +106,7 @@ ${NAVIGATIONS} fresh navigations of each, alternating.
 | blank page (baseline) | ${result.blank.medianMs.toFixed(0)} | ${result.blank.p90Ms.toFixed(0)} |
 | tandem_ui | ${result.page.medianMs.toFixed(0)} | ${result.page.p90Ms.toFixed(0)} |
 
-Ratio (tandem_ui / blank): **${result.ratio}**.`);
+Ratio (tandem_ui / blank): **${result.ratio}**. Load average during the run: ${result.loadAverage}.`);
 }
 
 main().catch((err) => {

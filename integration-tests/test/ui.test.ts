@@ -1,28 +1,19 @@
 // The live page (tandem_ui) in a real browser: headless Chromium from Debian's packages, driven by playwright-core,
 // against the real collector with data flowing. The graph shows every configured node with its runtime and the ring
 // crossings; counters move; a failing exporter is highlighted and shows its errors and its config with the secret
-// redacted; killing the engine shows it down, then back. A screenshot is kept in integration-tests/artifacts/.
-import { spawnSync } from 'node:child_process';
+// redacted; killing the engine shows it down, then back; the page reloads the config. A screenshot is kept in
+// integration-tests/artifacts/. Chromium is installed from Debian's packages when missing (browser/chromium.js).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../browser/chromium';
 import { Collector, freePort, WITH_ENGINE } from './collector';
 
 /** The waitForFunction callbacks below run in the page, where `document` is the page's (this project has no DOM types). */
 declare const document: any;
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
 const SECRET = 's3cret-token-value';
-
-/** Installs Debian's chromium when it is missing (CI machines start without it); never downloads a browser. */
-function ensureChromium(): void {
-  if (fs.existsSync(CHROMIUM)) return;
-  const apt = (...args: string[]) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-  if (!apt('install', '-y', 'chromium')) apt('update') && apt('install', '-y', 'chromium');
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing and \`apt-get install -y chromium\` did not provide it`);
-}
 
 function config(httpPort: number, uiPort: number): string {
   return `${WITH_ENGINE}receivers:
@@ -96,30 +87,21 @@ const itemsOut = (page: Page, key: string) => page.getAttribute(`[data-node="${k
 
 describe('tandem_ui in headless Chromium', () => {
   let collector: Collector | undefined;
-  let browser: BrowserContext | undefined;
-  let profile: string | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let load: { stop(): Promise<void> } | undefined;
 
-  beforeAll(() => ensureChromium());
   afterAll(async () => {
     await load?.stop();
     await browser?.close();
     await collector?.stop();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
   });
 
   test('the graph, live counters, a failing exporter, and the engine killed and back', async () => {
     const [httpPort, uiPort] = await Promise.all([freePort(), freePort()]);
     collector = await Collector.start(config(httpPort, uiPort), [httpPort, uiPort]);
     load = traffic(httpPort);
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 860 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = await browser.newPage();
+    browser = await launchChromium({ viewport: { width: 1440, height: 860 } });
+    const page = await browser.context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.goto(`http://127.0.0.1:${uiPort}/`);
