@@ -92,9 +92,9 @@ class World {
     ]);
   }
 
-  async build(raw: Record<string, unknown>): Promise<Graph> {
+  async build(raw: Record<string, unknown>, previous?: Graph): Promise<Graph> {
     const config = unmarshal(raw, this.factories());
-    return Graph.build(config, { logger: recordingLogger().logger, metrics: new ServiceMetrics(), buildInfo: { command: 't', description: 't', version: '0' } });
+    return Graph.build(config, { logger: recordingLogger().logger, metrics: new ServiceMetrics(), buildInfo: { command: 't', description: 't', version: '0' } }, previous);
   }
 
   push(id: string, signal: Signal, data: PData = sample[signal](2)): Promise<void> {
@@ -329,6 +329,73 @@ describe('graph: lifecycle', () => {
     exporterHost.report({ status: 'StatusStarting', timestamp: new Date() }); // OK -> Starting: refused
     exporterHost.report({ status: 'StatusOK', timestamp: new Date() });
     expect(statuses).toEqual(['exporter:fake [traces/out] StatusRecoverableError', 'exporter:fake [traces/out] StatusOK']);
+  });
+});
+
+describe('graph: reload', () => {
+  const pipeline = (exporterConfig: unknown) => ({
+    receivers: { fake: null },
+    processors: { fake: null },
+    exporters: { fake: exporterConfig },
+    service: { pipelines: { traces: { receivers: ['fake'], processors: ['fake'], exporters: ['fake'] } } },
+  });
+
+  /** The reload's order: build the new graph, hold, shut the old down, start the new, point the receivers at it. */
+  async function swap(old: Graph, next: Graph): Promise<void> {
+    next.holdReceivers();
+    await old.shutdownAll(recordingReporter().reporter, next);
+    await next.startAll(host, recordingReporter().reporter);
+    next.retargetReceivers();
+  }
+
+  test('the same config again: every component is taken over, nothing is created, stopped or started', async () => {
+    const world = new World();
+    const old = await world.build(pipeline(null));
+    await old.startAll(host, recordingReporter().reporter);
+    const created = world.created.length;
+    world.events.length = 0;
+    const next = await world.build(pipeline(null), old);
+    await swap(old, next);
+    expect(world.created.slice(created)).toEqual([]);
+    expect(world.events).toEqual([]);
+    expect(next.changes()).toEqual({ kept: ['exporter:fake', 'processor:fake', 'receiver:fake'], built: [] });
+    await world.push('fake', 'traces');
+    expect(world.to('exporter fake/traces')).toHaveLength(1);
+  });
+
+  test('a changed exporter is replaced with what feeds it; the receiver runs on and sends to the new pipeline', async () => {
+    const world = new World();
+    const old = await world.build(pipeline(null));
+    await old.startAll(host, recordingReporter().reporter);
+    const created = world.created.length;
+    world.events.length = 0;
+    const next = await world.build(pipeline({ mutates: false }), old);
+    expect(next.changes()).toEqual({ kept: ['receiver:fake'], built: ['exporter:fake', 'processor:fake'] });
+    expect(world.created.slice(created)).toEqual(['exporter fake/traces', 'processor fake/traces#1']);
+    await swap(old, next);
+    // The old processor and exporter stopped (upstream first), the new ones started (downstream first); not the receiver.
+    expect(world.events).toEqual(['shutdown processor fake/traces#0', 'shutdown exporter fake/traces', 'start exporter fake/traces', 'start processor fake/traces#1']);
+    world.deliveries.length = 0;
+    await world.push('fake', 'traces');
+    expect(world.deliveries.map((d) => d.who)).toEqual(['processor fake/traces#1', 'exporter fake/traces']);
+  });
+
+  test('requests that reach a held receiver wait for the new pipeline instead of the one stopping', async () => {
+    const world = new World();
+    const old = await world.build(pipeline(null));
+    await old.startAll(host, recordingReporter().reporter);
+    const next = await world.build(pipeline({ mutates: false }), old);
+    next.holdReceivers();
+    world.deliveries.length = 0;
+    let done = false;
+    const held = world.push('fake', 'traces').then(() => (done = true));
+    await new Promise((r) => setImmediate(r));
+    expect([done, world.deliveries]).toEqual([false, []]);
+    await old.shutdownAll(recordingReporter().reporter, next);
+    await next.startAll(host, recordingReporter().reporter);
+    next.retargetReceivers();
+    await held;
+    expect(world.deliveries.map((d) => d.who)).toEqual(['processor fake/traces#1', 'exporter fake/traces']);
   });
 });
 
