@@ -8,17 +8,6 @@ import { join, resolve } from 'node:path';
 const TANDEM = resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem.js');
 const TANDEM_ENGINE = resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem-engine.js');
 
-/** Resolves with what `probe` returns once it is defined; fails after `timeoutMs`, naming `what`. */
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A TCP port that was free a moment ago. */
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -30,6 +19,17 @@ export async function freePort(): Promise<number> {
 
 export function tempDir(prefix = 'tandem-it-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Resolves with `probe()`'s first value that is not undefined, polling until `timeoutMs` has passed. */
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
 }
 
 async function canConnect(port: number): Promise<boolean> {

@@ -140,15 +140,22 @@ test('attach mode: a separately started engine is reached at its endpoint, maps 
   await new Promise((r) => engine.once('exit', r));
 });
 
+/** The config with health check v2 on `healthPort`, which reports each component's status with its reason. */
 function healthConfig(port: number, healthPort: number, runtime: string): string {
-  return config(port, runtime, undefined, ['rust_batch'])
-    .replace('service:\n', `extensions:\n  health_check:\n    endpoint: 127.0.0.1:${healthPort}\nservice:\n  extensions: [health_check]\n`);
+  const v2 = `extensions:\n  health_check:\n    use_v2: true\n    http:\n      endpoint: 127.0.0.1:${healthPort}\n    component_health:\n      include_recoverable_errors: true\n      recovery_duration: 1ms\n`;
+  return config(port, runtime, undefined, ['rust_batch']).replace('service:\n', `${v2}service:\n  extensions: [health_check]\n`);
 }
 
-const health = async (port: number) => (await fetch(`http://127.0.0.1:${port}/`)).status;
+/** rust_batch's status and error as health check v2 reports them. */
+const health = async (port: number) => {
+  type Status = { status: string; error?: string; components?: Record<string, Status> };
+  const body = (await (await fetch(`http://127.0.0.1:${port}/status?verbose`)).json()) as Status;
+  const batch = body.components?.['pipeline:logs']?.components?.['processor:rust_batch'];
+  return { status: batch?.status, error: batch?.error };
+};
 
 // scenario: two terminals; the engine is stopped with Ctrl-C, then killed, and started again each time at the same
-// endpoint / guarantee: the host notices at once, answers 503 and reports unhealthy meanwhile, then re-attaches by
+// endpoint / guarantee: the host notices at once, answers 503 and health reports why meanwhile, then re-attaches by
 // itself on new ring files with a new epoch and everything deployed again; nothing is left of the old rings
 test('attach mode: the host re-attaches by itself whenever the engine is stopped or killed and started again', async () => {
   const dir = tempDir('tandem-attach-');
@@ -160,7 +167,7 @@ test('attach mode: the host re-attaches by itself whenever the engine is stopped
   const collector = await Collector.start(healthConfig(port, healthPort, runtime), [port, healthPort]);
   try {
     expect((await post(port, 'before')).status).toBe(200);
-    expect(await health(healthPort)).toBe(200);
+    expect(await health(healthPort)).toMatchObject({ status: 'StatusOK' });
     const epochs = [records(collector.output, 'Engine ready')[0]];
     for (const [round, stop] of [[1, 'SIGINT'], [2, 'SIGKILL']] as const) {
       const rings = fs.readdirSync(shm);
@@ -168,7 +175,7 @@ test('attach mode: the host re-attaches by itself whenever the engine is stopped
       process.kill(engine.pid(), stop);
       await until('the host to notice', () => (records(collector.output, 'Engine session ended; requests in flight failed as retryable; building a new one').length === round ? true : undefined));
       expect((await post(port, 'while down')).status).toBe(503);
-      expect(await health(healthPort)).toBe(503);
+      expect(await health(healthPort)).toEqual({ status: 'StatusRecoverableError', error: expect.stringMatching(/; waiting for it to answer again$/) });
       expect(fs.readdirSync(shm)).toEqual([]); // the old session's ring file went with it
       await engine.stop();
       engine = await AttachedEngine.start(socket);
@@ -176,10 +183,12 @@ test('attach mode: the host re-attaches by itself whenever the engine is stopped
       expect(reattached).toMatchObject({ restarts: round, pid: engine.pid() });
       epochs.push(reattached);
       expect((await post(port, `after ${round}`)).status).toBe(200);
-      expect(await health(healthPort)).toBe(200);
+      await until('rust_batch reported OK', async () => ((await health(healthPort)).status === 'StatusOK' ? true : undefined));
     }
     const attachedEpochs = records(collector.output, 'Engine re-attached').map((r) => (r.epochs as string[])[0]);
     expect(new Set(attachedEpochs).size).toBe(2);
+    // The debug exporter's lines reach this process a moment after the answers.
+    await until('every record at the debug exporter', () => (records(collector.output, 'Logs').length === 3 ? true : undefined));
     expect(records(collector.output, 'Logs').map((r) => r['log records'])).toEqual([1, 1, 1]);
   } finally {
     expect(await collector.stop()).toBe(0);

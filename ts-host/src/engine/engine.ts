@@ -6,12 +6,13 @@
 // first) or new ring files at the same endpoint once an engine answers there again (attach mode); then everything
 // is deployed again. Nothing is routed to the engine until it is ready.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
-import { inheritedStdio, listenForPeer, reclaimStaleRegions, Region, RingError, Session, symmetricOptions, type SessionStats } from '@tandem/ipc';
+import { inheritedStdio, layout, listenForPeer, reclaimStaleRegions, Region, RingError, Session, symmetricOptions, type SessionStats } from '@tandem/ipc';
 import type { Signal } from '../component';
 import { consume, type ConsumerFor } from '../consumer';
 import { isPermanent, PermanentError } from '../consumererror';
@@ -39,10 +40,12 @@ interface Ring {
   session: Session;
 }
 
-/** Whether the engine serves now; `reason` says why not. */
-export interface EngineStatus {
-  up: boolean;
-  reason?: string;
+/** The engine as observers see it (component status, the live page): serving, down (and being rebuilt), stopped. */
+export interface EngineState {
+  readonly state: 'running' | 'down' | 'stopped';
+  /** Why it is down. */
+  readonly reason?: string;
+  readonly since: Date;
 }
 
 export class Engine {
@@ -63,7 +66,6 @@ export class Engine {
   /** Set once the first start succeeded: from then on, a session that ends is rebuilt. */
   private everServed = false;
   private readonly logger: Logger;
-  private readonly statusListeners = new Set<(status: EngineStatus) => void>();
   /** How many times a new engine session was built after one ended (restarts in spawn mode, re-attaches in attach). */
   restarts = 0;
   /** The ring counters of sessions that have ended, so that totals survive engine restarts. */
@@ -90,30 +92,24 @@ export class Engine {
     return this.options.config.ipc.max_message_size;
   }
 
-  /** Whether requests reach the engine now. */
-  get status(): EngineStatus {
-    return this.serving ? { up: true } : { up: false, reason: this.downReason ?? 'the engine is not running' };
-  }
-  private downReason: string | undefined;
+  /** The latest state; `states` emits `change` with each new one. */
+  state: EngineState = { state: 'down', reason: 'not started yet', since: new Date() };
+  readonly states = new EventEmitter<{ change: [EngineState] }>();
 
-  /** Calls `listener` whenever the engine goes down or comes back; returns a function that stops it. */
-  onStatus(listener: (status: EngineStatus) => void): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
-  }
-
+  /** Whether requests are routed to the engine; observers learn each change of state. */
   private setServing(serving: boolean, reason?: string): void {
-    const changed = serving !== this.serving;
     this.serving = serving;
-    this.downReason = reason;
-    if (changed) for (const listener of this.statusListeners) listener(this.status);
+    const state = serving ? 'running' : this.stopping ? 'stopped' : 'down';
+    if (state === this.state.state && reason === this.state.reason) return;
+    this.state = { state, reason, since: new Date() };
+    this.states.emit('change', this.state);
   }
 
   async start(): Promise<HandshakeResponse> {
     const session = ++this.session;
     await this.connect(session, HANDSHAKE_WAIT_MS);
     this.factories = await this.control!.listFactories();
-    if (session !== this.session) throw new Error(`the engine went away during startup: ${this.downReason}`);
+    if (session !== this.session) throw new Error(`the engine went away during startup: ${this.state.reason}`);
     this.everServed = true;
     this.setServing(true);
     const { runtime, engineVersion } = this.handshake!;
@@ -162,6 +158,8 @@ export class Engine {
       const gone = (why: string) => {
         fs.rmSync(dir, { recursive: true, force: true });
         resolve(why);
+        // The doorbell may have told of the end first; the exit says best why the engine is down.
+        if (session === this.session - 1 && this.state.state === 'down') this.setServing(false, `${why}; ${this.rebuildingAs()}`);
         this.lose(session, why);
       };
       child.once('exit', (code, signal) => gone(`the engine exited (${signal ?? `code ${code}`})`));
@@ -230,7 +228,7 @@ export class Engine {
     this.session++; // any later sign of the same end is ignored
     const wasServing = this.serving;
     this.teardown(reason);
-    this.setServing(false, reason);
+    this.setServing(false, `${reason}; ${this.rebuildingAs()}`);
     const retryInMs = this.backoff();
     if (wasServing) this.logger.error({ reason, retry_in_ms: retryInMs }, 'Engine session ended; requests in flight failed as retryable; building a new one');
     else this.logger.warn({ reason, retry_in_ms: retryInMs }, 'Engine session could not be built; trying again');
@@ -238,6 +236,11 @@ export class Engine {
       this.rebuildTimer = undefined;
       this.rebuilding = this.rebuild().finally(() => (this.rebuilding = undefined));
     }, retryInMs);
+  }
+
+  /** What happens while the engine is down, as its state's reason says. */
+  private rebuildingAs(): string {
+    return this.options.config.mode === 'attach' ? 'waiting for it to answer again' : 'it is being restarted';
   }
 
   private backoff(): number {
@@ -354,7 +357,7 @@ export class Engine {
    */
   send(code: number, route: number, payload: Uint8Array, deadline: number): Promise<void> {
     const live = this.serving ? this.rings.filter((r) => r.session.closedWith === undefined) : [];
-    if (live.length === 0) return Promise.reject(new RingError(`the engine is not serving (${this.status.reason ?? 'its session ended'}); a new session is being built`, true));
+    if (live.length === 0) return Promise.reject(new RingError(`the engine is not serving (${this.state.reason ?? 'its session ended'}); a new session is being built`, true));
     return live[this.nextRing++ % live.length].session.request(code, route, payload, deadline);
   }
 
@@ -373,6 +376,15 @@ export class Engine {
     return totals;
   }
 
+  /** Bytes written and not yet read in each ring, per core, with the ring's size: what the live page draws as fill. */
+  ringOccupancy(): Array<Record<'hostToEngine' | 'engineToHost', { used: number; capacity: number }>> {
+    const fill = (region: Region, ring: number) => ({
+      used: region.load64(layout.offTail(ring)) - region.load64(layout.offHead(ring)),
+      capacity: region.capacity(ring),
+    });
+    return this.rings.map(({ region }) => ({ hostToEngine: fill(region, region.outgoingRing), engineToHost: fill(region, 1 - region.outgoingRing) }));
+  }
+
   private closeRings(reason: string): void {
     for (const { session, region } of this.rings) {
       addStats(this.endedTotals, session.stats);
@@ -387,7 +399,7 @@ export class Engine {
     this.stopping = true;
     clearTimeout(this.rebuildTimer);
     await this.rebuilding; // a session being built finishes (briefly), then goes with the rest
-    if (this.serving) this.setServing(false, 'the host is stopping');
+    this.setServing(false, 'the host is stopping');
     await this.control?.shutdown(STOP_WAIT_MS).catch((err) => this.logger.warn({ error: (err as Error).message }, 'Engine shutdown call failed'));
     this.control?.close();
     this.closeRings('the host is stopping');
