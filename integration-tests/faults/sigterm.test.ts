@@ -16,70 +16,52 @@ interface Outcome {
   connectionClose?: boolean;
 }
 
-/** A client that sends one request after another on a kept-alive connection until `stop()`. */
-function httpClient(port: number, agent: http.Agent, prefix: string, outcomes: Outcome[]): { stop: () => Promise<void> } {
+/** Sends with `once` one request after another, recording each outcome, until `stop()`. */
+function backToBack(prefix: string, outcomes: Outcome[], once: (name: string) => Promise<Outcome>, close = () => {}): { stop: () => Promise<void> } {
   let stopping = false;
-  let n = 0;
-  const once = (name: string) =>
-    new Promise<void>((resolve) => {
-      const sentAt = Date.now();
-      const req = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          outcomes.push({ name, sentAt, ok: res.statusCode === 200, status: String(res.statusCode), connectionClose: res.headers.connection === 'close' });
-          resolve();
-        });
-      });
-      req.on('error', (err) => {
-        outcomes.push({ name, sentAt, ok: false, status: (err as NodeJS.ErrnoException).code ?? err.message });
-        resolve();
-      });
-      req.end(traceRequest(name, 1).bytes);
-    });
   const loop = (async () => {
-    while (!stopping) {
-      const before = outcomes.length;
-      await once(`${prefix}-${n++}`);
+    for (let n = 0; !stopping; n++) {
+      const outcome = await once(`${prefix}-${n}`);
+      outcomes.push(outcome);
       // A refused connection fails at once: pace retries as a client would, instead of spinning.
-      if (!outcomes[before]?.ok) await new Promise((r) => setTimeout(r, 20));
+      if (!outcome.ok) await new Promise((r) => setTimeout(r, 20));
     }
   })();
   return {
     stop: async () => {
       stopping = true;
       await loop;
+      close();
     },
   };
 }
 
-/** Unary Export calls back to back on one channel until `stop()`. */
-function grpcClient(port: number, prefix: string, outcomes: Outcome[]): { stop: () => Promise<void> } {
+/** A client that sends one request after another on a kept-alive connection. */
+function httpClient(port: number, agent: http.Agent, prefix: string, outcomes: Outcome[]) {
+  return backToBack(prefix, outcomes, (name) =>
+    new Promise<Outcome>((resolve) => {
+      const sentAt = Date.now();
+      const req = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ name, sentAt, ok: res.statusCode === 200, status: String(res.statusCode), connectionClose: res.headers.connection === 'close' }));
+      });
+      req.on('error', (err) => resolve({ name, sentAt, ok: false, status: (err as NodeJS.ErrnoException).code ?? err.message }));
+      req.end(traceRequest(name, 1).bytes);
+    }));
+}
+
+/** Unary Export calls back to back on one channel. */
+function grpcClient(port: number, prefix: string, outcomes: Outcome[]) {
   const client = new RawExportClient(`127.0.0.1:${port}`);
-  let stopping = false;
-  let n = 0;
-  const once = async (name: string) => {
+  return backToBack(prefix, outcomes, async (name) => {
     const sentAt = Date.now();
     try {
       await client.export('traces', traceRequest(name, 1).bytes, 10_000);
-      outcomes.push({ name, sentAt, ok: true, status: 'OK' });
+      return { name, sentAt, ok: true, status: 'OK' };
     } catch (err) {
-      outcomes.push({ name, sentAt, ok: false, status: grpc.status[(err as grpc.ServiceError).code] });
+      return { name, sentAt, ok: false, status: grpc.status[(err as grpc.ServiceError).code] };
     }
-  };
-  const loop = (async () => {
-    while (!stopping) {
-      const before = outcomes.length;
-      await once(`${prefix}-${n++}`);
-      if (!outcomes[before]?.ok) await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-  return {
-    stop: async () => {
-      stopping = true;
-      await loop;
-      client.close();
-    },
-  };
+  }, () => client.close());
 }
 
 // scenario: four keep-alive HTTP clients and a gRPC client send continuously through otlp -> rust_batch ->
