@@ -6,6 +6,7 @@ import * as debug from './exporter/debug/factory';
 import * as file from './exporter/file/factory';
 import * as otlpGRPC from './exporter/otlp_grpc/factory';
 import * as otlpHTTP from './exporter/otlp_http/factory';
+import * as fileStorage from './extension/file_storage/factory';
 import * as healthCheck from './extension/health_check/factory';
 import * as batch from './processor/batch/factory';
 import * as memoryLimiter from './processor/memory_limiter/factory';
@@ -23,5 +24,6 @@ export function builtinFactories(): AnyFactory[] {
     count.newFactory(),
     forward.newFactory(),
     healthCheck.newFactory(),
+    fileStorage.newFactory(),
   ];
 }
