@@ -80,8 +80,15 @@ describe('batch processor', () => {
   });
 
   describe('linger, on a fake clock', () => {
-    beforeEach(() => jest.useFakeTimers());
+    // setImmediate stays real: the batcher decides after the poll phase, and the tests let that run.
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
     afterEach(() => jest.useRealTimers());
+
+    /** Moves the fake clock on, then lets what the timers due by then queued with setImmediate run. */
+    const elapse = async (ms: number) => {
+      jest.advanceTimersByTime(ms);
+      await new Promise((resolve) => setImmediate(resolve));
+    };
 
     const lingering = (linger: number, timeout: number) => {
       const { batches, next } = recordingNext();
@@ -93,9 +100,9 @@ describe('batch processor', () => {
     test('a lone request leaves linger after it arrived', async () => {
       const { batches, batcher } = lingering(5, 60_000);
       const answered = batcher.consume({}, spans(1));
-      jest.advanceTimersByTime(4);
+      await elapse(4);
       expect(batches).toHaveLength(0);
-      jest.advanceTimersByTime(1);
+      await elapse(1);
       expect(batches).toHaveLength(1);
       await answered;
     });
@@ -106,7 +113,7 @@ describe('batch processor', () => {
       const answers = [];
       for (let i = 0; i < 5; i++) {
         answers.push(batcher.consume({}, spans(1, `r${i}`)));
-        jest.advanceTimersByTime(4);
+        await elapse(4);
       }
       expect(batches).toHaveLength(1); // sent at 20ms, with every request
       expect(spanNames(batches[0])).toEqual(['r0-0', 'r1-0', 'r2-0', 'r3-0', 'r4-0']);
@@ -114,35 +121,47 @@ describe('batch processor', () => {
     });
 
     // scenario: arrivals stop / guarantee: the batch leaves linger after the latest arrival, not after the first
-    test('the timer armed by the first request re-arms for the remainder after later arrivals', () => {
+    test('the timer armed by the first request re-arms for the remainder after later arrivals', async () => {
       const { batches, batcher } = lingering(5, 1000);
       void batcher.consume({}, spans(1));
-      jest.advanceTimersByTime(3);
+      await elapse(3);
       void batcher.consume({}, spans(1));
-      jest.advanceTimersByTime(3);
+      await elapse(3);
       void batcher.consume({}, spans(1)); // latest at 6ms: due at 11ms
-      jest.advanceTimersByTime(4);
+      await elapse(4);
       expect(batches).toHaveLength(0);
-      jest.advanceTimersByTime(1);
+      await elapse(1);
       expect(batches.map((td) => td.itemCount())).toEqual([3]);
     });
 
+    // scenario: the event loop was busy past linger with a request waiting to be read / guarantee: it joins the batch
+    test('data read right after the timer fired still joins the batch', async () => {
+      const { batches, batcher } = lingering(5, 1000);
+      void batcher.consume({}, spans(1, 'a'));
+      jest.advanceTimersByTime(5); // the timer fires; it decides after the poll phase...
+      void batcher.consume({}, spans(1, 'b')); // ...which reads this request
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(batches).toHaveLength(0);
+      await elapse(5);
+      expect(batches.map(spanNames)).toEqual([['a-0', 'b-0']]);
+    });
+
     // scenario: linger 0 / guarantee: Go's behaviour, size or timeout only
-    test('linger 0 waits for the timeout', () => {
+    test('linger 0 waits for the timeout', async () => {
       const { batches, batcher } = lingering(0, 50);
       void batcher.consume({}, spans(1));
-      jest.advanceTimersByTime(49);
+      await elapse(49);
       expect(batches).toHaveLength(0);
-      jest.advanceTimersByTime(1);
+      await elapse(1);
       expect(batches).toHaveLength(1);
     });
 
     // scenario: many requests pending / guarantee: one timer for the batch, never one per request
-    test('a pending batch holds one timer whatever the number of requests', () => {
+    test('a pending batch holds one timer whatever the number of requests', async () => {
       const { batcher } = lingering(5, 1000);
       for (let i = 0; i < 100; i++) {
         void batcher.consume({}, spans(1));
-        jest.advanceTimersByTime(1);
+        await elapse(1);
       }
       expect(jest.getTimerCount()).toBe(1);
     });

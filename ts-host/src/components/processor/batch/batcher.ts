@@ -43,6 +43,8 @@ export class Batcher<S extends Signal> {
   /** Arrival times (performance.now()) of the pending batch's first and latest data. */
   private firstArrival = 0;
   private latestArrival = 0;
+  /** Bumped by every flush, so that a timer armed for an earlier batch leaves a later one alone. */
+  private generation = 0;
   private readonly exports = new Set<Promise<void>>();
 
   constructor(
@@ -67,11 +69,16 @@ export class Batcher<S extends Signal> {
   }
 
   private armTimer(now: number): NodeJS.Timeout {
+    const generation = this.generation;
     return setTimeout(() => {
-      this.timer = undefined;
-      const at = performance.now();
-      if (at >= dueAt(this.config, this.firstArrival, this.latestArrival)) this.flush();
-      else this.timer = this.armTimer(at);
+      // Requests that came in while the event loop was busy are read after the timers run: decide once they are in,
+      // so that a busy loop is not taken for a lull in the data.
+      setImmediate(() => {
+        if (generation !== this.generation) return; // sent meanwhile; a later batch has its own timer
+        const at = performance.now();
+        if (at >= dueAt(this.config, this.firstArrival, this.latestArrival)) this.flush();
+        else this.timer = this.armTimer(at);
+      });
     }, dueAt(this.config, this.firstArrival, this.latestArrival) - now);
   }
 
@@ -79,6 +86,7 @@ export class Batcher<S extends Signal> {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.generation++;
     const max = this.config.send_batch_max_size || Infinity;
     while (this.pending.length > 0) this.send(this.takeBatch(max));
   }
