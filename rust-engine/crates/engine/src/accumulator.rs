@@ -68,6 +68,9 @@ impl<B: Default + Send + 'static> Accumulator<B> {
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep_until(due).await;
+                    // Let tasks woken with this timer (the ring's ingress with data already there) run first, so a
+                    // busy core is not taken for a lull in the data.
+                    tokio::task::yield_now().await;
                     match me.flush_if_due(generation) {
                         Some(later) => due = later,
                         None => return,

@@ -108,7 +108,7 @@ async function lock(dir: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const holder = Number((await readFile(path, 'utf8')).trim());
     // A LOCK naming this process but not held by it was left by a crashed process that had the same pid.
-    if (holder > 0 && holder !== process.pid && isAlive(holder)) throw new Error(`${dir} is in use by process ${holder}`);
+    if (holder > 0 && holder !== process.pid && isAlive(holder)) throw new Error(`${dir} is in use by process ${holder} (remove ${path} if no collector uses it)`);
     await writeFile(path, String(process.pid), { mode: 0o600 });
   }
   held.add(dir);
