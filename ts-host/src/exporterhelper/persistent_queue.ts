@@ -3,7 +3,7 @@
 // first; a request leaves the log when its export succeeds or fails for good (dropped and logged, as Go does). What
 // the log holds at start-up (an earlier run crashed or stopped with a backlog) is exported first; the exporter starts
 // before any receiver, so the backlog is on its way before new data arrives.
-import type { Host, Settings, Signal } from '../component';
+import type { Buffered, Host, Settings, Signal } from '../component';
 import type { Context } from '../consumer';
 import { isPermanent } from '../consumererror';
 import { isStorageExtension, RecordLog, StoredRecord } from '../extension/storage';
@@ -48,6 +48,10 @@ export class PersistentQueue<S extends Signal> implements Queue<PDataFor<S>> {
       this.settings.telemetry.logger.info({ requests: this.ready.length, items }, 'Sending the requests the persistent queue kept from the last run');
     }
     this.pump();
+  }
+
+  fill(): ReturnType<Buffered['bufferFill']> {
+    return this.capacity.fill();
   }
 
   async offer(_ctx: Context, data: PDataFor<S>): Promise<void> {

@@ -1,7 +1,7 @@
 // The sending queue in front of an exporter's retry and timeout: bounded by `queue_size` (counted by `sizer`) and by
 // `queue_size_bytes`, drained by `num_consumers` concurrent pushes. In memory here; kept in a storage extension in
 // persistent_queue.ts.
-import type { Host, TelemetrySettings } from '../component';
+import type { Buffered, Host, TelemetrySettings } from '../component';
 import type { Context } from '../consumer';
 import type { QueueConfig } from './config';
 import { ERR_QUEUE_IS_FULL } from './errors';
@@ -19,6 +19,8 @@ export interface Queue<D> {
   start(host: Host): Promise<void>;
   /** Runs after retrying has stopped; what is queued is sent once (in memory) or kept for the next start (storage). */
   shutdown(): Promise<void>;
+  /** How full the queue is, in its sizer's unit. */
+  fill(): ReturnType<Buffered['bufferFill']>;
 }
 
 /**
@@ -59,9 +61,9 @@ export class Capacity {
     this.bytes -= size.bytes;
   }
 
-  /** Requests held. */
-  size(): number {
-    return this.requests;
+  /** How much is held against `queue_size`, in the sizer's unit. */
+  fill(): ReturnType<Buffered['bufferFill']> {
+    return { used: this.used, capacity: this.config.queue_size, unit: this.config.sizer };
   }
 }
 
@@ -98,6 +100,10 @@ export class MemoryQueue<D> implements Queue<D> {
   }
 
   async start(): Promise<void> {}
+
+  fill(): ReturnType<Buffered['bufferFill']> {
+    return this.capacity.fill();
+  }
 
   offer(ctx: Context, data: D): Promise<void> {
     const size = this.sizeOf(data);
