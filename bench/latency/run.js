@@ -106,11 +106,12 @@ async function sdkBatchSpanProcessor(grpcPort) {
 
 /** The default config on free ports, its `rust_batch` at `linger` (its default when undefined). */
 async function startDefault(linger) {
-  const [grpcPort, httpPort, healthPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [grpcPort, httpPort, healthPort, uiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const set = [
     `receivers.otlp.protocols.grpc.endpoint=127.0.0.1:${grpcPort}`,
     `receivers.otlp.protocols.http.endpoint=127.0.0.1:${httpPort}`,
     `extensions.health_check.endpoint=127.0.0.1:${healthPort}`,
+    `extensions.tandem_ui.endpoint=127.0.0.1:${uiPort}`,
     'service.telemetry.metrics.level=none',
     ...(linger === undefined ? [] : [`processors.rust_batch.linger=${linger}`]),
   ];
