@@ -79,11 +79,13 @@ describe('persistent sending queue', () => {
 
   // scenario: the host dies with requests queued / guarantee: a new exporter on the same files sends every one of them
   test('requests still queued when the process crashed are exported at the next start', async () => {
-    const { push } = gate(); // never opened: nothing is exported before the crash
-    const { exporter } = await exporterOn(join(root, 'data'), push, { num_consumers: 1 });
+    const crashed = gate(); // not opened before the crash: nothing is exported
+    const { exporter, stop } = await exporterOn(join(root, 'data'), crashed.push, { num_consumers: 1 });
     for (const name of ['a', 'b', 'c']) await exporter.consumeTraces({}, spans(1, name));
     const image = join(root, 'after-crash');
     cpSync(join(root, 'data'), image, { recursive: true }); // the files as a SIGKILL leaves them
+    crashed.open();
+    await stop();
     const replay = gate();
     replay.open();
     const restarted = await exporterOn(image, replay.push, { num_consumers: 1 });
