@@ -19,6 +19,10 @@ struct Pending<B> {
     /// When the batch's first and latest data arrived.
     first: Instant,
     latest: Instant,
+    /// The batch lingered while a flush was in flight, and leaves when the flushes in flight end.
+    lingered: bool,
+    /// Flushes sent and not answered yet.
+    in_flight: usize,
 }
 
 /// When a batch whose first and latest data arrived at `first` and `latest` is due: `linger` after the latest (unless
@@ -39,7 +43,7 @@ pub struct Accumulator<B> {
 impl<B: Default + Send + 'static> Accumulator<B> {
     pub fn new(max_age: Duration, linger: Duration, flush: Flush<B>) -> Arc<Self> {
         let now = Instant::now();
-        let pending = Pending { batch: B::default(), waiters: Vec::new(), generation: 0, first: now, latest: now };
+        let pending = Pending { batch: B::default(), waiters: Vec::new(), generation: 0, first: now, latest: now, lingered: false, in_flight: 0 };
         Arc::new(Accumulator { pending: Mutex::new(pending), max_age, linger, flush })
     }
 
@@ -81,17 +85,24 @@ impl<B: Default + Send + 'static> Accumulator<B> {
         Box::pin(async move { answer.await.unwrap_or_else(|_| Err(RequestError::Retryable("the batch was dropped".into()))) })
     }
 
-    /// Flushes the batch of `generation` if it is due; returns when it will be due if not yet, `None` once the timer
-    /// has nothing left to do.
-    fn flush_if_due(&self, generation: u64) -> Option<Instant> {
+    /// Flushes the batch of `generation` if it is due; returns when to look again if not yet, `None` once the timer
+    /// has nothing left to do. A batch that lingered while a flush is in flight waits for that flush to end (its
+    /// callers' next requests are what the batch is waiting for, as in Nagle's algorithm), `max_age` still the bound.
+    fn flush_if_due(self: &Arc<Self>, generation: u64) -> Option<Instant> {
         {
-            let p = self.pending.lock().unwrap();
+            let mut p = self.pending.lock().unwrap();
             if p.waiters.is_empty() || p.generation != generation {
                 return None;
             }
+            let now = Instant::now();
             let due = due_at(p.first, p.latest, self.max_age, self.linger);
-            if Instant::now() < due {
+            if now < due {
                 return Some(due);
+            }
+            let deadline = p.first + self.max_age;
+            if p.in_flight > 0 && now < deadline {
+                p.lingered = true;
+                return Some(deadline);
             }
         }
         self.flush(Some(generation));
@@ -99,20 +110,31 @@ impl<B: Default + Send + 'static> Accumulator<B> {
     }
 
     /// Flushes what is pending, if it is still the batch of `generation` (or any batch when `None`).
-    fn flush(&self, generation: Option<u64>) {
+    fn flush(self: &Arc<Self>, generation: Option<u64>) {
         let (batch, waiters) = {
             let mut p = self.pending.lock().unwrap();
             if p.waiters.is_empty() || generation.is_some_and(|g| g != p.generation) {
                 return;
             }
             p.generation += 1;
+            p.lingered = false;
+            p.in_flight += 1;
             (std::mem::take(&mut p.batch), std::mem::take(&mut p.waiters))
         };
         let flushed = (self.flush)(batch);
+        let me = self.clone();
         tokio::spawn(async move {
             let answer = flushed.await;
             for waiter in waiters {
                 let _ = waiter.send(answer.clone());
+            }
+            let lingered = {
+                let mut p = me.pending.lock().unwrap();
+                p.in_flight -= 1;
+                p.in_flight == 0 && p.lingered
+            };
+            if lingered {
+                me.flush(None);
             }
         });
     }

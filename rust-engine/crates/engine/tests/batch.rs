@@ -125,3 +125,41 @@ fn linger_defaults_to_1ms_and_0_turns_it_off() {
     config["linger"] = serde_json::json!(0);
     assert_eq!(Config::from_json(&config).unwrap().linger, Duration::ZERO);
 }
+
+/// Records what reaches it and answers each request only once a permit is added.
+struct HeldSink {
+    got: Mutex<Vec<Bytes>>,
+    permits: tokio::sync::Semaphore,
+}
+
+impl Node for HeldSink {
+    fn consume(self: Arc<Self>, _signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
+        self.got.lock().unwrap().push(payload);
+        Box::pin(async move {
+            self.permits.acquire().await.expect("open").forget();
+            Ok(())
+        })
+    }
+}
+
+// scenario: a batch lingers while the previous flush is still in flight (a closed loop of waiting callers) /
+// guarantee: it waits for that flush to end and leaves with what arrived meanwhile, instead of half full
+#[tokio::test]
+async fn a_lingered_batch_waits_for_the_flush_in_flight() {
+    let sink = Arc::new(HeldSink { got: Mutex::default(), permits: tokio::sync::Semaphore::new(0) });
+    let config = Config { send_batch_size: 1000, send_batch_max_size: 0, send_batch_size_bytes: 1 << 20, timeout: Duration::from_secs(3600), linger: Duration::from_millis(5) };
+    let processor = BatchProcessor::new(config, layout::SIGNAL_LOGS, Next::Component(sink.clone()));
+    let first = tokio::spawn(processor.clone().consume(layout::SIGNAL_LOGS, logs(1)));
+    while sink.got.lock().unwrap().is_empty() {
+        tokio::task::yield_now().await; // nothing in flight: the lone request leaves after linger
+    }
+    let second = tokio::spawn(processor.clone().consume(layout::SIGNAL_LOGS, logs(1)));
+    tokio::time::sleep(Duration::from_millis(30)).await; // a gap of six lingers: the second batch has lingered
+    let third = tokio::spawn(processor.clone().consume(layout::SIGNAL_LOGS, logs(2)));
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert_eq!(sink.got.lock().unwrap().len(), 1, "a lingered batch left while a flush was in flight");
+    sink.permits.add_permits(3);
+    assert_eq!(first.await.unwrap(), Ok(()));
+    assert_eq!((second.await.unwrap(), third.await.unwrap()), (Ok(()), Ok(())));
+    assert_eq!(sink.got.lock().unwrap().clone(), vec![logs(1), Bytes::from([logs(1), logs(2)].concat())]);
+}

@@ -156,6 +156,49 @@ describe('batch processor', () => {
       expect(batches).toHaveLength(1);
     });
 
+    /** A batcher whose exports stay in flight until `release()` ends them all. */
+    const heldExports = (linger: number, timeout: number) => {
+      const batches: Traces[] = [];
+      let releases: Array<() => void> = [];
+      const next = newTraces((_ctx, td) => new Promise<void>((resolve) => { batches.push(td); releases.push(resolve); }));
+      const batcher = new Batcher('traces', { send_batch_size: 1000, timeout, linger, send_batch_max_size: 0 }, next, testSettings('batch'));
+      const release = async () => {
+        const now = releases;
+        releases = [];
+        now.forEach((resolve) => resolve());
+        await new Promise((resolve) => setImmediate(resolve));
+      };
+      return { batches, batcher, release };
+    };
+
+    // scenario: a batch lingers while an earlier one is still being exported (a closed loop of waiting callers) /
+    // guarantee: it waits for that export to end instead of leaving half full, so busy batches stay large
+    test('a lingered batch leaves when the export in flight ends', async () => {
+      const { batches, batcher, release } = heldExports(5, 1000);
+      void batcher.consume({}, spans(1, 'a'));
+      await elapse(5);
+      expect(batches.map(spanNames)).toEqual([['a-0']]); // nothing in flight: lingering sends at once
+      void batcher.consume({}, spans(1, 'b'));
+      await elapse(10);
+      void batcher.consume({}, spans(1, 'c'));
+      await elapse(10);
+      expect(batches).toHaveLength(1); // lingered, but the first export is still in flight
+      await release();
+      expect(batches.map(spanNames)).toEqual([['a-0'], ['b-0', 'c-0']]);
+    });
+
+    // scenario: the export in flight hangs / guarantee: the timeout still bounds how long a lingered batch waits
+    test('a lingered batch waiting for an export still leaves at the timeout', async () => {
+      const { batches, batcher } = heldExports(5, 100);
+      void batcher.consume({}, spans(1, 'a'));
+      await elapse(5);
+      void batcher.consume({}, spans(1, 'b')); // first data at 5ms: due by timeout at 105ms
+      await elapse(99);
+      expect(batches).toHaveLength(1);
+      await elapse(1);
+      expect(batches.map(spanNames)).toEqual([['a-0'], ['b-0']]);
+    });
+
     // scenario: many requests pending / guarantee: one timer for the batch, never one per request
     test('a pending batch holds one timer whatever the number of requests', async () => {
       const { batcher } = lingering(5, 1000);

@@ -45,6 +45,8 @@ export class Batcher<S extends Signal> {
   private latestArrival = 0;
   /** Bumped by every flush, so that a timer armed for an earlier batch leaves a later one alone. */
   private generation = 0;
+  /** The pending batch has lingered and waits for the exports in flight to end. */
+  private lingered = false;
   private readonly exports = new Set<Promise<void>>();
 
   constructor(
@@ -68,24 +70,37 @@ export class Batcher<S extends Signal> {
     });
   }
 
-  private armTimer(now: number): NodeJS.Timeout {
+  private armTimer(now: number, due = dueAt(this.config, this.firstArrival, this.latestArrival)): NodeJS.Timeout {
     const generation = this.generation;
     return setTimeout(() => {
       // Requests that came in while the event loop was busy are read after the timers run: decide once they are in,
       // so that a busy loop is not taken for a lull in the data.
       setImmediate(() => {
-        if (generation !== this.generation) return; // sent meanwhile; a later batch has its own timer
-        const at = performance.now();
-        if (at >= dueAt(this.config, this.firstArrival, this.latestArrival)) this.flush();
-        else this.timer = this.armTimer(at);
+        if (generation === this.generation) this.decide(performance.now()); // else sent meanwhile
       });
-    }, dueAt(this.config, this.firstArrival, this.latestArrival) - now);
+    }, due - now);
+  }
+
+  /**
+   * The timer woke: not due yet, sleep again; lingered while an export of this processor is still in flight, let
+   * that export's end take the batch (its callers' next requests are what the batch is waiting for, as in Nagle's
+   * algorithm), with `timeout` still the bound; else send.
+   */
+  private decide(at: number): void {
+    const due = dueAt(this.config, this.firstArrival, this.latestArrival);
+    const deadline = this.firstArrival + this.config.timeout;
+    if (at < due) this.timer = this.armTimer(at, due);
+    else if (this.exports.size > 0 && at < deadline) {
+      this.lingered = true;
+      this.timer = this.armTimer(at, deadline);
+    } else this.flush();
   }
 
   /** Sends everything pending, in batches of at most send_batch_max_size items. */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.lingered = false;
     this.generation++;
     const max = this.config.send_batch_max_size || Infinity;
     while (this.pending.length > 0) this.send(this.takeBatch(max));
@@ -127,7 +142,10 @@ export class Batcher<S extends Signal> {
       },
     );
     this.exports.add(exported);
-    void exported.finally(() => this.exports.delete(exported));
+    void exported.finally(() => {
+      this.exports.delete(exported);
+      if (this.exports.size === 0 && this.lingered) this.flush();
+    });
   }
 }
 
