@@ -165,31 +165,56 @@ function canonical(value: unknown, key = ''): unknown {
   return value;
 }
 
-/** The items a `file` exporter (OTLP/JSON, one request a line) wrote for one input, each as one canonical JSON
- * string of the item with its resource and scope. */
-export function itemsIn(path: string, input: Input): string[] {
+/** The items a `file` exporter (OTLP/JSON, one request a line) wrote for some inputs of one signal, each as one
+ * canonical JSON string of the item with its resource and scope. */
+export function itemsIn(path: string, list: Input[]): string[] {
   if (!existsSync(path)) return [];
-  const [resourceKey] = KEYS[input.signal];
+  const signal = list[0].signal;
+  const runs = new Set(list.map((input) => input.run));
   const resources = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
-    .flatMap((request: Json) => request[resourceKey] ?? [])
-    .filter((r: Json) => (r.resource?.attributes ?? []).some((kv: Json) => kv.key === 'test.run' && kv.value?.stringValue === input.run));
-  return records(input.signal, resources).map((r) => JSON.stringify(canonical(r))).sort();
+    .flatMap((request: Json) => request[KEYS[signal][0]] ?? [])
+    .filter((r: Json) => (r.resource?.attributes ?? []).some((kv: Json) => kv.key === 'test.run' && runs.has(kv.value?.stringValue)));
+  return records(signal, resources).map((r) => JSON.stringify(canonical(r))).sort();
 }
 
-/** The items written for `input`, once there are at least `count` (or after 20 s: the comparison then says what is
- * missing). */
-export async function written(path: string, input: Input, count = input.items): Promise<string[]> {
-  const deadline = Date.now() + 20_000;
+/** The items written for some inputs, once there are at least as many as they sent or at `deadline` (the comparison
+ * then says what is missing). */
+export async function written(path: string, list: Input[], deadline: number): Promise<string[]> {
+  const count = list.reduce((n, input) => n + input.items, 0);
   for (;;) {
-    const items = itemsIn(path, input);
+    const items = itemsIn(path, list);
     if (items.length >= count || Date.now() > deadline) return items;
     await new Promise((done) => setTimeout(done, 100));
   }
 }
 
-/** How two sides' items differ: their counts, and (a few of) the items only one side has. Equal sides give
- * `{ reference: n, candidate: n, onlyReference: [], onlyCandidate: [] }`. */
-export function difference(reference: string[], candidate: string[], shown = 3) {
+/** The leaf values of a JSON value by path. */
+function leaves(value: unknown, path = '', out = new Map<string, string>()): Map<string, string> {
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) leaves(v, Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`, out);
+  } else {
+    out.set(path, JSON.stringify(value));
+  }
+  return out;
+}
+
+/** Where an item differs from the most alike of `others` (or the item itself, shortened, when there is none). */
+function howItDiffers(item: string, others: string[], shown = 4): string {
+  const mine = leaves(JSON.parse(item));
+  let best: string[] | undefined;
+  for (const other of others) {
+    const theirs = leaves(JSON.parse(other));
+    const paths = new Set([...mine.keys(), ...theirs.keys()]);
+    const differing = [...paths].filter((p) => mine.get(p) !== theirs.get(p)).map((p) => `${p}: ${mine.get(p) ?? 'absent'} here, ${theirs.get(p) ?? 'absent'} there`);
+    if (!best || differing.length < best.length) best = differing;
+  }
+  if (!best) return `nothing like ${item.length > 200 ? `${item.slice(0, 200)}...` : item}`;
+  return `${best.length} field(s) differ from the nearest, e.g. ${best.slice(0, shown).join('; ')}`;
+}
+
+/** How two sides' items differ: the items only one side has (as a multiset) and, for a few, where they differ from
+ * the nearest item of the other side. */
+export function difference(reference: string[], candidate: string[], shown = 2) {
   const left = new Map<string, number>();
   for (const item of candidate) left.set(item, (left.get(item) ?? 0) + 1);
   const onlyReference: string[] = [];
@@ -202,18 +227,28 @@ export function difference(reference: string[], candidate: string[], shown = 3) 
   return {
     reference: reference.length,
     candidate: candidate.length,
-    onlyReference: onlyReference.slice(0, shown).map((item) => JSON.parse(item)),
-    onlyCandidate: onlyCandidate.slice(0, shown).map((item) => JSON.parse(item)),
+    onlyReference: onlyReference.length,
+    onlyCandidate: onlyCandidate.length,
+    examples: [
+      ...onlyReference.slice(0, shown).map((item) => `only in the reference: ${howItDiffers(item, onlyCandidate)}`),
+      ...onlyCandidate.slice(0, shown).map((item) => `only in the candidate: ${howItDiffers(item, onlyReference)}`),
+    ],
   };
 }
 
-/** Asserts that `candidate` holds exactly the items of `reference` for `input`, and that the reference holds what
- * the input sent. */
-export async function expectSameItems(referencePath: string, candidatePath: string, input: Input): Promise<void> {
-  const reference = await written(referencePath, input);
-  const candidate = await written(candidatePath, input, reference.length);
-  expect({ input: input.name, sent: input.items, ...difference(reference, candidate) })
-    .toEqual({ input: input.name, sent: input.items, reference: input.items, candidate: input.items, onlyReference: [], onlyCandidate: [] });
+/** How `candidate` differs from `reference` for some inputs of one signal (see `agreement`). The files are read until
+ * they hold the inputs' items, for 15 s at most. */
+export async function outcome(referencePath: string, candidatePath: string, list: Input[]) {
+  const deadline = Date.now() + 15_000;
+  const reference = await written(referencePath, list, deadline);
+  const candidate = await written(candidatePath, list, deadline);
+  return { sent: list.reduce((n, input) => n + input.items, 0), ...difference(reference, candidate) };
 }
+
+/** The outcome when both sides hold every item the inputs sent, alike. */
+export const agreement = (list: Input[]) => {
+  const sent = list.reduce((n, input) => n + input.items, 0);
+  return { sent, reference: sent, candidate: sent, onlyReference: 0, onlyCandidate: 0, examples: [] };
+};
 
 export const workFile = (dir: string, name: string) => join(dir, `${name}.jsonl`);
