@@ -39,8 +39,9 @@ export function telemetrygen(signal: Signal, name: string, items: number, args: 
   return {
     name, signal, run, items,
     async send(to) {
-      const resource = ['--otlp-attributes', `test.run="${run}"`, '--service', name];
-      await promisify(execFile)(build.telemetrygen(), [signal, '--otlp-endpoint', to.grpc, '--otlp-insecure', ...resource, ...args], { timeout: 30_000 });
+      // (Unthrottled: telemetrygen makes one trace a second by default.)
+      const common = ['--otlp-endpoint', to.grpc, '--otlp-insecure', '--rate', '10000', '--otlp-attributes', `test.run="${run}"`, '--service', name];
+      await promisify(execFile)(build.telemetrygen(), [signal, ...common, ...args], { timeout: 30_000 });
     },
   };
 }
@@ -62,15 +63,14 @@ export function payload(signal: Signal, variant: 'rich' | 'multi' | 'mixed'): In
   };
 }
 
-/** What the OTel JS SDK sends in integration-tests/sdk/send.js (one request per span or log record). */
+/** What the OTel JS SDK sends in integration-tests/sdk/send.js: a request per span or log record; its two metrics
+ * twice (cumulative, at its flush and at its shutdown). */
 export function sdk(signal: Signal): Input {
   const run = runId('sdk');
-  const items = { traces: 2, metrics: 2, logs: 1 }[signal];
   return {
-    name: 'the OTel JS SDK', signal, run, items,
+    name: 'the OTel JS SDK', signal, run, items: { traces: 2, metrics: 4, logs: 1 }[signal],
     async send(to) {
-      const sent = await send(signal, 'grpc', to.grpc, run);
-      if (sent.length !== items) throw new Error(`the SDK sent ${sent.length} ${signal} items, not ${items}`);
+      await send(signal, 'grpc', to.grpc, run);
     },
   };
 }

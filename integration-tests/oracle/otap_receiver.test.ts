@@ -1,6 +1,7 @@
 // Tandem's OTAP receiver (rust_otap) against the Go Collector's otelarrow receiver: the Go otelarrow exporter, with
 // its defaults (zstd) and with `compression: none`, sends the same batches to both; what Tandem passes on through
 // rust_otlp_grpc and through rust_otap_grpc to Go file exporters must be, item by item, what Go's receiver decoded.
+import { rmSync } from 'node:fs';
 import { Collector, freePort, tempDir, WITH_ENGINE } from '../test/collector';
 import { agreement, goFile, inputs, outcome, sendAll, SIGNALS, startGo, workFile, type Signal } from './oracle';
 
@@ -91,6 +92,7 @@ ${SIGNALS.map((s) => `${COMPRESSIONS.map((c) => `    ${s}/${c}:\n      receivers
   afterAll(async () => {
     await go?.stop();
     expect(await tandem?.stop()).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const cases = SIGNALS.flatMap((signal) => COMPRESSIONS.map((compression) => [signal, compression] as [Signal, string]));
