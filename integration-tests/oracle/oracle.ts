@@ -82,6 +82,7 @@ export function inputs(signal: Signal): Input[] {
     // Traces with links (a string and an int attribute each), child spans and error status.
     traces: [
       telemetrygen('traces', 'tg-links', 30, ['--traces', '6', '--child-spans', '4', '--span-links', '2', '--status-code', 'Error']),
+      telemetrygen('traces', 'tg-link', 300, ['--traces', '150', '--child-spans', '1', '--span-links', '1']),
       telemetrygen('traces', 'tg-plain', 20, ['--traces', '10', '--child-spans', '1', '--status-code', 'Ok']),
     ],
     // Every metric type telemetrygen makes, with an exemplar.

@@ -3,8 +3,12 @@
 //! (`integration-tests/interop/otelarrow/`), and each is tested there.
 
 use bytes::Bytes;
-use otel_arrow_dfe_pdata::arrow::array::{Array, AsArray, ListArray, PrimitiveArray, RecordBatch, Scalar, StructArray, UInt16Array, UInt32Array};
+use otel_arrow_dfe_pdata::arrow::array::{
+    new_null_array, Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Float64Array, Int64Array, ListArray, PrimitiveArray, RecordBatch, Scalar, StringArray,
+    StructArray, UInt16Array, UInt32Array, UInt8Array,
+};
 use otel_arrow_dfe_pdata::arrow::compute::kernels::zip::zip;
+use otel_arrow_dfe_pdata::arrow::compute::kernels::cmp::eq;
 use otel_arrow_dfe_pdata::arrow::compute::{cast, is_not_null, take_record_batch};
 use otel_arrow_dfe_pdata::arrow::datatypes::{ArrowPrimitiveType, DataType as ArrowDataType, Field, FieldRef, Schema, UInt16Type, UInt32Type, UInt64Type};
 use otel_arrow_dfe_pdata::arrow::error::ArrowError;
@@ -12,6 +16,7 @@ use otel_arrow_dfe_pdata::arrow::ipc::writer::{write_message, DictionaryTracker,
 use otel_arrow_dfe_pdata::arrow::ipc::{self, convert::fb_to_schema};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::ArrowPayloadType;
 use otel_arrow_dfe_pdata::schema::consts;
+use otel_arrow_dfe_pdata::otlp::attributes::AttributeValueType;
 use otel_arrow_dfe_pdata::OtapArrowRecords;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -86,6 +91,55 @@ fn field_end(bytes: &[u8], wire: u8, value_at: usize) -> Option<usize> {
         5 => Some(value_at + 4),
         _ => None,
     }
+}
+
+/// Record batches to be encoded for an Arrow stream, with a value column for each attribute type their rows use.
+/// pdata 0.62 leaves a column out when every value in it is the type's default (`int` when every int attribute is 0,
+/// `AdaptiveArrayBuilder` with `default_values_optional`), and its transport encoding then takes those rows' values for
+/// unequal and writes their parent IDs as absolute. The Go Collector's decoder (`AttrsParentIDDecoder` in otel-arrow
+/// `go/pkg/otel/common/otlp/attributes.go`) reads a missing value as the default, takes equal keys and values for a
+/// run of delta-encoded parent IDs and adds them up: telemetrygen's `link.index = 0` on 150 links landed on a few
+/// links only. With the column there, both sides agree that equal values are delta-encoded.
+pub fn with_default_attribute_values(mut records: OtapArrowRecords) -> Result<OtapArrowRecords, String> {
+    let failed = |e: &dyn std::fmt::Display| format!("OTAP encoding: {e}");
+    for &payload_type in records.allowed_payload_types() {
+        let Some(batch) = records.get(payload_type) else { continue };
+        let (Some(types), true) = (batch.column_by_name(consts::ATTRIBUTE_TYPE), batch.column_by_name(consts::ATTRIBUTE_KEY).is_some()) else { continue };
+        let Some(types) = types.as_primitive_opt::<otel_arrow_dfe_pdata::arrow::datatypes::UInt8Type>() else { continue };
+        let mut batch = batch.clone();
+        let mut changed = false;
+        for (value_type, name) in [
+            (AttributeValueType::Str, consts::ATTRIBUTE_STR),
+            (AttributeValueType::Int, consts::ATTRIBUTE_INT),
+            (AttributeValueType::Double, consts::ATTRIBUTE_DOUBLE),
+            (AttributeValueType::Bool, consts::ATTRIBUTE_BOOL),
+            (AttributeValueType::Bytes, consts::ATTRIBUTE_BYTES),
+        ] {
+            let of_type = eq(types, &Scalar::new(UInt8Array::from(vec![value_type as u8]))).map_err(|e| failed(&e))?;
+            if batch.column_by_name(name).is_some() || of_type.true_count() == 0 {
+                continue;
+            }
+            let default: ArrayRef = match value_type {
+                AttributeValueType::Str => Arc::new(StringArray::from(vec![""])),
+                AttributeValueType::Int => Arc::new(Int64Array::from(vec![0])),
+                AttributeValueType::Double => Arc::new(Float64Array::from(vec![0.0])),
+                AttributeValueType::Bool => Arc::new(BooleanArray::from(vec![false])),
+                _ => Arc::new(BinaryArray::from(vec![&b""[..]])),
+            };
+            let nulls = new_null_array(default.data_type(), 1);
+            let column = zip(&of_type, &Scalar::new(default.clone()), &Scalar::new(nulls)).map_err(|e| failed(&e))?;
+            let mut fields: Vec<FieldRef> = batch.schema().fields().iter().cloned().collect();
+            fields.push(Arc::new(Field::new(name, default.data_type().clone(), true)));
+            let mut columns = batch.columns().to_vec();
+            columns.push(column);
+            batch = RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, batch.schema().metadata().clone())), columns).map_err(|e| failed(&e))?;
+            changed = true;
+        }
+        if changed {
+            records.set(payload_type, batch).map_err(|e| failed(&e))?;
+        }
+    }
+    Ok(records)
 }
 
 /// The children whose rows the stream's transport encoding sorts by their own values (events and links by name and

@@ -1,18 +1,26 @@
-//! Arrow streams written by the Go Collector's `otelarrow` exporter (contrib v0.145.0) decode as the requests that went
-//! into it. The streams in `go_streams/` were recorded (each `BatchArrowRecords` as a little-endian u32 length and its
+//! Arrow streams between Tandem and the Go Collector (contrib v0.145.0, otel-arrow v0.46.0), in what each side reads
+//! differently from pdata 0.62. Streams written by the Go `otelarrow` exporter decode as the requests that went into
+//! it, and Tandem's streams hold what the Go decoder needs. (The Go Collector itself checks both ways in
+//! `integration-tests/oracle/`.) The streams in `go_streams/` were recorded (each `BatchArrowRecords` as a little-endian u32 length and its
 //! protobuf bytes) from a Go Collector fed at once by telemetrygen (logs of three services, traces of two, one scope
 //! each: an unnamed one for logs, `telemetrygen` for spans) and by `integration-tests/oracle/payloads.js <signal> r-multi multi` (two resources, each with
 //! the scope `interop-scope`, which has 9 attributes, and a second scope of its own), so that its batches hold several
 //! resources whose equal scopes the Go encoder gives one scope ID.
 
 use bytes::Bytes;
-use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::BatchArrowRecords;
+use otel_arrow_dfe_pdata::arrow::array::{Array, AsArray};
+use otel_arrow_dfe_pdata::arrow::datatypes::UInt8Type;
+use otel_arrow_dfe_pdata::otap::{from_record_messages, Traces};
+use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::{ArrowPayloadType, BatchArrowRecords};
+use otel_arrow_dfe_pdata::proto::opentelemetry::trace::v1::span::Link;
+use otel_arrow_dfe_pdata::proto::opentelemetry::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use otel_arrow_dfe_pdata::{Consumer, OtapArrowRecords};
 use otel_arrow_dfe_pdata::proto::opentelemetry::collector::logs::v1::ExportLogsServiceRequest;
 use otel_arrow_dfe_pdata::proto::opentelemetry::collector::trace::v1::ExportTraceServiceRequest;
-use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::{any_value, InstrumentationScope, KeyValue};
+use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use prost::Message;
 use std::collections::BTreeMap;
-use tandem_engine::otap::StreamDecoder;
+use tandem_engine::otap::{StreamDecoder, StreamEncoder};
 use tandem_ipc::layout::{SIGNAL_LOGS, SIGNAL_TRACES};
 
 /// The recorded batches of one stream, decoded one after the other by one decoder, as OTLP requests.
@@ -119,4 +127,39 @@ fn spans_of_several_resources_stay_under_their_resources() {
         placement_expected.insert((service.into(), "telemetrygen".into(), 0, "okey-dokey-0".into()), 2);
     }
     assert_eq!(placement, placement_expected);
+}
+
+// Scenario: telemetrygen's links, each with `link.type = "random"` and `link.index = 0`, 150 in one request.
+// Guarantee: the link attributes Tandem encodes have an `int` column with the value of every int attribute, so that
+// the Go decoder, which reads a missing value as 0, takes the same runs of equal values for delta-encoded parent IDs
+// as Tandem's encoder did (without it, the int attribute reached only a few of the links).
+#[test]
+fn int_attributes_that_are_all_zero_are_written() {
+    let attribute = |key: &str, value| KeyValue { key: key.into(), value: Some(AnyValue { value: Some(value) }) };
+    let spans = (0..150u8)
+        .map(|i| Span {
+            trace_id: vec![1; 16],
+            span_id: vec![i + 1; 8],
+            name: "lets-go".into(),
+            start_time_unix_nano: 1,
+            end_time_unix_nano: 2,
+            links: vec![Link {
+                trace_id: vec![i % 7 + 2; 16],
+                span_id: vec![i % 5 + 1; 8],
+                attributes: vec![attribute("link.type", any_value::Value::StringValue("random".into())), attribute("link.index", any_value::Value::IntValue(0))],
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .collect();
+    let request = ExportTraceServiceRequest { resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }] };
+    let mut batch = StreamEncoder::default().encode(SIGNAL_TRACES, request.encode_to_vec().into()).unwrap();
+    let messages = Consumer::default().consume_bar(&mut batch).unwrap();
+    let records = OtapArrowRecords::Traces(from_record_messages::<Traces>(messages).unwrap());
+    let attrs = records.get(ArrowPayloadType::SpanLinkAttrs).unwrap();
+    let types = attrs.column_by_name("type").unwrap().as_primitive::<UInt8Type>();
+    let ints = attrs.column_by_name("int").expect("an int column");
+    let int_rows: Vec<usize> = (0..attrs.num_rows()).filter(|&row| types.value(row) == 2).collect();
+    assert_eq!(int_rows.len(), 150);
+    assert!(int_rows.iter().all(|&row| ints.is_valid(row)), "every int attribute has its value");
 }
