@@ -246,6 +246,24 @@ export async function outcome(referencePath: string, candidatePath: string, list
   return { sent: list.reduce((n, input) => n + input.items, 0), ...difference(reference, candidate) };
 }
 
+/** How `candidate` differs from `reference`, two outputs of a processor that keeps an unknown part of the inputs,
+ * once both hold as many items and did not change for 300 ms (or after 10 s). Call it once the inputs were
+ * delivered everywhere (see `written`). */
+export async function processedOutcome(referencePath: string, candidatePath: string, list: Input[]) {
+  const deadline = Date.now() + 10_000;
+  let last = '';
+  let stableSince = Date.now();
+  for (;;) {
+    const [reference, candidate] = [itemsIn(referencePath, list), itemsIn(candidatePath, list)];
+    const now = `${reference.length}/${candidate.length}`;
+    if (now !== last) [last, stableSince] = [now, Date.now()];
+    if ((reference.length === candidate.length && Date.now() - stableSince >= 300) || Date.now() > deadline) {
+      return { kept: reference.length, ...difference(reference, candidate) };
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
 /** The outcome when both sides hold every item the inputs sent, alike. */
 export const agreement = (list: Input[]) => {
   const sent = list.reduce((n, input) => n + input.items, 0);
