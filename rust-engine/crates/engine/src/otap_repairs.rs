@@ -1,6 +1,6 @@
 //! Repairs around otel-arrow-dfe-pdata 0.62 and the Go Collector's OTel-Arrow encoder, so that what Tandem
-//! translates comes out as it went in. Each was found by `tests/otap_roundtrip.rs` or the Go interop check
-//! (`integration-tests/interop/otelarrow/`), and each is tested there.
+//! translates comes out as it went in. Each was found by `tests/otap_roundtrip.rs` or the Go Collector oracle
+//! (`integration-tests/oracle/`), and each is tested there or in `tests/go_interop.rs`.
 
 use bytes::Bytes;
 use otel_arrow_dfe_pdata::arrow::array::{
