@@ -1,11 +1,11 @@
 // The Go Collector as the oracle: inputs from generators nobody here tuned (telemetrygen, the OTel JS SDK,
 // payloads.js), the Go Collector built from ../otelcol, and the item-by-item comparison of what two `file` exporters
 // wrote (see README.md beside this file).
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Collector } from '../test/collector';
+import { Collector, tempDir } from '../test/collector';
 import { send } from '../test/sdk';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,6 +22,23 @@ export function startGo(yaml: string, readyPorts: number[]): Promise<Collector> 
 
 /** A `file` exporter of the Go Collector that writes what it gets within 100 ms. */
 export const goFile = (path: string) => `    path: ${path}\n    flush_interval: 100ms\n`;
+
+/** A receiver (`otlp`, `otelarrow`, their named instances) on 127.0.0.1: gRPC, and OTLP/HTTP when `http` is given. */
+export const receiverYaml = (name: string, grpc: number, http?: number) =>
+  `  ${name}:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:${grpc}\n${http ? `      http:\n        endpoint: 127.0.0.1:${http}\n` : ''}`;
+
+/** One pipeline of `service.pipelines`. */
+export const pipelineYaml = (name: string, receivers: string[], processors: string[], exporters: string[]) =>
+  `    ${name}:\n      receivers: [${receivers.join(', ')}]\n${processors.length ? `      processors: [${processors.join(', ')}]\n` : ''}      exporters: [${exporters.join(', ')}]\n`;
+
+/** `service:` with the collector's own metrics off (no fixed port) and these pipelines. */
+export const serviceYaml = (pipelines: string) => `service:\n  telemetry:\n    metrics:\n      level: none\n  pipelines:\n${pipelines}`;
+
+/** A work folder for one test file, and the path of a file exporter's output in it. */
+export function workFolder(): { file(name: string): string; remove(): void } {
+  const dir = tempDir('tandem-oracle-');
+  return { file: (name) => join(dir, `${name}.jsonl`), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 /** Where an input is sent: an OTLP/gRPC and an OTLP/HTTP endpoint (host:port). */
 export type Endpoints = { grpc: string; http: string };
@@ -52,7 +69,7 @@ const PAYLOADS = resolve(__dirname, 'payloads.js');
  * `mixed`: with a minimal second resource), posted as OTLP/JSON. */
 export function payload(signal: Signal, variant: 'rich' | 'multi' | 'mixed'): Input {
   const run = runId(`payloads-${variant}`);
-  const { stdout } = require('node:child_process').spawnSync(process.execPath, [PAYLOADS, signal, run, ...(variant === 'rich' ? [] : [variant])], { encoding: 'utf8' });
+  const { stdout } = spawnSync(process.execPath, [PAYLOADS, signal, run, ...(variant === 'rich' ? [] : [variant])], { encoding: 'utf8' });
   const request = JSON.parse(stdout);
   return {
     name: `payloads.js ${variant}`, signal, run, items: records(signal, Object.values(request)[0] as Json[]).length,
@@ -270,4 +287,3 @@ export const agreement = (list: Input[]) => {
   return { sent, reference: sent, candidate: sent, onlyReference: 0, onlyCandidate: 0, examples: [] };
 };
 
-export const workFile = (dir: string, name: string) => join(dir, `${name}.jsonl`);

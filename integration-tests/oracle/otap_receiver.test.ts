@@ -1,15 +1,14 @@
 // Tandem's OTAP receiver (rust_otap) against the Go Collector's otelarrow receiver: the Go otelarrow exporter, with
 // its defaults (zstd) and with `compression: none`, sends the same batches to both; what Tandem passes on through
 // rust_otlp_grpc and through rust_otap_grpc to Go file exporters must be, item by item, what Go's receiver decoded.
-import { rmSync } from 'node:fs';
-import { Collector, freePort, tempDir, WITH_ENGINE } from '../test/collector';
-import { agreement, goFile, inputs, outcome, sendAll, SIGNALS, startGo, workFile, type Signal } from './oracle';
+import { Collector, freePort, WITH_ENGINE } from '../test/collector';
+import { agreement, goFile, inputs, outcome, pipelineYaml, receiverYaml, sendAll, serviceYaml, SIGNALS, startGo, workFolder, type Signal } from './oracle';
 
 const COMPRESSIONS = ['zstd', 'none'] as const;
 
 describe('Go otelarrow exporter -> rust_otap, against Go otelarrow receiver', () => {
-  const dir = tempDir('tandem-oracle-');
-  const files = { reference: workFile(dir, 'reference'), viaOtlp: workFile(dir, 'via-otlp'), viaOtap: workFile(dir, 'via-otap') };
+  const work = workFolder();
+  const files = { reference: work.file('reference'), viaOtlp: work.file('via-otlp'), viaOtap: work.file('via-otap') };
   let go: Collector;
   let tandem: Collector;
   const into: Record<string, { grpc: string; http: string }> = {};
@@ -40,59 +39,27 @@ ${COMPRESSIONS.map((c) => `  rust_otap/${c}:\n    endpoint: 127.0.0.1:${tandemPo
     endpoint: 127.0.0.1:${backOtlp}
   rust_otap_grpc:
     endpoint: 127.0.0.1:${backOtap}
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-${SIGNALS.map((s) => `    ${s}:\n      receivers: [${COMPRESSIONS.map((c) => `rust_otap/${c}`).join(', ')}]\n      exporters: [rust_otlp_grpc, rust_otap_grpc]\n`).join('')}`, Object.values(tandemPorts));
+${serviceYaml(SIGNALS.map((s) => pipelineYaml(s, COMPRESSIONS.map((c) => `rust_otap/${c}`), [], ['rust_otlp_grpc', 'rust_otap_grpc'])).join(''))}`, Object.values(tandemPorts));
     go = await startGo(`receivers:
-${COMPRESSIONS.map((c) => `  otlp/${c}:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${goIn[c][0]}
-      http:
-        endpoint: 127.0.0.1:${goIn[c][1]}
-`).join('')}  otelarrow/reference:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${reference}
-  otlp/back:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${backOtlp}
-  otelarrow/back:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${backOtap}
-exporters:
+${COMPRESSIONS.map((c) => receiverYaml(`otlp/${c}`, goIn[c][0], goIn[c][1])).join('')}${receiverYaml('otelarrow/reference', reference)}${receiverYaml('otlp/back', backOtlp)}${receiverYaml('otelarrow/back', backOtap)}exporters:
   otelarrow/reference:
 ${arrowExporter(reference)}  otelarrow/zstd:
 ${arrowExporter(tandemPorts.zstd)}  otelarrow/none:
 ${arrowExporter(tandemPorts.none, 'none')}  file/reference:
 ${goFile(files.reference)}  file/via_otlp:
 ${goFile(files.viaOtlp)}  file/via_otap:
-${goFile(files.viaOtap)}service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-${SIGNALS.map((s) => `${COMPRESSIONS.map((c) => `    ${s}/${c}:\n      receivers: [otlp/${c}]\n      exporters: [otelarrow/reference, otelarrow/${c}]\n`).join('')}    ${s}/reference:
-      receivers: [otelarrow/reference]
-      exporters: [file/reference]
-    ${s}/via_otlp:
-      receivers: [otlp/back]
-      exporters: [file/via_otlp]
-    ${s}/via_otap:
-      receivers: [otelarrow/back]
-      exporters: [file/via_otap]
-`).join('')}`, [reference, backOtlp, backOtap, ...COMPRESSIONS.flatMap((c) => goIn[c])]);
+${goFile(files.viaOtap)}${serviceYaml(SIGNALS.map((s) => [
+  ...COMPRESSIONS.map((c) => pipelineYaml(`${s}/${c}`, [`otlp/${c}`], [], ['otelarrow/reference', `otelarrow/${c}`])),
+  pipelineYaml(`${s}/reference`, ['otelarrow/reference'], [], ['file/reference']),
+  pipelineYaml(`${s}/via_otlp`, ['otlp/back'], [], ['file/via_otlp']),
+  pipelineYaml(`${s}/via_otap`, ['otelarrow/back'], [], ['file/via_otap']),
+].join('')).join(''))}`, [reference, backOtlp, backOtap, ...COMPRESSIONS.flatMap((c) => goIn[c])]);
   });
 
   afterAll(async () => {
     await go?.stop();
     expect(await tandem?.stop()).toBe(0);
-    rmSync(dir, { recursive: true, force: true });
+    work.remove();
   });
 
   const cases = SIGNALS.flatMap((signal) => COMPRESSIONS.map((compression) => [signal, compression] as [Signal, string]));

@@ -1,9 +1,8 @@
 // rust_filter against the Go Collector's filter processor and rust_attributes against its attributes processor, with
 // the same config bodies: the Go Collector receives every input and passes it both to its own processors and, over
 // OTLP, to Tandem's; each processor's output must be, item by item, what Go's made of it.
-import { rmSync } from 'node:fs';
-import { Collector, freePort, tempDir, WITH_ENGINE } from '../test/collector';
-import { goFile, inputs, processedOutcome, sendAll, SIGNALS, startGo, workFile, written, type Signal } from './oracle';
+import { Collector, freePort, WITH_ENGINE } from '../test/collector';
+import { goFile, inputs, pipelineYaml, processedOutcome, receiverYaml, sendAll, serviceYaml, SIGNALS, startGo, workFolder, written, type Signal } from './oracle';
 
 /** A config body both collectors take, for the signals it applies to. */
 type Case = { name: string; kind: 'filter' | 'attributes'; signals: Signal[]; body: string };
@@ -32,9 +31,9 @@ const CASES: Case[] = [
 const indent = (text: string, spaces: number) => text.split('\n').map((line) => `${' '.repeat(spaces)}${line}`).join('\n');
 
 describe('rust_filter and rust_attributes against the Go filter and attributes processors', () => {
-  const dir = tempDir('tandem-oracle-');
-  const goOut = (c: string) => workFile(dir, `go-${c}`);
-  const tandemOut = (c: string) => workFile(dir, `tandem-${c}`);
+  const work = workFolder();
+  const goOut = (c: string) => work.file(`go-${c}`);
+  const tandemOut = (c: string) => work.file(`tandem-${c}`);
   let go: Collector;
   let tandem: Collector;
   let into: { grpc: string; http: string };
@@ -42,49 +41,32 @@ describe('rust_filter and rust_attributes against the Go filter and attributes p
   beforeAll(async () => {
     const [grpc, http, tandemGrpc] = [await freePort(), await freePort(), await freePort()];
     into = { grpc: `127.0.0.1:${grpc}`, http: `127.0.0.1:${http}` };
-    const pipelines = (prefix: string) => SIGNALS.map((s) => `    ${s}/all:\n      receivers: [otlp]\n      exporters: [file/all]\n${CASES.filter((c) => c.signals.includes(s)).map((c) => `    ${s}/${c.name}:\n      receivers: [otlp]\n      processors: [${prefix}${c.kind}/${c.name}]\n      exporters: [file/${c.name}]\n`).join('')}`).join('');
+    const pipelines = (prefix: string) => SIGNALS.map((s) => [
+      pipelineYaml(`${s}/all`, ['otlp'], [], ['file/all']),
+      ...CASES.filter((c) => c.signals.includes(s)).map((c) => pipelineYaml(`${s}/${c.name}`, ['otlp'], [`${prefix}${c.kind}/${c.name}`], [`file/${c.name}`])),
+    ].join('')).join('');
     const processors = (prefix: string) => CASES.map((c) => `  ${prefix}${c.kind}/${c.name}:\n${indent(c.body, 4)}\n`).join('');
     tandem = await Collector.start(`${WITH_ENGINE}receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${tandemGrpc}
-processors:
+${receiverYaml('otlp', tandemGrpc)}processors:
 ${processors('rust_')}exporters:
   file/all:
     path: ${tandemOut('all')}
-${CASES.map((c) => `  file/${c.name}:\n    path: ${tandemOut(c.name)}\n`).join('')}service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-${pipelines('rust_')}`, [tandemGrpc]);
+${CASES.map((c) => `  file/${c.name}:\n    path: ${tandemOut(c.name)}\n`).join('')}${serviceYaml(pipelines('rust_'))}`, [tandemGrpc]);
     go = await startGo(`receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${grpc}
-      http:
-        endpoint: 127.0.0.1:${http}
-processors:
+${receiverYaml('otlp', grpc, http)}processors:
 ${processors('')}exporters:
   otlp/tandem:
     endpoint: 127.0.0.1:${tandemGrpc}
     tls:
       insecure: true
   file/all:
-${goFile(goOut('all'))}${CASES.map((c) => `  file/${c.name}:\n${goFile(goOut(c.name))}`).join('')}service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-${pipelines('')}${SIGNALS.map((s) => `    ${s}/to_tandem:\n      receivers: [otlp]\n      exporters: [otlp/tandem]\n`).join('')}`, [grpc, http]);
+${goFile(goOut('all'))}${CASES.map((c) => `  file/${c.name}:\n${goFile(goOut(c.name))}`).join('')}${serviceYaml(`${pipelines('')}${SIGNALS.map((s) => pipelineYaml(`${s}/to_tandem`, ['otlp'], [], ['otlp/tandem'])).join('')}`)}`, [grpc, http]);
   });
 
   afterAll(async () => {
     await go?.stop();
     expect(await tandem?.stop()).toBe(0);
-    rmSync(dir, { recursive: true, force: true });
+    work.remove();
   });
 
   test.each(SIGNALS)('%s: each processor keeps and changes what Go\'s does', async (signal) => {
