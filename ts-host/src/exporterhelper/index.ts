@@ -1,10 +1,9 @@
 // Builds exporters the way Go's exporterhelper does: the component supplies a push function and the helper wraps it
 // in timeout -> retry -> bounded queue, configured by the exporter's `timeout`, `retry_on_failure` and
 // `sending_queue` settings.
-import type { Component, Host, Settings, Signal } from '../component';
+import { type Component, type Host, type Settings, type Signal, withLifecycle } from '../component';
 import * as consumer from '../consumer';
 import type { PDataFor } from '../pdata';
-import { withLifecycle } from '../processorhelper';
 import type { ExporterHelperConfig } from './config';
 import { PushFunc, QueueSender, retrySender, Send, timeoutSender } from './senders';
 

@@ -10,7 +10,7 @@ import {
 import { newRouter } from '../connector';
 import * as consumer from '../consumer';
 import type { Config, ComponentConfig, PipelineConfig } from '../otelcol';
-import type { ServiceMetrics } from '../telemetry';
+import { componentTelemetry, type ServiceMetrics } from '../telemetry';
 import { fanout } from './fanout';
 import { observeExporter, observeProcessor, observeReceiver } from './obs';
 
@@ -37,10 +37,6 @@ export class GraphError extends Error {
     this.name = 'GraphError';
   }
 }
-
-const KIND_TITLE: Readonly<Record<Kind, string>> = {
-  receiver: 'Receiver', processor: 'Processor', exporter: 'Exporter', connector: 'Connector', extension: 'Extension',
-};
 
 /** A started-or-not set of component instances wired into pipelines. */
 export class Graph {
@@ -224,11 +220,9 @@ export class Graph {
   }
 
   private componentSettings(id: ID, kind: Kind, signal?: Signal): Settings {
-    const fields: Record<string, string> = { 'otelcol.component.id': id.toString(), 'otelcol.component.kind': KIND_TITLE[kind] };
-    if (signal) fields['otelcol.signal'] = signal;
     return {
       id,
-      telemetry: { logger: this.settings.logger.child(fields), metrics: this.settings.metrics.registry },
+      telemetry: componentTelemetry(this.settings.logger, this.settings.metrics.registry, { id: id.toString(), kind, signal }),
       buildInfo: this.settings.buildInfo,
     };
   }

@@ -6,7 +6,7 @@ import type { BuildInfo, Component, Host } from '../component';
 import type { Engine } from '../engine';
 import { Graph } from '../graph';
 import type { ComponentConfig, Config } from '../otelcol';
-import { registerEngineMetrics, servePrometheus, ServiceMetrics } from '../telemetry';
+import { componentTelemetry, registerEngineMetrics, servePrometheus, ServiceMetrics } from '../telemetry';
 
 interface Extension {
   readonly id: string;
@@ -46,7 +46,7 @@ export class Service implements Host {
       const component = await factory.create(
         {
           id,
-          telemetry: { logger: this.settings.logger.child({ 'otelcol.component.id': id.toString(), 'otelcol.component.kind': 'Extension' }), metrics: this.metrics.registry },
+          telemetry: componentTelemetry(this.settings.logger, this.metrics.registry, { id: id.toString(), kind: 'extension' }),
           buildInfo: this.settings.buildInfo,
         },
         config,
