@@ -38,11 +38,14 @@ export class Collector {
     this.exited = new Promise((done) => process.once('exit', (code) => done(code)));
   }
 
-  /** Starts `tandem --config <yaml>` and resolves once every port in `readyPorts` accepts connections. */
-  static async start(yaml: string, readyPorts: number[], timeoutMs = 30_000): Promise<Collector> {
+  /**
+   * Starts `tandem --config <yaml>` (or `program`, a collector distribution's main script) and resolves once every
+   * port in `readyPorts` accepts connections.
+   */
+  static async start(yaml: string, readyPorts: number[], timeoutMs = 30_000, program = TANDEM): Promise<Collector> {
     const config = join(tempDir('tandem-config-'), 'config.yaml');
     writeFileSync(config, yaml);
-    const collector = new Collector(spawn(process.execPath, [TANDEM, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const collector = new Collector(spawn(process.execPath, [program, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
     const deadline = Date.now() + timeoutMs;
     for (const port of readyPorts) {
       while (!(await canConnect(port))) {

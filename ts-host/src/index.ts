@@ -1,5 +1,6 @@
 // The public surface of the Tandem host, for people writing their own TypeScript components and building their own
 // collector from them. Each namespace is one package of the Go Collector's API, in its shape.
+export * as collector from './collector';
 export * as component from './component';
 export * as config from './config';
 export * as connector from './connector';

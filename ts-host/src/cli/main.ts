@@ -1,12 +1,21 @@
 // `tandem`: the collector's command line. Resolves and validates the config, then runs the service until SIGINT or
-// SIGTERM (a second signal forces the exit), or runs one of the subcommands.
+// SIGTERM (a second signal forces the exit), or runs one of the subcommands. `run` is the same command line for a
+// distribution of one's own: its factories, its component packages, its build info.
+import fs from 'node:fs';
+import path from 'node:path';
 import { stringify } from 'yaml';
-import type { BuildInfo } from '../component';
-import { builtinFactories } from '../components';
+import { type BuildInfo, fromPackage } from '../component';
+import { type ComponentPackage, loadFailures } from '../collector/packages';
+import { builtin, builtinFactories } from '../components';
 import { resolve } from '../confmap';
 import { type ConfigMap } from '../confmap';
 import { Engine, engineConfigError, engineFactories } from '../engine';
-import { Config, decodeRuntime, defaultRustRuntimeConfig, Factories, type RustRuntimeConfig, unmarshal, validate } from '../otelcol';
+import {
+  type AnyFactory, type ComponentFailure, Config, decodeRuntime, defaultRustRuntimeConfig, describeFailure, Factories,
+  isFromComponentPackage, isolateConfigFailures, type PackageLoadFailure, pipelinesAffectedBy, type RustRuntimeConfig,
+  unmarshal, validate, withoutPipelines,
+} from '../otelcol';
+import { GraphError } from '../graph';
 import { Service } from '../service';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry';
 import type { Logger } from 'pino';
@@ -23,6 +32,24 @@ class UsageError extends Error {}
 
 export function defaultFactories(): Factories {
   return new Factories(builtinFactories());
+}
+
+/** What a collector is made of: its build info, its factories and the component packages that did not load. */
+interface Distribution {
+  readonly buildInfo: BuildInfo;
+  readonly factories: readonly AnyFactory[];
+  readonly loadFailures: readonly PackageLoadFailure[];
+}
+
+const TANDEM: Distribution = { buildInfo: BUILD_INFO, factories: builtinFactories(), loadFailures: [] };
+
+/** A fresh registry of the distribution's factories (the engine's join it once the engine runs). */
+function registryOf(distribution: Distribution): Factories {
+  try {
+    return new Factories(distribution.factories);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** Resolves the config sources into one map: the Go Collector's `failed to get config` step. */
@@ -56,6 +83,11 @@ export function loadConfig(configs: string[], sets: string[], factories: Factori
   return decodeConfig(resolveConfig(configs, sets), factories);
 }
 
+/** The message for a config none of whose pipelines can run, because of failed components. */
+function nothingRuns(failures: readonly ComponentFailure[]): UsageError {
+  return new UsageError(`no pipeline can run: ${failures.map(describeFailure).join('; ')}`);
+}
+
 /** Starts the engine `rust` asks for, and adds its factories to `factories`. */
 async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger: Logger): Promise<Engine> {
   logger.info({ mode: rust.mode }, 'Starting the engine...');
@@ -74,7 +106,9 @@ async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger
  * The config with every factory it may name: the engine's part of the config is read first, the engine started, and
  * its factories registered before the components are decoded.
  */
-export async function loadWithEngine(configs: string[], sets: string[], logger: Logger): Promise<{ config: Config; engine?: Engine }> {
+export async function loadWithEngine(
+  configs: string[], sets: string[], logger: Logger, distribution: Distribution = TANDEM,
+): Promise<{ config: Config; engine?: Engine; failures: ComponentFailure[] }> {
   const raw = resolveConfig(configs, sets);
   let rust: RustRuntimeConfig;
   try {
@@ -82,13 +116,15 @@ export async function loadWithEngine(configs: string[], sets: string[], logger: 
   } catch (err) {
     throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${(err as Error).message}`);
   }
-  const factories = defaultFactories();
+  const factories = registryOf(distribution);
   const engine = rust.mode === 'off' ? undefined : await startEngine(rust, factories, logger);
   try {
-    const config = decodeConfig(raw, factories);
+    const { raw: runnable, failures } = isolateConfigFailures(raw, factories, distribution.loadFailures);
+    const config = decodeConfig(runnable, factories);
+    if (failures.length > 0 && config.service.pipelines.size === 0) throw nothingRuns(failures);
     const engineError = engine && (await engineConfigError(config, engine));
     if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
-    return { config, engine };
+    return { config, engine, failures };
   } catch (err) {
     await engine?.stop();
     throw err;
@@ -106,11 +142,13 @@ function logLevelOf(configs: string[], sets: string[]): LogLevel {
   }
 }
 
-async function run(configs: string[], sets: string[]): Promise<void> {
+async function serveCommand(configs: string[], sets: string[], distribution: Distribution): Promise<void> {
   const logger = createLogger(logLevelOf(configs, sets));
-  const { config, engine } = await loadWithEngine(configs, sets, logger);
+  for (const failure of distribution.loadFailures) logger.error(failure.error.message);
+  const { config, engine, failures } = await loadWithEngine(configs, sets, logger, distribution);
+  for (const failure of failures) logger.error(describeFailure(failure));
   try {
-    await serve(config, logger, engine);
+    await serve(config, failures, logger, engine, distribution);
   } finally {
     if (engine) {
       logger.info('Stopping the engine...');
@@ -119,8 +157,50 @@ async function run(configs: string[], sets: string[]): Promise<void> {
   }
 }
 
-async function serve(config: Config, logger: Logger, engine: Engine | undefined): Promise<void> {
-  const service = new Service(config, { logger, buildInfo: BUILD_INFO, engine });
+/**
+ * When a component of a component package fails to be created or started, the pipelines it takes down, as a failure
+ * to log; undefined when the error is not such a failure (and stops the collector).
+ */
+function isolatedFailure(err: unknown, config: Config, reason: string): ComponentFailure | undefined {
+  const component = err instanceof GraphError ? err.component : undefined;
+  if (!component || !isFromComponentPackage(config, component.kind, component.id)) return undefined;
+  const section = `${component.kind}s` as const;
+  const pkg = config.components[section].get(component.id)?.factory.package as string;
+  return { ...component, packages: [pkg], reason: `${reason}: ${(err as Error).message}`, pipelines: pipelinesAffectedBy(config, component.kind, component.id) };
+}
+
+/**
+ * Builds and starts the service; a component of a component package that fails either way takes its pipelines down
+ * with it (logged), and the service is built again without them.
+ */
+async function startService(config: Config, failures: ComponentFailure[], logger: Logger, engine: Engine | undefined, distribution: Distribution): Promise<Service> {
+  for (let runnable = config; ;) {
+    if (runnable.service.pipelines.size === 0) throw nothingRuns(failures);
+    const service = new Service(runnable, { logger, buildInfo: distribution.buildInfo, engine });
+    let failure: ComponentFailure | undefined;
+    try {
+      await service.build();
+    } catch (err) {
+      failure = isolatedFailure(err, runnable, 'failed to build');
+      if (!failure) throw new UsageError(`failed to build pipelines: ${(err as Error).message}`);
+    }
+    if (!failure) {
+      try {
+        await service.start();
+        return service;
+      } catch (err) {
+        await service.shutdown();
+        failure = isolatedFailure(err, runnable, 'failed to start');
+        if (!failure) throw new UsageError(`cannot start pipelines: ${(err as Error).message}`);
+      }
+    }
+    logger.error(describeFailure(failure));
+    failures.push(failure);
+    runnable = withoutPipelines(runnable, new Set(failure.pipelines));
+  }
+}
+
+async function serve(config: Config, failures: ComponentFailure[], logger: Logger, engine: Engine | undefined, distribution: Distribution): Promise<void> {
   let signals = 0;
   const stopped = new Promise<void>((resolveStop) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -136,24 +216,14 @@ async function serve(config: Config, logger: Logger, engine: Engine | undefined)
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  try {
-    await service.build();
-  } catch (err) {
-    throw new UsageError(`failed to build pipelines: ${(err as Error).message}`);
-  }
-  try {
-    await service.start();
-  } catch (err) {
-    await service.shutdown();
-    throw new UsageError(`cannot start pipelines: ${(err as Error).message}`);
-  }
+  const service = await startService(config, failures, logger, engine, distribution);
   await stopped;
   const errors = await service.shutdown();
   logger.flush();
   if (errors.length > 0) throw new UsageError(errors.map((err) => err.message).join('; '));
 }
 
-async function dispatch(argv: readonly string[]): Promise<void> {
+async function dispatch(argv: readonly string[], distribution: Distribution): Promise<void> {
   let args;
   try {
     args = parseArguments(argv);
@@ -165,39 +235,43 @@ async function dispatch(argv: readonly string[]): Promise<void> {
       process.stdout.write(`${USAGE}\n`);
       return;
     case 'version':
-      process.stdout.write(`${BUILD_INFO.command} version ${BUILD_INFO.version}\n`);
+      process.stdout.write(`${distribution.buildInfo.command} version ${distribution.buildInfo.version}\n`);
       return;
     case 'components':
-      process.stdout.write(componentsYAML(await allFactories(), BUILD_INFO));
+      for (const failure of distribution.loadFailures) process.stderr.write(`warning: ${failure.error.message}\n`);
+      process.stdout.write(componentsYAML(await allFactories(distribution), distribution.buildInfo));
       return;
     case 'print-config': {
-      const { engine } = await loadWithEngine(args.configs, args.sets, createLogger('warn'));
+      const { engine } = await loadWithEngine(args.configs, args.sets, createLogger('warn'), distribution);
       await engine?.stop();
       process.stdout.write(stringify(resolve({ configs: args.configs, sets: args.sets })));
       return;
     }
     case 'validate': {
       const logger = createLogger('warn');
-      const { config, engine } = await loadWithEngine(args.configs, args.sets, logger);
+      const { config, engine, failures } = await loadWithEngine(args.configs, args.sets, logger, distribution);
       // Building every component catches what only the graph can: unsupported signals, connector misuse, cycles.
-      const service = new Service(config, { logger, buildInfo: BUILD_INFO, engine });
+      const service = new Service(config, { logger, buildInfo: distribution.buildInfo, engine });
       try {
         await service.build();
       } catch (err) {
-        throw new UsageError(`failed to build pipelines: ${(err as Error).message}`);
+        const failure = isolatedFailure(err, config, 'failed to build');
+        throw new UsageError(failure ? describeFailure(failure) : `failed to build pipelines: ${(err as Error).message}`);
       } finally {
         await engine?.stop();
       }
+      // A distribution runs the other pipelines of a config with a bad component, but the config is not valid.
+      if (failures.length > 0) throw new UsageError(failures.map(describeFailure).join('\n'));
       return;
     }
     case 'run':
-      return run(args.configs, args.sets);
+      return serveCommand(args.configs, args.sets, distribution);
   }
 }
 
-/** The host's factories and, when an engine can be started with the defaults, the engine's. */
-async function allFactories(): Promise<Factories> {
-  const factories = defaultFactories();
+/** The distribution's factories and, when an engine can be started with the defaults, the engine's. */
+async function allFactories(distribution: Distribution): Promise<Factories> {
+  const factories = registryOf(distribution);
   const logger = createLogger('warn');
   try {
     const engine = await startEngine({ ...defaultRustRuntimeConfig(), mode: 'spawn' }, factories, logger);
@@ -208,12 +282,50 @@ async function allFactories(): Promise<Factories> {
   return factories;
 }
 
-/** Runs the CLI; sets the exit code (and exits) when it fails. */
-export async function main(argv: readonly string[]): Promise<void> {
+async function commandLine(argv: readonly string[], distribution: Distribution): Promise<void> {
   try {
-    await dispatch(argv);
+    await dispatch(argv, distribution);
   } catch (err) {
     process.stderr.write(`Error: ${err instanceof UsageError ? err.message : (err as Error).stack}\n`);
     process.exitCode = 1;
   }
+}
+
+/** Runs Tandem's CLI with its own components; sets the exit code (and exits) when it fails. */
+export function main(argv: readonly string[]): Promise<void> {
+  return commandLine(argv, TANDEM);
+}
+
+export interface RunOptions {
+  /**
+   * The distribution's factories; all of Tandem's built-ins (`builtin()`) by default. The engine's join them when
+   * the engine runs. A factory not from a component package (see `loadPackage`) is counted as the main program's.
+   */
+  readonly factories?: readonly AnyFactory[];
+  /** Component packages, loaded with `loadPackage`; one that failed to load is reported, and its components missing. */
+  readonly packages?: readonly ComponentPackage[];
+  /** The command's name, description and version, for `--version`, `components` and the components' settings. */
+  readonly buildInfo?: Partial<BuildInfo>;
+  /** The arguments; `process.argv.slice(2)` by default. */
+  readonly argv?: readonly string[];
+}
+
+/** The name in the package.json nearest the main program, to which its own factories are attributed. */
+function mainPackageName(): string {
+  for (let dir = path.dirname(require.main?.filename ?? path.join(process.cwd(), 'main')); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest)) return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name ?? path.basename(dir);
+    if (path.dirname(dir) === dir) return 'main';
+  }
+}
+
+/** The collector's command line (`validate`, `components`, `print-config`, run) with a distribution of one's own. */
+export function run(options: RunOptions = {}): Promise<void> {
+  const own = mainPackageName();
+  const factories = [
+    ...(options.factories ?? builtin()).map((factory) => (factory.package === undefined ? fromPackage(own, factory) : factory)),
+    ...(options.packages ?? []).flatMap((pkg) => pkg.factories),
+  ];
+  const buildInfo = { ...BUILD_INFO, ...options.buildInfo };
+  return commandLine(options.argv ?? process.argv.slice(2), { buildInfo, factories, loadFailures: loadFailures(options.packages ?? []) });
 }

@@ -1,4 +1,6 @@
 // The built-in TypeScript factories; the registry (otelcol/) adds the engine's.
+import { fromPackage, HOST_PACKAGE } from '../component';
+import { SECTION_KIND, type ComponentSection } from '../otelcol/config';
 import type { AnyFactory } from '../otelcol/factories';
 import * as count from './connector/count/factory';
 import * as forward from './connector/forward/factory';
@@ -24,4 +26,23 @@ export function builtinFactories(): AnyFactory[] {
     forward.newFactory(),
     healthCheck.newFactory(),
   ];
+}
+
+/** Which built-ins a distribution keeps, by section; a section left out keeps all of its kind. */
+export type BuiltinSelection = Partial<Record<ComponentSection, readonly string[]>>;
+
+/** The host's built-in factories as coming from this package, those `selection` names only. */
+export function builtin(selection: BuiltinSelection = {}): AnyFactory[] {
+  const all = builtinFactories();
+  for (const [section, types] of Object.entries(selection) as Array<[ComponentSection, readonly string[]]>) {
+    const kind = SECTION_KIND[section];
+    if (!kind) throw new Error(`unknown section "${section}" in the built-in selection`);
+    const valid = all.filter((factory) => factory.kind === kind).map((factory) => factory.type);
+    for (const type of types) {
+      if (!valid.includes(type)) throw new Error(`unknown built-in ${kind} "${type}" (valid values: [${valid.sort().join(' ')}])`);
+    }
+  }
+  return all
+    .filter((factory) => selection[`${factory.kind}s` as ComponentSection]?.includes(factory.type) ?? true)
+    .map((factory) => fromPackage(HOST_PACKAGE, factory));
 }

@@ -36,6 +36,20 @@ export class CombinedError extends Error {
   }
 }
 
+/**
+ * An error that names the component it came from (the graph wraps those of component packages); it means what its
+ * cause means: permanent, retryable, or a status.
+ */
+export class ComponentError extends Error {
+  constructor(readonly component: string, override readonly cause: unknown) {
+    super(`${component}: ${messageOf(cause)}`);
+    this.name = 'ComponentError';
+  }
+}
+
+/** The error a ComponentError stands for; any other error itself. */
+const unwrap = (err: unknown): unknown => (err instanceof ComponentError ? unwrap(err.cause) : err);
+
 /** One error for a list of failures: the error itself when there is one. */
 export function combine(errors: readonly unknown[]): unknown {
   return errors.length === 1 ? errors[0] : new CombinedError(errors);
@@ -56,6 +70,7 @@ const RETRYABLE_GRPC = new Set([
 ]);
 
 export function isPermanent(err: unknown): boolean {
+  if (err instanceof ComponentError) return isPermanent(err.cause);
   if (err instanceof PermanentError) return true;
   if (err instanceof CombinedError) return err.errors.some(isPermanent);
   if (err instanceof StatusError) {
@@ -115,9 +130,10 @@ export function httpToGRPC(status: number): GrpcStatus {
 
 /** The HTTP status a receiver answers with: an explicit one, else derived, else 503 if retryable, else 500. */
 export function toHTTPStatus(err: unknown): number {
-  if (err instanceof StatusError) {
-    if (err.status.http !== undefined) return err.status.http;
-    if (err.status.grpc !== undefined) return grpcToHTTP(err.status.grpc);
+  const cause = unwrap(err);
+  if (cause instanceof StatusError) {
+    if (cause.status.http !== undefined) return cause.status.http;
+    if (cause.status.grpc !== undefined) return grpcToHTTP(cause.status.grpc);
   }
   return isRetryable(err) ? 503 : 500;
 }
@@ -125,9 +141,10 @@ export function toHTTPStatus(err: unknown): number {
 /** The gRPC status a receiver answers with: an explicit one, else derived, else UNAVAILABLE if retryable, else INTERNAL. */
 export function toGRPCStatus(err: unknown): { code: GrpcStatus; message: string } {
   const message = messageOf(err);
-  if (err instanceof StatusError) {
-    if (err.status.grpc !== undefined) return { code: err.status.grpc, message };
-    if (err.status.http !== undefined) return { code: httpToGRPC(err.status.http), message };
+  const cause = unwrap(err);
+  if (cause instanceof StatusError) {
+    if (cause.status.grpc !== undefined) return { code: cause.status.grpc, message };
+    if (cause.status.http !== undefined) return { code: httpToGRPC(cause.status.http), message };
   }
   return { code: isRetryable(err) ? GrpcStatus.UNAVAILABLE : GrpcStatus.INTERNAL, message };
 }

@@ -9,9 +9,10 @@ import {
 } from '../component';
 import { newRouter } from '../connector';
 import * as consumer from '../consumer';
-import type { Config, ComponentConfig, PipelineConfig } from '../otelcol';
+import { type AnyFactory, type Config, type ComponentConfig, fromComponentPackage, type PipelineConfig } from '../otelcol';
 import { componentTelemetry, type ServiceMetrics } from '../telemetry';
 import { fanout } from './fanout';
+import { guardConsumer, markDownstream } from './guard';
 import { observeExporter, observeProcessor, observeReceiver } from './obs';
 
 type NodeKind = Kind | 'capabilities' | 'fanout';
@@ -32,7 +33,8 @@ export interface GraphSettings {
 }
 
 export class GraphError extends Error {
-  constructor(message: string) {
+  /** The component that failed, when one did (not for errors of the graph's shape, such as a cycle). */
+  constructor(message: string, readonly component?: { readonly kind: Kind; readonly id: string }) {
     super(message);
     this.name = 'GraphError';
   }
@@ -69,7 +71,7 @@ export class Graph {
       try {
         await instance.node.component?.start(host);
       } catch (err) {
-        throw new GraphError(`failed to start "${instance.id}" ${instance.kind}: ${(err as Error).message}`);
+        throw new GraphError(`failed to start "${instance.id}" ${instance.kind}: ${(err as Error).message}`, instance);
       }
     }
     if (firstReceiver === -1) await beforeReceivers?.();
@@ -264,17 +266,40 @@ export class Graph {
     this.instances.push({ node, id: id.toString(), kind });
   }
 
+  /** Runs a factory's create, turning its failure into Go's `failed to create "<id>" <what>: <reason>`. */
+  private async create<T>(kind: Kind, id: ID, what: string, create: () => Promise<T>): Promise<T> {
+    try {
+      return await create();
+    } catch (err) {
+      throw new GraphError(`failed to create "${id}" ${what}: ${(err as Error).message}`, { kind, id: id.toString() });
+    }
+  }
+
+  /** A consumer of a component-package component, guarded (see guard.ts); Tandem's own are used as they are. */
+  private guarded<S extends Signal>(factory: AnyFactory, signal: S, inner: consumer.ConsumerFor<S>, component: string, settings: Settings): consumer.ConsumerFor<S> {
+    if (!fromComponentPackage(factory)) return inner;
+    return guardConsumer(signal, inner, `${component} (package "${factory.package}")`, settings.telemetry.logger);
+  }
+
+  /** The `next` of a component-package component: its failures reach the caller as they are, not as the component's. */
+  private downstreamOf<C extends consumer.AnyConsumer>(factory: AnyFactory, signal: Signal, next: C): C {
+    return fromComponentPackage(factory) ? markDownstream(signal, next as consumer.ConsumerFor<Signal>) as C : next;
+  }
+
   private async buildExporter(node: Node, signal: Signal, id: ID): Promise<void> {
     const { factory, config } = this.lookup('exporters', id);
     if (factory.kind !== 'exporter') return;
     const settings = this.componentSettings(id, 'exporter', signal);
+    const what = `exporter for data type "${signal}"`;
     if (factory.stability(signal) === StabilityLevel.Undefined) {
-      throw new GraphError(`failed to create "${id}" exporter for data type "${signal}": telemetry type is not supported`);
+      throw new GraphError(`failed to create "${id}" ${what}: telemetry type is not supported`, { kind: 'exporter', id: id.toString() });
     }
     this.logStability(settings, factory.stability(signal));
-    const exporter = await factory.create(signal, settings, config);
+    const exporter = await this.create('exporter', id, what, () => factory.create(signal, settings, config));
     node.component = exporter;
-    node.consumer = observeExporter(signal, exporter, this.settings.metrics, id);
+    const pipelines = this.pipelinesUsing(id, 'exporters').filter((p) => p.signal === signal).map((p) => `"${p.id}"`).join(', ');
+    const guarded = this.guarded(factory, signal, exporter, `exporter "${id}" in pipelines ${pipelines}`, settings);
+    node.consumer = observeExporter(signal, guarded, this.settings.metrics, id);
     this.record(node, id, 'exporter');
   }
 
@@ -283,14 +308,17 @@ export class Graph {
     if (factory.kind !== 'processor') return;
     const signal = pipeline.signal;
     const settings = this.componentSettings(id, 'processor', signal);
+    const what = `processor, in pipeline "${pipeline.id}"`;
     if (factory.stability(signal) === StabilityLevel.Undefined) {
-      throw new GraphError(`failed to create "${id}" processor, in pipeline "${pipeline.id}": telemetry type is not supported`);
+      throw new GraphError(`failed to create "${id}" ${what}: telemetry type is not supported`, { kind: 'processor', id: id.toString() });
     }
     this.logStability(settings, factory.stability(signal));
     const [next] = this.consumersOf(node) as consumer.ConsumerFor<Signal>[];
-    const processor = await factory.create(signal, settings, config, observeProcessor(signal, next, this.settings.metrics, id, 'outgoing'));
+    const outgoing = this.downstreamOf(factory, signal, observeProcessor(signal, next, this.settings.metrics, id, 'outgoing'));
+    const processor = await this.create('processor', id, what, () => factory.create(signal, settings, config, outgoing));
     node.component = processor;
-    node.consumer = observeProcessor(signal, processor, this.settings.metrics, id, 'incoming');
+    const guarded = this.guarded(factory, signal, processor, `processor "${id}" in pipeline "${pipeline.id}"`, settings);
+    node.consumer = observeProcessor(signal, guarded, this.settings.metrics, id, 'incoming');
     this.record(node, id, 'processor');
   }
 
@@ -313,11 +341,13 @@ export class Graph {
     const settings = this.componentSettings(id, 'connector');
     this.logStability(settings, factory.stability(from, to));
     const fed = this.pipelinesUsing(id, 'receivers').filter((pipeline) => pipeline.signal === to);
-    const next = newRouter(to, new Map(fed.map((pipeline) => [pipeline.id.toString(), this.capabilitiesNode(pipeline).consumer as consumer.ConsumerFor<Signal>])));
-    const connector = await factory.create(from, to, settings, config, next);
+    const pipelines = new Map(fed.map((pipeline) => [pipeline.id.toString(), this.downstreamOf(factory, to, this.capabilitiesNode(pipeline).consumer as consumer.ConsumerFor<Signal>)]));
+    const next = newRouter(to, pipelines);
+    const connector = await this.create('connector', id, `connector from ${from} to ${to}`, () => factory.create(from, to, settings, config, next));
     node.component = connector;
+    const guarded = this.guarded(factory, from, connector, `connector "${id}" from ${from} to ${to}`, settings);
     // A connector that passes data through mutates whatever its downstream pipelines mutate.
-    node.consumer = from === to && next.capabilities().mutatesData ? withCapabilities(connector, { mutatesData: true }) : connector;
+    node.consumer = from === to && next.capabilities().mutatesData ? withCapabilities(guarded, { mutatesData: true }) : guarded;
     this.record(node, id, 'connector');
   }
 
@@ -325,12 +355,13 @@ export class Graph {
     const { factory, config } = this.lookup('receivers', id);
     if (factory.kind !== 'receiver') return;
     const settings = this.componentSettings(id, 'receiver', signal);
+    const what = `receiver for data type "${signal}"`;
     if (factory.stability(signal) === StabilityLevel.Undefined) {
-      throw new GraphError(`failed to create "${id}" receiver for data type "${signal}": telemetry type is not supported`);
+      throw new GraphError(`failed to create "${id}" ${what}: telemetry type is not supported`, { kind: 'receiver', id: id.toString() });
     }
     this.logStability(settings, factory.stability(signal));
     const next = fanout(signal, this.consumersOf(node) as consumer.ConsumerFor<Signal>[]);
-    node.component = await factory.create(signal, settings, config, observeReceiver(signal, next, this.settings.metrics, id));
+    node.component = await this.create('receiver', id, what, () => factory.create(signal, settings, config, observeReceiver(signal, next, this.settings.metrics, id)));
     this.record(node, id, 'receiver');
   }
 }

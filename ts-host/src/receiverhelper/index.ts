@@ -5,7 +5,8 @@ import type { Component } from '../component';
 /**
  * One receiver per config object, whichever signals' create functions ask for it. The service decodes each
  * component's config once, so the config identifies the component; start and shutdown must be idempotent (the
- * service calls them once per signal), as `component.withLifecycle` makes them.
+ * service calls them once per signal), as `component.withLifecycle` makes them. Once shut down, the component is
+ * forgotten: a service built again from the same config gets a new one.
  */
 export class SharedComponents<C extends object, R extends Component> {
   private readonly byConfig = new WeakMap<C, R>();
@@ -14,8 +15,14 @@ export class SharedComponents<C extends object, R extends Component> {
   getOrAdd(config: C, create: () => R): R {
     let component = this.byConfig.get(config);
     if (!component) {
-      component = create();
-      this.byConfig.set(config, component);
+      const made = create();
+      const shutdown = made.shutdown.bind(made);
+      made.shutdown = () => {
+        if (this.byConfig.get(config) === made) this.byConfig.delete(config);
+        return shutdown();
+      };
+      this.byConfig.set(config, made);
+      component = made;
     }
     return component;
   }

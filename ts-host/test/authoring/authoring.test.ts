@@ -111,6 +111,8 @@ describe('exporters, receivers and connectors written against the public API', (
     await a.shutdown();
     await b.shutdown();
     expect(events).toEqual(['start', 'shutdown']);
+    // Once shut down it is forgotten: a service built again from the same config gets a new receiver.
+    expect(shared.getOrAdd(cfg as object, newTicker)).not.toBe(a);
     expect([...(a as Ticker).next.keys()]).toEqual(['traces', 'logs']);
   });
 
