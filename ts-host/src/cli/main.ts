@@ -19,6 +19,7 @@ import { GraphError } from '../graph';
 import { Service } from '../service';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry';
 import type { Logger } from 'pino';
+import { build } from '../builder';
 import { parseArguments, USAGE } from './args';
 import { componentsYAML } from './components';
 
@@ -262,6 +263,16 @@ async function dispatch(argv: readonly string[], distribution: Distribution): Pr
       }
       // A distribution runs the other pipelines of a config with a bad component, but the config is not valid.
       if (failures.length > 0) throw new UsageError(failures.map(describeFailure).join('\n'));
+      return;
+    }
+    case 'build': {
+      let outputPath: string;
+      try {
+        ({ outputPath } = build(args.manifest as string, { install: !args.skipInstall }));
+      } catch (err) {
+        throw new UsageError(`build failed: ${(err as Error).message}`);
+      }
+      process.stdout.write(`Wrote the distribution to ${outputPath}\n`);
       return;
     }
     case 'run':
