@@ -39,13 +39,13 @@ export class Collector {
   }
 
   /**
-   * Starts `tandem --config <yaml>` (or `program`, a collector distribution's main script) and resolves once every
-   * port in `readyPorts` accepts connections.
+   * Starts `tandem --config <yaml>` (or `program`, a collector distribution's main script, in `env`) and resolves once
+   * every port in `readyPorts` accepts connections.
    */
-  static async start(yaml: string, readyPorts: number[], timeoutMs = 30_000, program = TANDEM): Promise<Collector> {
+  static async start(yaml: string, readyPorts: number[], timeoutMs = 30_000, program = TANDEM, env = process.env): Promise<Collector> {
     const config = join(tempDir('tandem-config-'), 'config.yaml');
     writeFileSync(config, yaml);
-    const collector = new Collector(spawn(process.execPath, [program, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const collector = new Collector(spawn(process.execPath, [program, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env }));
     const deadline = Date.now() + timeoutMs;
     for (const port of readyPorts) {
       while (!(await canConnect(port))) {

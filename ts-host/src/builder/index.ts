@@ -31,7 +31,7 @@ export interface Manifest {
     host: string;
   };
   components: ComponentEntry[];
-  /** Tandem's own components kept, by section; a section left out keeps them all. */
+  /** Tandem's own components kept (the host's and the engine's `rust_*`), by section; a section left out keeps them all. */
   builtins: BuiltinSelection;
 }
 
@@ -117,7 +117,7 @@ const { collector } = require('${HOST_PACKAGE}');
 
 collector.run({
   buildInfo: ${JSON.stringify(buildInfo)},
-  factories: collector.builtin(${JSON.stringify(manifest.builtins)}),
+  builtins: ${JSON.stringify(manifest.builtins)},
   packages: [
 ${loads}  ],
 });

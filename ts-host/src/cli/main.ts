@@ -6,7 +6,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { type BuildInfo, fromPackage } from '../component';
 import { type ComponentPackage, loadFailures } from '../collector/packages';
-import { builtin, builtinFactories } from '../components';
+import { builtin, builtinFactories, type BuiltinSelection, keeps } from '../components';
 import { resolve } from '../confmap';
 import { type ConfigMap } from '../confmap';
 import { Engine, engineConfigError, engineFactories } from '../engine';
@@ -35,14 +35,18 @@ export function defaultFactories(): Factories {
   return new Factories(builtinFactories());
 }
 
-/** What a collector is made of: its build info, its factories and the component packages that did not load. */
+/**
+ * What a collector is made of: its build info, its factories, the component packages that did not load, and which of
+ * the engine's components it keeps.
+ */
 interface Distribution {
   readonly buildInfo: BuildInfo;
   readonly factories: readonly AnyFactory[];
   readonly loadFailures: readonly PackageLoadFailure[];
+  readonly builtins: BuiltinSelection;
 }
 
-const TANDEM: Distribution = { buildInfo: BUILD_INFO, factories: builtinFactories(), loadFailures: [] };
+const TANDEM: Distribution = { buildInfo: BUILD_INFO, factories: builtinFactories(), loadFailures: [], builtins: {} };
 
 /** A fresh registry of the distribution's factories (the engine's join it once the engine runs). */
 function registryOf(distribution: Distribution): Factories {
@@ -90,12 +94,12 @@ function nothingRuns(failures: readonly ComponentFailure[]): UsageError {
 }
 
 /** Starts the engine `rust` asks for, and adds its factories to `factories`. */
-async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger: Logger): Promise<Engine> {
+async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger: Logger, distribution: Distribution): Promise<Engine> {
   logger.info({ mode: rust.mode }, 'Starting the engine...');
   const engine = new Engine({ config: rust, logger, hostVersion: BUILD_INFO.version });
   try {
     await engine.start();
-    for (const factory of engineFactories(engine)) factories.add(factory);
+    for (const factory of engineFactories(engine)) if (keeps(distribution.builtins, factory)) factories.add(factory);
   } catch (err) {
     await engine.stop();
     throw new UsageError(`failed to start the engine: ${(err as Error).message}`);
@@ -118,7 +122,7 @@ export async function loadWithEngine(
     throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${(err as Error).message}`);
   }
   const factories = registryOf(distribution);
-  const engine = rust.mode === 'off' ? undefined : await startEngine(rust, factories, logger);
+  const engine = rust.mode === 'off' ? undefined : await startEngine(rust, factories, logger, distribution);
   try {
     const { raw: runnable, failures } = isolateConfigFailures(raw, factories, distribution.loadFailures);
     const config = decodeConfig(runnable, factories);
@@ -285,7 +289,7 @@ async function allFactories(distribution: Distribution): Promise<Factories> {
   const factories = registryOf(distribution);
   const logger = createLogger('warn');
   try {
-    const engine = await startEngine({ ...defaultRustRuntimeConfig(), mode: 'spawn' }, factories, logger);
+    const engine = await startEngine({ ...defaultRustRuntimeConfig(), mode: 'spawn' }, factories, logger, distribution);
     await engine.stop();
   } catch (err) {
     process.stderr.write(`warning: listing the host's components only: ${(err as Error).message}\n`);
@@ -309,8 +313,13 @@ export function main(argv: readonly string[]): Promise<void> {
 
 export interface RunOptions {
   /**
-   * The distribution's factories; all of Tandem's built-ins (`builtin()`) by default. The engine's join them when
-   * the engine runs. A factory not from a component package (see `loadPackage`) is counted as the main program's.
+   * Which of Tandem's built-in components the distribution keeps, by section (a section left out keeps all of its
+   * kind): the host's, unless `factories` is given, and the engine's (`rust_*`), which join when the engine runs.
+   */
+  readonly builtins?: BuiltinSelection;
+  /**
+   * The distribution's own factories besides its packages'; `builtin(builtins)` by default. A factory not from a
+   * component package (see `loadPackage`) is counted as the main program's.
    */
   readonly factories?: readonly AnyFactory[];
   /** Component packages, loaded with `loadPackage`; one that failed to load is reported, and its components missing. */
@@ -334,9 +343,10 @@ function mainPackageName(): string {
 export function run(options: RunOptions = {}): Promise<void> {
   const own = mainPackageName();
   const factories = [
-    ...(options.factories ?? builtin()).map((factory) => (factory.package === undefined ? fromPackage(own, factory) : factory)),
+    ...(options.factories ?? builtin(options.builtins)).map((factory) => (factory.package === undefined ? fromPackage(own, factory) : factory)),
     ...(options.packages ?? []).flatMap((pkg) => pkg.factories),
   ];
   const buildInfo = { ...BUILD_INFO, ...options.buildInfo };
-  return commandLine(options.argv ?? process.argv.slice(2), { buildInfo, factories, loadFailures: loadFailures(options.packages ?? []) });
+  const distribution = { buildInfo, factories, loadFailures: loadFailures(options.packages ?? []), builtins: options.builtins ?? {} };
+  return commandLine(options.argv ?? process.argv.slice(2), distribution);
 }

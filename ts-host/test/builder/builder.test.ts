@@ -52,7 +52,7 @@ describe('tandem build', () => {
       dependencies: { '@tandem/host': `file:${path.relative(outputPath, HOST)}`, '@acme/stamp': 'file:../components/stamp', '@acme/redaction': '^1.2.0' },
     });
     const program = fs.readFileSync(path.join(outputPath, 'main.js'), 'utf8');
-    expect(program).toContain('collector.builtin({"receivers":["otlp"],"exporters":["debug","file"]})');
+    expect(program).toContain('builtins: {"receivers":["otlp"],"exporters":["debug","file"]},');
     expect(program).toContain('collector.loadPackage("@acme/stamp", () => require("@acme/stamp"))');
   });
 
@@ -82,7 +82,7 @@ describe('tandem build', () => {
     const check = (text: string) => () => readManifest(project(text).file);
     expect(check('dist: {name: "Not A Name"}')).toThrow('dist::name must be an npm package name, got "Not A Name"');
     expect(check('dist: {name: acme}\ncomponents: [{package: a, path: ./b}]')).toThrow('components[0] needs exactly one of "package" and "path"');
-    expect(check('dist: {name: acme}\nbuiltins: {processors: [nope]}')).toThrow('builtins: unknown built-in processor "nope" (valid values: [batch memory_limiter])');
+    expect(check('dist: {name: acme}\nbuiltins: {processors: [nope]}')).toThrow('builtins: unknown built-in processor "nope" (valid values: [batch memory_limiter], or the engine\'s rust_*)');
     expect(check('dist: {name: acme, outputpath: x}')).toThrow("'dist' has invalid keys: outputpath");
     expect(readManifest(project('dist: {name: "@acme/otelcol"}').file).dist.output_path).toBe('./otelcol');
   });
