@@ -11,11 +11,11 @@ export const ENGINE_PLATFORMS: readonly string[] = ['linux-x64'];
 /** The name of the engine's package for a platform. */
 export const enginePackage = (platform: string = process.platform, arch: string = process.arch): string => `@tandem/engine-${platform}-${arch}`;
 
-/** A file of the installed platform package, if the package is installed and holds it. */
-export function platformPackageFile(file: string): string | undefined {
+/** A file of the installed platform package for `platform`-`arch`, if the package is installed and holds it. */
+export function platformPackageFile(file: string, platform: string = process.platform, arch: string = process.arch): string | undefined {
   let manifest: string;
   try {
-    manifest = require.resolve(`${enginePackage()}/package.json`);
+    manifest = require.resolve(`${enginePackage(platform, arch)}/package.json`);
   } catch {
     return undefined;
   }
@@ -23,24 +23,34 @@ export function platformPackageFile(file: string): string | undefined {
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
-const checkout = path.resolve(__dirname, '..', '..', '..');
+export interface EngineLookup {
+  readonly env: NodeJS.ProcessEnv;
+  readonly platform: string;
+  readonly arch: string;
+  /** The repository checkout this host may be running from. */
+  readonly checkout: string;
+}
 
-export function engineBinaryPath(): string {
-  const explicit = process.env.TANDEM_ENGINE_BINARY;
+const HERE: EngineLookup = { env: process.env, platform: process.platform, arch: process.arch, checkout: path.resolve(__dirname, '..', '..', '..') };
+
+/** The engine binary, looked up as the header says; an error says what is missing and what to do. */
+export function engineBinaryPath(where: EngineLookup = HERE): string {
+  const explicit = where.env.TANDEM_ENGINE_BINARY;
   if (explicit) {
     if (!fs.existsSync(explicit)) throw new Error(`TANDEM_ENGINE_BINARY is ${explicit}, which does not exist`);
     return explicit;
   }
-  const packaged = platformPackageFile(path.join('bin', 'tandem-engine'));
+  const packaged = platformPackageFile(path.join('bin', 'tandem-engine'), where.platform, where.arch);
   if (packaged) return packaged;
-  const built = path.join(process.env.CARGO_TARGET_DIR ?? path.join(checkout, 'rust-engine', 'target'), 'release', 'tandem-engine');
+  const built = path.join(where.env.CARGO_TARGET_DIR ?? path.join(where.checkout, 'rust-engine', 'target'), 'release', 'tandem-engine');
   if (fs.existsSync(built)) return built;
-  if (fs.existsSync(path.join(checkout, 'rust-engine', 'Cargo.toml'))) {
+  if (fs.existsSync(path.join(where.checkout, 'rust-engine', 'Cargo.toml'))) {
     throw new Error(`the engine binary ${built} does not exist: run \`npm run build\` in the repository root, or set TANDEM_ENGINE_BINARY`);
   }
-  const platform = `${process.platform}-${process.arch}`;
+  const platform = `${where.platform}-${where.arch}`;
+  const name = enginePackage(where.platform, where.arch);
   const why = ENGINE_PLATFORMS.includes(platform)
-    ? `the package ${enginePackage()} is not installed (npm installs it with @tandem/host unless optional dependencies are omitted)`
-    : `there is no engine package for ${platform} (${enginePackage()}; packages exist for ${ENGINE_PLATFORMS.join(', ')})`;
+    ? `the package ${name} is not installed (npm installs it with @tandem/host unless optional dependencies are omitted)`
+    : `there is no engine package for ${platform} (${name}; there are packages for ${ENGINE_PLATFORMS.join(', ')})`;
   throw new Error(`no engine binary: ${why}; set TANDEM_ENGINE_BINARY to an engine you built, or run without the engine (runtime.rust.mode: off)`);
 }
