@@ -125,8 +125,9 @@ export async function loadWithEngine(
   const engine = rust.mode === 'off' ? undefined : await startEngine(rust, factories, logger, distribution);
   try {
     const { raw: runnable, failures } = isolateConfigFailures(raw, factories, distribution.loadFailures);
+    const pipelines = (runnable.service as { pipelines?: object } | undefined)?.pipelines;
+    if (failures.length > 0 && Object.keys(pipelines ?? {}).length === 0) throw nothingRuns(failures);
     const config = decodeConfig(runnable, factories);
-    if (failures.length > 0 && config.service.pipelines.size === 0) throw nothingRuns(failures);
     const engineError = engine && (await engineConfigError(config, engine));
     if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
     return { config, engine, failures };

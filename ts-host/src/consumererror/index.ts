@@ -47,8 +47,12 @@ export class ComponentError extends Error {
   }
 }
 
-/** The error a ComponentError stands for; any other error itself. */
-const unwrap = (err: unknown): unknown => (err instanceof ComponentError ? unwrap(err.cause) : err);
+/** The status an error carries, looking through the errors that wrap another (as Go's errors.As). */
+function statusOf(err: unknown): StatusError | undefined {
+  if (err instanceof StatusError) return err;
+  if (err instanceof ComponentError || err instanceof PermanentError || err instanceof RetryableError) return statusOf(err.cause);
+  return undefined;
+}
 
 /** One error for a list of failures: the error itself when there is one. */
 export function combine(errors: readonly unknown[]): unknown {
@@ -130,21 +134,17 @@ export function httpToGRPC(status: number): GrpcStatus {
 
 /** The HTTP status a receiver answers with: an explicit one, else derived, else 503 if retryable, else 500. */
 export function toHTTPStatus(err: unknown): number {
-  const cause = unwrap(err);
-  if (cause instanceof StatusError) {
-    if (cause.status.http !== undefined) return cause.status.http;
-    if (cause.status.grpc !== undefined) return grpcToHTTP(cause.status.grpc);
-  }
+  const status = statusOf(err)?.status;
+  if (status?.http !== undefined) return status.http;
+  if (status?.grpc !== undefined) return grpcToHTTP(status.grpc);
   return isRetryable(err) ? 503 : 500;
 }
 
 /** The gRPC status a receiver answers with: an explicit one, else derived, else UNAVAILABLE if retryable, else INTERNAL. */
 export function toGRPCStatus(err: unknown): { code: GrpcStatus; message: string } {
   const message = messageOf(err);
-  const cause = unwrap(err);
-  if (cause instanceof StatusError) {
-    if (cause.status.grpc !== undefined) return { code: cause.status.grpc, message };
-    if (cause.status.http !== undefined) return { code: httpToGRPC(cause.status.http), message };
-  }
+  const status = statusOf(err)?.status;
+  if (status?.grpc !== undefined) return { code: status.grpc, message };
+  if (status?.http !== undefined) return { code: httpToGRPC(status.http), message };
   return { code: isRetryable(err) ? GrpcStatus.UNAVAILABLE : GrpcStatus.INTERNAL, message };
 }
