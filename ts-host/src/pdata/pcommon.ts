@@ -144,8 +144,9 @@ export class MessageSlice<M extends object, W> implements Iterable<W> {
     own.sort((a, b) => compare(this.wrap(a), this.wrap(b)));
   }
 
-  *[Symbol.iterator](): Iterator<W> {
-    for (const message of this.items()) yield this.wrap(message);
+  // An array's iterator rather than a generator: this is the hot loop of every processor, and V8 runs it faster.
+  [Symbol.iterator](): Iterator<W> {
+    return this.items().map((message) => this.wrap(message))[Symbol.iterator]();
   }
 
   /** [index, element] pairs, as Go's `All()`. */
@@ -359,29 +360,35 @@ export class Map implements Iterable<[string, Value]> {
     return this.entries().some((kv) => kv.key === key);
   }
 
-  /** The value of `key`, emptied, appended when the key is new. */
-  putEmpty(key: string): Value {
+  /** Sets `key` to `value` (replacing the old value of an existing key, appending a new key); returns its entry. */
+  private put(key: string, value: common.AnyValue): common.KeyValue {
     const entries = ownArray<common.KeyValue>(this.parent.use(), this.key);
     let entry = entries.find((kv) => kv.key === key);
-    if (entry) entry.value = common.AnyValue.create();
-    else entries.push((entry = common.KeyValue.create({ key, value: common.AnyValue.create() })));
-    return this.wrap(entry);
+    if (entry) entry.value = value;
+    else entries.push((entry = common.KeyValue.create({ key, value })));
+    return entry;
   }
 
+  /** The value of `key`, emptied, appended when the key is new. */
+  putEmpty(key: string): Value {
+    return this.wrap(this.put(key, common.AnyValue.create()));
+  }
+
+  // The scalar puts build the value directly: one walk up to the root per put, as processors call them per item.
   putStr(key: string, value: string): void {
-    this.putEmpty(key).setStr(value);
+    this.put(key, common.AnyValue.create({ stringValue: value }));
   }
   putInt(key: string, value: bigint | number): void {
-    this.putEmpty(key).setInt(value);
+    this.put(key, common.AnyValue.create({ intValue: toLong(value, false) }));
   }
   putDouble(key: string, value: number): void {
-    this.putEmpty(key).setDouble(value);
+    this.put(key, common.AnyValue.create({ doubleValue: value }));
   }
   putBool(key: string, value: boolean): void {
-    this.putEmpty(key).setBool(value);
+    this.put(key, common.AnyValue.create({ boolValue: value }));
   }
   putBytes(key: string, value: Uint8Array): void {
-    this.putEmpty(key).setBytes(value);
+    this.put(key, common.AnyValue.create({ bytesValue: Uint8Array.from(value) }));
   }
   putEmptyMap(key: string): Map {
     return this.putEmpty(key).setEmptyMap();
@@ -411,8 +418,8 @@ export class Map implements Iterable<[string, Value]> {
     for (const kv of this.entries()) if (fn(kv.key, this.wrap(kv)) === false) return;
   }
 
-  *[Symbol.iterator](): Iterator<[string, Value]> {
-    for (const kv of this.entries()) yield [kv.key, this.wrap(kv)];
+  [Symbol.iterator](): Iterator<[string, Value]> {
+    return this.entries().map((kv): [string, Value] => [kv.key, this.wrap(kv)])[Symbol.iterator]();
   }
 
   /** Makes `dest` a deep copy of this map. */
