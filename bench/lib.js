@@ -11,7 +11,7 @@ const readline = require('node:readline');
 const grpc = require('@grpc/grpc-js');
 
 const root = path.resolve(__dirname, '..');
-const { rawExportService } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
+const { rawExportService, Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 /** User + system CPU seconds a process has used so far (from /proc/<pid>/stat). */
@@ -36,6 +36,20 @@ function writeResults(name, title, result, sectionBody) {
   const pattern = new RegExp(`## ${title}\\n[\\s\\S]*?(?=\\n## |$)`);
   const updated = pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}`;
   fs.writeFileSync(file, updated);
+}
+
+/** The benchmarks' OTLP trace request: `count` server spans with two attributes each, under one resource and scope. */
+function traceRequest(count) {
+  const spans = Array.from({ length: count }, (_, i) => ({
+    traceId: (i + 1).toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    name: `bench-span-${i}`,
+    kind: 2,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000000001000000',
+    attributes: [{ key: 'http.route', value: { stringValue: '/api/items' } }, { key: 'http.status_code', value: { intValue: '200' } }],
+  }));
+  return Traces.fromJSON({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans }] }] }).toProto();
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
@@ -142,4 +156,4 @@ async function measureTraces({ address, requests, sink, inFlight, warmupMs, dura
   return { spans_per_second: Math.round(spans / elapsed), failed_requests: failures, cpu };
 }
 
-module.exports = { root, cpuSeconds, machine, writeResults, freePort, startTandem, stopTandem, startTraceSink, measureTraces };
+module.exports = { root, cpuSeconds, machine, writeResults, traceRequest, freePort, startTandem, stopTandem, startTraceSink, measureTraces };

@@ -8,7 +8,7 @@
 'use strict';
 const path = require('node:path');
 
-const { root, machine, writeResults, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
+const { root, machine, writeResults, traceRequest, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
 const { Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
 const { tagSpans } = require('./collector');
 
@@ -18,18 +18,6 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
 const WARMUP_MS = 3_000;
 const PROFILE_REQUESTS = 2_000;
 
-function request() {
-  const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, i) => ({
-    traceId: (i + 1).toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    name: `bench-span-${i}`,
-    kind: 2,
-    startTimeUnixNano: '1700000000000000000',
-    endTimeUnixNano: '1700000000001000000',
-    attributes: [{ key: 'http.route', value: { stringValue: '/api/items' } }, { key: 'http.status_code', value: { intValue: '200' } }],
-  }));
-  return Traces.fromJSON({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans }] }] }).toProto();
-}
 
 async function startCollector(sinkPort, processors) {
   const grpcPort = await freePort();
@@ -88,7 +76,7 @@ function profile(bytes) {
 }
 
 async function main() {
-  const bytes = request();
+  const bytes = traceRequest(SPANS_PER_REQUEST);
   const sink = await startTraceSink();
   const measure = async (processors) => {
     const { child, address } = await startCollector(sink.port, processors);
