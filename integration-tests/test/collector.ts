@@ -20,6 +20,17 @@ export function tempDir(prefix = 'tandem-it-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Resolves with `probe()`'s first value that is not undefined, polling until `timeoutMs` has passed. */
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
 async function canConnect(port: number): Promise<boolean> {
   return new Promise((done) => {
     const socket = net.connect(port, '127.0.0.1');

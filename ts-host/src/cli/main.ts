@@ -17,7 +17,7 @@ import {
 } from '../otelcol';
 import { GraphError } from '../graph';
 import { Service } from '../service';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry';
+import { createLogger, LOG_ENCODINGS, LOG_LEVELS, type LoggerOptions } from '../telemetry';
 import type { Logger } from 'pino';
 import { build } from '../builder';
 import { parseArguments, USAGE } from './args';
@@ -93,6 +93,20 @@ function nothingRuns(failures: readonly ComponentFailure[]): UsageError {
   return new UsageError(`no pipeline can run: ${failures.map(describeFailure).join('; ')}`);
 }
 
+/**
+ * Decodes a resolved config without the components of component packages that cannot run (and their pipelines),
+ * and has the engine check its components' configs.
+ */
+async function decodeRunnable(raw: ConfigMap, factories: Factories, distribution: Distribution, engine: Engine | undefined): Promise<{ config: Config; failures: ComponentFailure[] }> {
+  const { raw: runnable, failures } = isolateConfigFailures(raw, factories, distribution.loadFailures);
+  const pipelines = (runnable.service as { pipelines?: object } | undefined)?.pipelines;
+  if (failures.length > 0 && Object.keys(pipelines ?? {}).length === 0) throw nothingRuns(failures);
+  const config = decodeConfig(runnable, factories);
+  const engineError = engine && (await engineConfigError(config, engine));
+  if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
+  return { config, failures };
+}
+
 /** Starts the engine `rust` asks for, and adds its factories to `factories`. */
 async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger: Logger, distribution: Distribution): Promise<Engine> {
   logger.info({ mode: rust.mode }, 'Starting the engine...');
@@ -113,7 +127,7 @@ async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger
  */
 export async function loadWithEngine(
   configs: string[], sets: string[], logger: Logger, distribution: Distribution = TANDEM,
-): Promise<{ config: Config; engine?: Engine; failures: ComponentFailure[] }> {
+): Promise<{ config: Config; engine?: Engine; factories: Factories; failures: ComponentFailure[] }> {
   const raw = resolveConfig(configs, sets);
   let rust: RustRuntimeConfig;
   try {
@@ -124,37 +138,38 @@ export async function loadWithEngine(
   const factories = registryOf(distribution);
   const engine = rust.mode === 'off' ? undefined : await startEngine(rust, factories, logger, distribution);
   try {
-    const { raw: runnable, failures } = isolateConfigFailures(raw, factories, distribution.loadFailures);
-    const pipelines = (runnable.service as { pipelines?: object } | undefined)?.pipelines;
-    if (failures.length > 0 && Object.keys(pipelines ?? {}).length === 0) throw nothingRuns(failures);
-    const config = decodeConfig(runnable, factories);
-    const engineError = engine && (await engineConfigError(config, engine));
-    if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
-    return { config, engine, failures };
+    const { config, failures } = await decodeRunnable(raw, factories, distribution, engine);
+    return { config, engine, factories, failures };
   } catch (err) {
     await engine?.stop();
     throw err;
   }
 }
 
-/** The log level the config asks for, read before the config is decoded (the engine logs from its start). */
-function logLevelOf(configs: string[], sets: string[]): LogLevel {
-  const levels: readonly string[] = LOG_LEVELS;
+/** The log level and encoding the config asks for, read before the config is decoded (the engine logs from its start). */
+function logOptionsOf(configs: string[], sets: string[]): LoggerOptions {
   try {
-    const level = (resolve({ configs, sets }) as { service?: { telemetry?: { logs?: { level?: unknown } } } }).service?.telemetry?.logs?.level;
-    return typeof level === 'string' && levels.includes(level) ? (level as LogLevel) : 'info';
+    const logs = (resolve({ configs, sets }) as { service?: { telemetry?: { logs?: { level?: unknown; encoding?: unknown } } } }).service?.telemetry?.logs;
+    const pick = <T extends string>(value: unknown, valid: readonly T[]) => (valid.includes(value as T) ? (value as T) : undefined);
+    return { level: pick(logs?.level, LOG_LEVELS), encoding: pick(logs?.encoding, LOG_ENCODINGS) };
   } catch {
-    return 'info';
+    return {};
   }
 }
 
 async function serveCommand(configs: string[], sets: string[], distribution: Distribution): Promise<void> {
-  const logger = createLogger(logLevelOf(configs, sets));
+  const logger = createLogger(logOptionsOf(configs, sets));
   for (const failure of distribution.loadFailures) logger.error(failure.error.message);
-  const { config, engine, failures } = await loadWithEngine(configs, sets, logger, distribution);
+  const { config, engine, factories, failures } = await loadWithEngine(configs, sets, logger, distribution);
   for (const failure of failures) logger.error(describeFailure(failure));
+  // A reload reads the same sources again, against the same factories and engine.
+  const reloadSource = async () => {
+    const next = await decodeRunnable(resolveConfig(configs, sets), factories, distribution, engine);
+    for (const failure of next.failures) logger.error(describeFailure(failure));
+    return next.config;
+  };
   try {
-    await serve(config, failures, logger, engine, distribution);
+    await serve(config, failures, logger, engine, distribution, reloadSource);
   } finally {
     if (engine) {
       logger.info('Stopping the engine...');
@@ -206,7 +221,16 @@ async function startService(config: Config, failures: ComponentFailure[], logger
   }
 }
 
-async function serve(config: Config, failures: ComponentFailure[], logger: Logger, engine: Engine | undefined, distribution: Distribution): Promise<void> {
+async function serve(
+  config: Config, failures: ComponentFailure[], logger: Logger, engine: Engine | undefined, distribution: Distribution,
+  reloadSource: () => Promise<Config>,
+): Promise<void> {
+  let service: Service | undefined;
+  // SIGHUP reloads the config, as in the Go Collector; a config that does not load is refused and logged.
+  process.on('SIGHUP', (signal) => {
+    logger.info({ signal }, 'Received signal from OS');
+    void service?.requestReload();
+  });
   let signals = 0;
   const stopped = new Promise<void>((resolveStop) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -222,9 +246,11 @@ async function serve(config: Config, failures: ComponentFailure[], logger: Logge
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  const service = await startService(config, failures, logger, engine, distribution);
-  await stopped;
+  service = await startService(config, failures, logger, engine, distribution);
+  service.setReloadSource(reloadSource);
+  const fatal = await Promise.race([stopped.then(() => undefined), service.fatalError]);
   const errors = await service.shutdown();
+  if (fatal) errors.unshift(fatal);
   logger.flush();
   if (errors.length > 0) throw new UsageError(errors.map((err) => err.message).join('; '));
 }

@@ -17,7 +17,7 @@ function configOf(factory: { createDefaultConfig(): unknown; configSchema?: any;
 describe('built-in factories', () => {
   test('are listed once each with their kinds', () => {
     expect(builtinFactories().map((f) => `${f.kind}/${f.type}`).sort()).toEqual([
-      'connector/count', 'connector/forward', 'exporter/debug', 'exporter/file', 'exporter/otlp_grpc', 'exporter/otlp_http', 'extension/health_check',
+      'connector/count', 'connector/forward', 'exporter/debug', 'exporter/file', 'exporter/otlp_grpc', 'exporter/otlp_http', 'extension/health_check', 'extension/tandem_ui',
       'processor/batch', 'processor/memory_limiter', 'receiver/otlp',
     ]);
   });
