@@ -6,6 +6,7 @@
 // `attributes` processor doing the same is a row left for the Go Collector the oracle work adds.
 // Writes bench/results/components.json and the "Components" section of bench/RESULTS.md.
 'use strict';
+const os = require('node:os');
 const path = require('node:path');
 
 const { root, machine, writeResults, traceRequest, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
@@ -109,6 +110,8 @@ async function main() {
     ratio: withTag.spans_per_second / without.spans_per_second,
     cpu_ratio: withTag.spans_per_cpu_second / without.spans_per_cpu_second,
     processor_steps: steps,
+    // The machine is shared; the two pipelines run back to back, so the ratio is fairer than the figures.
+    load_average: os.loadavg()[0],
   };
   console.log(JSON.stringify(result, null, 2));
   const us = (value) => value.toFixed(1);
@@ -130,7 +133,8 @@ Ratio (with / without): **${result.ratio.toFixed(3)}** in spans/s, **${result.cp
 Where the processor's time goes, per ${SPANS_PER_REQUEST}-span request, measured in the benchmark process over
 ${PROFILE_REQUESTS} requests: decoding the OTLP bytes (protobufjs) ${us(steps.decode_us)} µs, walking the spans and
 setting the attribute ${us(steps.walk_and_set_us)} µs, encoding again ${us(steps.encode_us)} µs; ${us(steps.total_us)} µs in
-all, against ${us(steps.pass_through_us)} µs for a request nobody touches (it keeps its bytes).`);
+all, against ${us(steps.pass_through_us)} µs for a request nobody touches (it keeps its bytes). Load average
+${result.load_average.toFixed(1)} when it finished (other work shares the machine).`);
 }
 
 main().catch((err) => {
