@@ -37,7 +37,7 @@ const HERE: EngineLookup = { env: process.env, platform: process.platform, arch:
 export function engineBinaryPath(where: EngineLookup = HERE): string {
   const explicit = where.env.TANDEM_ENGINE_BINARY;
   if (explicit) {
-    if (!fs.existsSync(explicit)) throw new Error(`TANDEM_ENGINE_BINARY is ${explicit}, which does not exist`);
+    if (!fs.existsSync(explicit)) throw new Error(`the engine binary ${explicit} does not exist (TANDEM_ENGINE_BINARY names it)`);
     return explicit;
   }
   const packaged = platformPackageFile(path.join('bin', 'tandem-engine'), where.platform, where.arch);

@@ -13,7 +13,7 @@ describe('engineBinaryPath', () => {
     const binary = path.join(nowhere, 'my-engine');
     fs.writeFileSync(binary, '');
     expect(engineBinaryPath(lookup({ TANDEM_ENGINE_BINARY: binary }))).toBe(binary);
-    expect(() => engineBinaryPath(lookup({ TANDEM_ENGINE_BINARY: '/no/such/engine' }))).toThrow('TANDEM_ENGINE_BINARY is /no/such/engine, which does not exist');
+    expect(() => engineBinaryPath(lookup({ TANDEM_ENGINE_BINARY: '/no/such/engine' }))).toThrow('the engine binary /no/such/engine does not exist (TANDEM_ENGINE_BINARY names it)');
   });
 
   test('a supported platform without its package: the error names the package', () => {
