@@ -1,6 +1,6 @@
 // The distribution's command line: its build info, its components with their packages, a config using them.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYAML } from 'yaml';
@@ -35,4 +35,19 @@ service: {pipelines: {logs: {receivers: [webhook], processors: [redact], exporte
   expect(refused.status).toBe(1);
   expect(refused.stderr).toBe('Error: no pipeline can run: processor "redact" (package "@tandem-examples/redaction-processor"): '
     + 'invalid configuration: "key_patterns" must list at least one pattern; pipelines not running: ["logs"]\n');
+});
+
+test('builder.yaml describes the same distribution: tandem build writes a main loading the same packages', () => {
+  const output = resolve(__dirname, '..', 'build', 'acme-otelcol');
+  const tandem = require.resolve('@tandem/host/package.json').replace(/package\.json$/, 'bin/tandem.js');
+  try {
+    const built = spawnSync(process.execPath, [tandem, 'build', '--manifest', resolve(__dirname, '..', 'builder.yaml'), '--skip-install'], { encoding: 'utf8' });
+    expect([built.status, built.stderr]).toEqual([0, '']);
+    const loaded = (text: string) => [...text.matchAll(/loadPackage\(['"]([^'"]+)['"]/g)].map((m) => m[1]);
+    const generated = readFileSync(join(output, 'main.js'), 'utf8');
+    expect(loaded(generated)).toEqual(loaded(readFileSync(resolve(__dirname, '..', 'src', 'main.ts'), 'utf8')));
+    expect(JSON.parse(readFileSync(join(output, 'package.json'), 'utf8')).bin).toEqual({ 'acme-otelcol': 'main.js' });
+  } finally {
+    rmSync(resolve(__dirname, '..', 'build'), { recursive: true, force: true });
+  }
 });
