@@ -62,13 +62,13 @@ async function freePort() {
 }
 
 /**
- * Runs `tandem --config <file>` (or `program`, a distribution's main) with the given YAML; resolves with the process
- * once `port` accepts connections.
+ * Runs `tandem --config <file> ...args` (or `program`, a distribution's main, instead of tandem) with the given YAML;
+ * resolves with the process once `port` accepts connections.
  */
-async function startTandem(yaml, port, program = path.join(root, 'scripts', 'bin', 'tandem.js')) {
+async function startTandem(yaml, port, args = [], program = path.join(root, 'scripts', 'bin', 'tandem.js')) {
   const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-')), 'config.yaml');
   fs.writeFileSync(config, yaml);
-  const child = spawn(process.execPath, [program, '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [program, '--config', config, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 300; i++) {
     const open = await new Promise((resolve) => {
       const socket = net.connect(port, '127.0.0.1');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Installs and builds whatever is missing, so that `npm start`, `npm test` and `npm run bench` work on a fresh clone:
-// npm dependencies, the ring addon (node-gyp), the TypeScript projects and the Rust workspace (the ring crate and its test peer).
+// npm dependencies, the ring addon (node-gyp), the TypeScript projects, the Rust workspace (the ring crate and its test peer)
+// and the Go Collector and telemetrygen the oracle tests compare Tandem with (integration-tests/otelcol/).
 // Every step is incremental: on a built tree the whole script takes a few seconds. Before the long first build of the
 // Rust workspace it says what it builds and roughly how long it takes, and it reports progress while Cargo runs.
 'use strict';
@@ -115,6 +116,13 @@ async function main() {
   }
   if (want('ts')) {
     step('compiling TypeScript', () => run('npx', ['tsc', '--build']));
+  }
+  if (want('otelcol')) {
+    step('building the Go Collector and telemetrygen when missing', () => {
+      const build = require(path.join(root, 'integration-tests', 'otelcol', 'build.js'));
+      build.otelcol();
+      build.telemetrygen();
+    });
   }
   if (want('rust')) {
     const first = !fs.existsSync(engineBinary());

@@ -47,7 +47,7 @@ service:
       receivers: [otlp]
       processors: [${processors.join(', ')}]
       exporters: [otlp_grpc]
-`, grpcPort, path.join(__dirname, 'collector.js'));
+`, grpcPort, [], path.join(__dirname, 'collector.js'));
   return { child, address: `127.0.0.1:${grpcPort}` };
 }
 

@@ -140,7 +140,7 @@ describe('a distribution with bad component packages', () => {
     const yaml = config(ports, out);
     yamlPath = join(dir, 'config.yaml');
     writeFileSync(yamlPath, yaml);
-    collector = await Collector.start(yaml, [ports.good, ports.sync, ports.reject, ports.hang, ports.metrics], 60_000, main);
+    collector = await Collector.launch('acme-otelcol', process.execPath, [main], yaml, [ports.good, ports.sync, ports.reject, ports.hang, ports.metrics], 60_000);
   });
 
   afterAll(async () => {

@@ -49,21 +49,28 @@ export class Collector {
     this.exited = new Promise((done) => process.once('exit', (code) => done(code)));
   }
 
+  /** Starts `tandem --config <yaml>` and resolves once every port in `readyPorts` accepts connections. */
+  static async start(yaml: string, readyPorts: number[], timeoutMs = 30_000): Promise<Collector> {
+    return Collector.launch('tandem', process.execPath, [TANDEM], yaml, readyPorts, timeoutMs);
+  }
+
   /**
-   * Starts `tandem --config <yaml>` (or `program`, a collector distribution's main script, in `env`) and resolves once
-   * every port in `readyPorts` accepts connections.
+   * Starts `<command> <args> --config <yaml>` (a collector named `name` in errors; a distribution's main, say) in
+   * `env`, and resolves once every port in `readyPorts` accepts connections.
    */
-  static async start(yaml: string, readyPorts: number[], timeoutMs = 30_000, program = TANDEM, env = process.env): Promise<Collector> {
+  static async launch(
+    name: string, command: string, args: string[], yaml: string, readyPorts: number[], timeoutMs = 30_000, env = process.env,
+  ): Promise<Collector> {
     const config = join(tempDir('tandem-config-'), 'config.yaml');
     writeFileSync(config, yaml);
-    const collector = new Collector(spawn(process.execPath, [program, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env }));
+    const collector = new Collector(spawn(command, [...args, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env }));
     const deadline = Date.now() + timeoutMs;
     for (const port of readyPorts) {
       while (!(await canConnect(port))) {
-        if (collector.process.exitCode !== null) throw new Error(`tandem exited with ${collector.process.exitCode}:\n${collector.output}`);
+        if (collector.process.exitCode !== null) throw new Error(`${name} exited with ${collector.process.exitCode}:\n${collector.output}`);
         if (Date.now() > deadline) {
           await collector.stop();
-          throw new Error(`tandem did not open port ${port} in time:\n${collector.output}`);
+          throw new Error(`${name} did not open port ${port} in time:\n${collector.output}`);
         }
         await new Promise((done) => setTimeout(done, 100));
       }
@@ -71,10 +78,16 @@ export class Collector {
     return collector;
   }
 
-  /** Sends SIGTERM and waits for a graceful exit; resolves with the exit code. */
-  async stop(): Promise<number | null> {
+  /** Sends SIGTERM and waits for a graceful exit; resolves with the exit code (null after a SIGKILL, sent when the
+   * process is still running `graceMs` later). */
+  async stop(graceMs = 20_000): Promise<number | null> {
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
-    return this.exited;
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

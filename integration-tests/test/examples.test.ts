@@ -10,7 +10,7 @@ import { Collector, freePort, metricsOn, tempDir, WITH_ENGINE } from './collecto
 import { attr, written } from './sdk';
 
 const DISTRIBUTION = resolve(__dirname, '..', '..', 'examples', 'distribution', 'dist', 'main.js');
-const SPANS = resolve(__dirname, '..', 'sdk', 'spans.js');
+const SPANS = resolve(__dirname, '..', 'sdk', 'named_spans.js');
 
 /** Sends one request per span name with the SDK; resolves with what it sent. */
 async function sendSpans(address: string, run: string, names: string[]): Promise<Array<{ name: string; spanId: string }>> {
@@ -52,7 +52,7 @@ service:
       receivers: [rust_otap, otlp]
       exporters: [file]
 `, [ports.sinkOtap, ports.sinkOtlp]);
-    collector = await Collector.start(`${WITH_ENGINE}receivers:
+    collector = await Collector.launch('acme-otelcol', process.execPath, [DISTRIBUTION], `${WITH_ENGINE}receivers:
   otlp:
     protocols:
       grpc:
@@ -84,7 +84,7 @@ ${metricsOn(ports.metrics)}  pipelines:
       receivers: [rust_otlp]
       processors: [redact]
       exporters: [rust_otlp_grpc]
-`, [ports.otlp, ports.rustOtlp, ports.metrics], 60_000, DISTRIBUTION);
+`, [ports.otlp, ports.rustOtlp, ports.metrics], 60_000);
   });
 
   afterAll(async () => {

@@ -68,7 +68,9 @@ const post = (port: number, signal: 'traces' | 'logs') => {
   const body = signal === 'traces'
     ? { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'probe' }] }] }] }
     : { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'probe' } }] }] }] };
-  return fetch(`http://127.0.0.1:${port}/v1/${signal}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  // A request is answered once exported, so while the destination is down it waits for the exporter's retries: the
+  // probe gives up after a second (the exporter has seen the failure by then).
+  return fetch(`http://127.0.0.1:${port}/v1/${signal}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(1_000) })
     .then((res) => res.status, () => 0);
 };
 

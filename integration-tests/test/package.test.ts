@@ -89,7 +89,7 @@ service:
       processors: [stamp, rust_batch]
       exporters: [file]
 `;
-    const collector = await Collector.start(yaml, [grpcPort], 60_000, join(project, 'main.js'), USER_ENV);
+    const collector = await Collector.launch('acme-collector', process.execPath, [join(project, 'main.js')], yaml, [grpcPort], 60_000, USER_ENV);
     try {
       const engine = JSON.parse(collector.output.split('\n').find((line) => line.includes('"Engine ready"')) as string).pid;
       expect(readlinkSync(`/proc/${engine}/exe`)).toBe(join(project, 'node_modules', '@tandem', 'engine-linux-x64', 'bin', 'tandem-engine'));

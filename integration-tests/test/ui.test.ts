@@ -36,6 +36,9 @@ exporters:
       authorization: Bearer ${SECRET}
     retry_on_failure:
       enabled: false
+    # Acknowledged once queued (Go's default, not Tandem's): the receiver's requests succeed and only this exporter fails.
+    sending_queue:
+      wait_for_result: false
 extensions:
   tandem_ui:
     endpoint: 127.0.0.1:${uiPort}

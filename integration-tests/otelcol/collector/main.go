@@ -1,6 +1,5 @@
-// A minimal OpenTelemetry Collector for Tandem's OTel-Arrow interoperability check (see ../README.md).
-// It has only what the check needs: the `otlp` and `otelarrow` receivers and the `otelarrow`, `file` and `debug`
-// exporters, all from one Collector release (see go.mod).
+// The Go OpenTelemetry Collector that Tandem's tests and benchmarks use as the reference (see ../README.md): the
+// components they compare Tandem's against, all from one Collector release (see go.mod).
 package main
 
 import (
@@ -8,6 +7,9 @@ import (
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/fileexporter"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/otelarrowexporter"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/attributesprocessor"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/filterprocessor"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/otelarrowreceiver"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
@@ -16,7 +18,12 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/debugexporter"
+	"go.opentelemetry.io/collector/exporter/otlpexporter"
+	"go.opentelemetry.io/collector/exporter/otlphttpexporter"
+	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/otelcol"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/batchprocessor"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
@@ -30,7 +37,17 @@ func components() (otelcol.Factories, error) {
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
+	processors, err := otelcol.MakeFactoryMap[processor.Factory](
+		batchprocessor.NewFactory(),
+		filterprocessor.NewFactory(),
+		attributesprocessor.NewFactory(),
+	)
+	if err != nil {
+		return otelcol.Factories{}, err
+	}
 	exporters, err := otelcol.MakeFactoryMap[exporter.Factory](
+		otlpexporter.NewFactory(),
+		otlphttpexporter.NewFactory(),
 		otelarrowexporter.NewFactory(),
 		fileexporter.NewFactory(),
 		debugexporter.NewFactory(),
@@ -38,19 +55,27 @@ func components() (otelcol.Factories, error) {
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
+	extensions, err := otelcol.MakeFactoryMap[extension.Factory](
+		filestorage.NewFactory(),
+	)
+	if err != nil {
+		return otelcol.Factories{}, err
+	}
 	return otelcol.Factories{
-		Receivers: receivers,
-		Exporters: exporters,
-		Telemetry: otelconftelemetry.NewFactory(),
+		Receivers:  receivers,
+		Processors: processors,
+		Exporters:  exporters,
+		Extensions: extensions,
+		Telemetry:  otelconftelemetry.NewFactory(),
 	}, nil
 }
 
 func main() {
 	settings := otelcol.CollectorSettings{
 		BuildInfo: component.BuildInfo{
-			Command:     "otelcol-otelarrow",
-			Description: "Collector for Tandem's OTel-Arrow interoperability check",
-			Version:     "0.145.0-tandem-interop",
+			Command:     "otelcol-tandem-oracle",
+			Description: "The Go Collector that Tandem's tests and benchmarks compare Tandem with",
+			Version:     "0.145.0-tandem-oracle",
 		},
 		Factories: components,
 		ConfigProviderSettings: otelcol.ConfigProviderSettings{

@@ -2,15 +2,13 @@
 // Prints one OTLP/JSON export request that uses most of a signal's fields (span links, events and status; every
 // metric type with exemplars; log bodies of several kinds, trace context, event names; attribute values of every
 // type), for the fields the JS SDK's own telemetry leaves out.
-// Usage: node payloads.js <traces|metrics|logs> <run> [bare|mixed]
-// The resource carries `test.run = <run>`. With `bare` neither the resource nor the scope has attributes and the run
-// is the scope's name instead: then the Arrow batch's first payload is the signal's main record (see README.md).
-// With `mixed` a second resource follows that has only `test.run`, no schema URL, and one minimal record, so that
-// the optional columns of one Arrow record batch hold values in some rows and nulls in others.
+// Usage: node payloads.js <traces|metrics|logs> <run> [mixed|multi]
+// The resource carries `test.run = <run>`. With `mixed` a second resource follows that has only `test.run`, no schema
+// URL, and one minimal record, so that the optional columns of one Arrow record batch hold values in some rows and
+// nulls in others. With `multi` the records come under two resources (other `service.name`s) of two scopes each.
 'use strict';
 
 const [signal, run, variant] = process.argv.slice(2);
-const bare = variant === 'bare';
 const now = BigInt(Date.now()) * 1_000_000n;
 const t = (offsetMs) => String(now + BigInt(offsetMs) * 1_000_000n);
 const hex = (bytes, seed) => Array.from({ length: bytes }, (_, i) => ((seed * 31 + i * 17) % 256).toString(16).padStart(2, '0')).join('');
@@ -26,8 +24,8 @@ const attributes = (prefix) => [
   { key: `${prefix}.array`, value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: '1' }, { boolValue: true }] } } },
   { key: `${prefix}.map`, value: { kvlistValue: { values: [{ key: 'inner', value: { stringValue: 'x' } }, { key: 'n', value: { doubleValue: 0.5 } }] } } },
 ];
-const resource = bare ? {} : { attributes: [{ key: 'service.name', value: { stringValue: 'interop-rich' } }, { key: 'test.run', value: { stringValue: run } }, ...attributes('res')], droppedAttributesCount: 1 };
-const scope = bare ? { name: run, version: '1.0.0' } : { name: 'interop-scope', version: '1.0.0', attributes: attributes('scope'), droppedAttributesCount: 2 };
+const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'interop-rich' } }, { key: 'test.run', value: { stringValue: run } }, ...attributes('res')], droppedAttributesCount: 1 };
+const scope = { name: 'interop-scope', version: '1.0.0', attributes: attributes('scope'), droppedAttributesCount: 2 };
 const schemaUrl = 'https://opentelemetry.io/schemas/1.26.0';
 const traceId = hex(16, 1);
 
@@ -101,11 +99,24 @@ function minimal() {
   return { resource, scopeLogs: [{ scope, logRecords: [{ timeUnixNano: t(7), body: { stringValue: 'minimal' } }] }] };
 }
 
+/** The one resource of `request` as two, with other service names, each holding its scope and a second scope. */
+function multi(request) {
+  const [resourceKey, resources] = Object.entries(request)[0];
+  const [scopeKey, scopes] = Object.entries(resources[0]).find(([key]) => key.startsWith('scope'));
+  const named = (service) => ({
+    ...resources[0],
+    resource: { ...resource, attributes: resource.attributes.map((kv) => (kv.key === 'service.name' ? { key: kv.key, value: { stringValue: service } } : kv)) },
+    [scopeKey]: [...scopes, { ...scopes[0], scope: { name: `${service}-second-scope`, version: '2.0.0' }, schemaUrl: undefined }],
+  });
+  return { [resourceKey]: [named('interop-multi-a'), named('interop-multi-b')] };
+}
+
 const make = { traces, metrics, logs }[signal];
-if (!make || !run || (variant && !['bare', 'mixed'].includes(variant))) {
-  console.error('usage: node payloads.js <traces|metrics|logs> <run> [bare|mixed]');
+if (!make || !run || (variant && !['mixed', 'multi'].includes(variant))) {
+  console.error('usage: node payloads.js <traces|metrics|logs> <run> [mixed|multi]');
   process.exit(2);
 }
-const request = make();
+let request = make();
 if (variant === 'mixed') Object.values(request)[0].push(minimal());
+if (variant === 'multi') request = multi(request);
 process.stdout.write(JSON.stringify(request));
