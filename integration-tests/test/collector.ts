@@ -55,12 +55,16 @@ export class Collector {
     return Collector.launch('tandem', process.execPath, [TANDEM], yaml, readyPorts, timeoutMs);
   }
 
-  /** Starts `<command> <args> --config <yaml>` (a collector named `name` in errors) and resolves once every port in
-   * `readyPorts` accepts connections. */
-  static async launch(name: string, command: string, args: string[], yaml: string, readyPorts: number[], timeoutMs = 30_000): Promise<Collector> {
+  /**
+   * Starts `<command> <args> --config <yaml>` (a collector named `name` in errors; a distribution's main, say) in
+   * `env`, and resolves once every port in `readyPorts` accepts connections.
+   */
+  static async launch(
+    name: string, command: string, args: string[], yaml: string, readyPorts: number[], timeoutMs = 30_000, env = process.env,
+  ): Promise<Collector> {
     const config = join(tempDir('tandem-config-'), 'config.yaml');
     writeFileSync(config, yaml);
-    const collector = new Collector(spawn(command, [...args, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const collector = new Collector(spawn(command, [...args, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env }));
     const deadline = Date.now() + timeoutMs;
     for (const port of readyPorts) {
       while (!(await canConnect(port))) {

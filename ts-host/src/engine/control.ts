@@ -1,10 +1,13 @@
 // The host's end of the control channel (proto/control.proto), with @grpc/grpc-js and @grpc/proto-loader.
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import fs from 'node:fs';
 import path from 'node:path';
 import { layout } from '@tandem/ipc';
 
-const PROTO = path.resolve(__dirname, '..', '..', '..', 'proto', 'control.proto');
+// The repository's proto/control.proto; the npm package carries a copy at its own root (scripts/pack.js puts it there).
+const PROTO = [path.resolve(__dirname, '..', '..', 'proto', 'control.proto'), path.resolve(__dirname, '..', '..', '..', 'proto', 'control.proto')]
+  .find((candidate) => fs.existsSync(candidate)) as string;
 const definition = protoLoader.loadSync(PROTO, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
 const pkg = grpc.loadPackageDefinition(definition) as unknown as {
   tandem: { control: { v1: { Control: grpc.ServiceClientConstructor } } };
