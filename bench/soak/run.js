@@ -15,10 +15,16 @@ const { rawExportService } = require(path.join(__dirname, '..', '..', 'ts-host',
 const RATE = Number(process.env.SOAK_RATE ?? 96);
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const SAMPLE_MS = 5_000;
+const READING = `How to read it: a process's RSS counts the pages of the rings it has touched (shared memory, mapped by host and
+engine alike). Records move through a ring front to back, so its pages are touched for the first time one after another
+until the ring has wrapped once: RSS climbs by what crossed, up to \`buffer_size\` per ring and direction, then stays.
+The engine's own memory (RssAnon: heap, stacks) is the figure a leak would move.`;
 
+/** RSS in MiB, and the part of it that is the process's own (RssAnon: heap, stacks), not shared memory (the rings). */
 function rssMiB(pid) {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-  return Number(line.split(/\s+/)[1]) / 1024;
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
+  const kib = (field) => Number(status.find((l) => l.startsWith(`${field}:`)).split(/\s+/)[1]);
+  return { rss: kib('VmRSS') / 1024, anon: kib('RssAnon') / 1024 };
 }
 
 function childrenOf(pid) {
@@ -56,12 +62,12 @@ async function pace(address, request, until, sample) {
   return counts;
 }
 
-/** Linear growth in KiB per request over the samples (least squares of RSS against requests sent). */
-function growthKiBPerRequest(samples) {
+/** Linear growth in KiB per request over the samples (least squares of `field` against requests sent). */
+function growthKiBPerRequest(samples, field) {
   const n = samples.length;
   if (n < 2) return 0;
   const xs = samples.map((s) => s.t * RATE);
-  const ys = samples.map((s) => s.rss * 1024);
+  const ys = samples.map((s) => s[field] * 1024);
   const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = ys.reduce((a, b) => a + b, 0) / n;
   const num = xs.reduce((sum, x, i) => sum + (x - mx) * (ys[i] - my), 0);
@@ -110,7 +116,7 @@ async function soak(name, start, processor, exporter) {
     const processes = { [name]: child.pid, ...Object.fromEntries(childrenOf(child.pid).map((pid) => [`${name} engine`, pid])) };
     const samples = Object.fromEntries(Object.keys(processes).map((p) => [p, []]));
     const counts = await pace(`127.0.0.1:${port}`, request, Date.now() + seconds * 1000, (t) => {
-      for (const [p, pid] of Object.entries(processes)) samples[p].push({ t, rss: rssMiB(pid) });
+      for (const [p, pid] of Object.entries(processes)) samples[p].push({ t, ...rssMiB(pid) });
     });
     await stopTandem(child);
     phases[phase] = { counts, samples };
@@ -123,7 +129,13 @@ async function soak(name, start, processor, exporter) {
 function summary(samples) {
   const half = samples.slice(Math.floor(samples.length / 2));
   const mib = (v) => Math.round(v * 10) / 10;
-  return { start_mib: mib(samples[0].rss), end_mib: mib(samples[samples.length - 1].rss), max_mib: mib(Math.max(...samples.map((s) => s.rss))), second_half_kib_per_request: Math.round(growthKiBPerRequest(half) * 1000) / 1000 };
+  const last = samples[samples.length - 1];
+  const growth = (field) => Math.round(growthKiBPerRequest(half, field) * 1000) / 1000;
+  return {
+    start_mib: mib(samples[0].rss), end_mib: mib(last.rss), max_mib: mib(Math.max(...samples.map((s) => s.rss))),
+    own_start_mib: mib(samples[0].anon), own_end_mib: mib(last.anon),
+    second_half_kib_per_request: growth('rss'), own_second_half_kib_per_request: growth('anon'),
+  };
 }
 
 async function main() {
@@ -138,13 +150,16 @@ async function main() {
       for (const [processName, series] of Object.entries(samples)) {
         const s = summary(series);
         result.processes[`${processName}, ${phase}`] = { ...s, counts };
-        rows.push(`| ${processName} | ${phase} | ${counts.ok} ok, ${counts.failed} failed | ${s.start_mib} | ${s.end_mib} | ${s.max_mib} | ${s.second_half_kib_per_request} |`);
+        rows.push(`| ${processName} | ${phase} | ${counts.ok} ok, ${counts.failed} failed | ${s.start_mib} -> ${s.end_mib} (max ${s.max_mib}) | ${s.own_start_mib} -> ${s.own_end_mib} | ${s.second_half_kib_per_request} | ${s.own_second_half_kib_per_request} |`);
       }
     }
   }
-  const table = ['| process | phase | requests | RSS start (MiB) | RSS end | RSS max | growth, second half (KiB/request) |', '| --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+  const table = [
+    '| process | phase | requests | RSS, MiB | own memory (RssAnon), MiB | RSS growth, second half (KiB/request) | own memory growth, second half (KiB/request) |',
+    '| --- | --- | --- | --- | --- | --- | --- |', ...rows,
+  ].join('\n');
   console.log(table);
-  writeResults('soak', 'Soak: memory under steady load', result, `${RATE} requests/s of 10 spans for ${SECONDS} s into a sink, then ${Math.round(SECONDS / 3)} s into a destination that is down; Tandem \`otlp -> rust_batch -> otlp_grpc\`, the Go Collector \`otlp -> batch -> otlp\` in the same run. Load average at the end ${result.load_average.map((v) => v.toFixed(1)).join(', ')}.\n\n${table}`);
+  writeResults('soak', 'Soak: memory under steady load', result, `${RATE} requests/s of 10 spans for ${SECONDS} s into a sink, then ${Math.round(SECONDS / 3)} s into a destination that is down; Tandem \`otlp -> rust_batch -> otlp_grpc\`, the Go Collector \`otlp -> batch -> otlp\` in the same run. Load average at the end ${result.load_average.map((v) => v.toFixed(1)).join(', ')}.\n\n${table}\n\n${READING}`);
 }
 
 main().catch((err) => {
