@@ -7,7 +7,7 @@
 'use strict';
 const path = require('node:path');
 
-const { root, machine, writeResults, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
+const { root, machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces } = require('../lib');
 const { Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
 
 const SPANS_PER_REQUEST = 100;
@@ -104,7 +104,7 @@ async function main() {
       try {
         return await measure(address, sink, child.pid);
       } finally {
-        await stopTandem(child);
+        await stopCollector(child);
       }
     };
     const collector = await through('host');

@@ -19,7 +19,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { root, machine, writeResults, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
+const { root, machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces } = require('../lib');
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
 const WARMUP_MS = Math.min(3_000, DURATION_MS / 3);
@@ -158,8 +158,8 @@ async function endToEnd() {
       otap_over_engine_otlp_per_first_tandem_cpu: firstCpu(engineOtap) / firstCpu(engineOtlp),
     };
   } finally {
-    for (const first of Object.values(firsts)) await stopTandem(first.child);
-    await stopTandem(second.child);
+    for (const first of Object.values(firsts)) await stopCollector(first.child);
+    await stopCollector(second.child);
     sink.stop();
   }
 }
