@@ -13,7 +13,8 @@ const grpc = require('@grpc/grpc-js');
 
 const root = path.resolve(__dirname, '..');
 const { rawExportService, Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
-const { otelcol, telemetrygen } = require(path.join(root, 'integration-tests', 'otelcol', 'build.js'));
+/** The Go Collector and telemetrygen of the oracle tests (integration-tests/otelcol), built on first use. */
+const oracleBuild = () => require(path.join(root, 'integration-tests', 'otelcol', 'build.js'));
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 /** User + system CPU seconds a process has used so far (from /proc/<pid>/stat). */
@@ -40,6 +41,20 @@ function writeResults(name, title, result, sectionBody) {
   fs.writeFileSync(file, updated);
 }
 
+/** The benchmarks' OTLP trace request: `count` server spans with two attributes each, under one resource and scope. */
+function traceRequest(count) {
+  const spans = Array.from({ length: count }, (_, i) => ({
+    traceId: (i + 1).toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    name: `bench-span-${i}`,
+    kind: 2,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000000001000000',
+    attributes: [{ key: 'http.route', value: { stringValue: '/api/items' } }, { key: 'http.status_code', value: { intValue: '200' } }],
+  }));
+  return Traces.fromJSON({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans }] }] }).toProto();
+}
+
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 async function freePort() {
   const server = net.createServer();
@@ -49,9 +64,14 @@ async function freePort() {
   return port;
 }
 
-/** Spawns `command args` and resolves with the child once `port` on 127.0.0.1 accepts connections. */
-async function startListening(command, args, port) {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+/**
+ * Runs `command ...args --config <file>` with the given YAML (`name` in errors); resolves with the process once `port`
+ * on 127.0.0.1 accepts connections (within 60 s, else the process is killed).
+ */
+async function startCollector(name, command, args, yaml, port) {
+  const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-')), 'config.yaml');
+  fs.writeFileSync(config, yaml);
+  const child = spawn(command, [...args, '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const open = await new Promise((resolve) => {
@@ -60,31 +80,24 @@ async function startListening(command, args, port) {
       socket.once('error', () => resolve(false));
     });
     if (open) return child;
-    if (child.exitCode !== null) throw new Error(`${path.basename(command)} exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`${path.basename(command)} did not listen on ${port} within 60 s`);
-}
-
-/** Writes `yaml` to a config file in a new temporary folder; returns its path. */
-function configFile(yaml) {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-')), 'config.yaml');
-  fs.writeFileSync(file, yaml);
-  return file;
+  throw new Error(`${name} did not listen on ${port} within 60 s`);
 }
 
 /**
- * Runs `tandem --config <file> ...args` with the given YAML; resolves with the process once `port` accepts
- * connections.
+ * Runs `tandem --config <file> ...args` (or `program`, a distribution's main, instead of tandem) with the given YAML;
+ * resolves with the process once `port` accepts connections.
  */
-function startTandem(yaml, port, args = []) {
-  return startListening(process.execPath, [path.join(root, 'scripts', 'bin', 'tandem.js'), '--config', configFile(yaml), ...args], port);
+function startTandem(yaml, port, args = [], program = path.join(root, 'scripts', 'bin', 'tandem.js')) {
+  return startCollector('tandem', process.execPath, [program, ...args], yaml, port);
 }
 
-/** Runs the Go Collector (integration-tests/otelcol, built once and cached) with the given YAML, like startTandem. */
+/** Runs the Go Collector the oracle tests use with the given YAML, like startTandem. */
 function startGoCollector(yaml, port) {
-  return startListening(otelcol(), ['--config', configFile(yaml)], port);
+  return startCollector('the Go Collector', oracleBuild().otelcol(), [], yaml, port);
 }
 
 /** Stops a collector (Tandem or Go) and waits for it to exit. */
@@ -178,7 +191,7 @@ async function telemetrygenTraces(address, { clients = 4, rate = 0, batchSize = 
     '--telemetry-attributes', 'http.route="/api/items"', '--telemetry-attributes', 'http.response.status_code=200',
     '--allow-export-failures'];
   const runs = Array.from({ length: clients }, () => new Promise((resolve, reject) => {
-    const child = spawn(telemetrygen(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(oracleBuild().telemetrygen(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let errors = '';
     child.stderr.on('data', (chunk) => { errors = `${errors}${chunk}`.slice(-4000); });
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`telemetrygen exited with ${code}: ${errors}`))));
@@ -287,6 +300,6 @@ function generatedTraces(spans, count) {
 const loadAverage = () => os.loadavg().map((v) => Number(v.toFixed(2)));
 
 module.exports = {
-  root, cpuSeconds, machine, writeResults, freePort, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
+  root, cpuSeconds, machine, writeResults, traceRequest, freePort, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
   sendTraces, telemetrygenTraces, processTree, memoryOf, generatedTraces, loadAverage, OTAP_PEER,
 };

@@ -7,6 +7,9 @@ use tandem_engine::{catalogue, deployment, log, rings};
 use std::sync::Arc;
 use tonic::transport::Server;
 
+/// How long the pipelines of a host that is gone may drain (towards exporters outside; nothing can reach the host).
+const HOST_GONE_DRAIN: std::time::Duration = std::time::Duration::from_secs(1);
+
 fn main() {
     let command = match args::parse(std::env::args().skip(1)) {
         Ok(c) => c,
@@ -18,6 +21,7 @@ fn main() {
     let args = match command {
         Command::Version => return println!("tandem-engine {}", env!("CARGO_PKG_VERSION")),
         Command::Help => return println!("{}", args::USAGE),
+        Command::Probe(probe) => std::process::exit(run_probe(probe)),
         Command::Run(a) => a,
     };
     if args.exit_with_parent {
@@ -31,6 +35,21 @@ fn main() {
     if let Err(e) = runtime.block_on(run(args)) {
         log::error("engine failed", serde_json::json!({ "error": e.to_string() }));
         std::process::exit(1);
+    }
+}
+
+/// Prints the engine's status and exits 0 when it answers, prints why and exits 1 when it does not.
+fn run_probe(probe: args::ProbeArgs) -> i32 {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start tokio");
+    match runtime.block_on(tandem_engine::probe::probe(&probe.endpoint, probe.token.as_deref(), probe.timeout)) {
+        Ok(status) => {
+            println!("engine {status}");
+            0
+        }
+        Err(e) => {
+            eprintln!("tandem-engine probe: {e}");
+            1
+        }
     }
 }
 
@@ -50,14 +69,37 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         serde_json::json!({ "executor": runtime.executor_type, "cores": runtime.cores, "ring_setup": runtime.ring_setup, "listen": format!("{:?}", args.listen) }),
     );
     let deployment = Arc::new(deployment::Deployment::new(rings.clone(), args.cores as usize));
-    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, catalogue::Catalogue::builtin(), rings, deployment));
-    let stop = async {
+    let spawned = !args.inherited.is_empty();
+    if !spawned {
+        // Attach mode: a host that is gone (exited, killed, or hung past the heartbeat) leaves nothing behind, and
+        // the next host is accepted.
+        let (rings, deployment) = (rings.clone(), deployment.clone());
+        tokio::spawn(async move {
+            loop {
+                rings.host_gone().await;
+                if rings.release_gone_host() {
+                    deployment.shutdown(HOST_GONE_DRAIN).await;
+                    log::info("host gone: its rings and deployment were dropped; waiting for the next host", serde_json::json!({}));
+                }
+            }
+        });
+    }
+    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, catalogue::Catalogue::builtin(), rings.clone(), deployment));
+    let stop = async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");
+        // Spawn mode: an engine whose host's rings ended has nobody left to serve (its host restarts it if it lives).
+        let host_gone = async {
+            if spawned {
+                rings.host_gone().await
+            } else {
+                std::future::pending().await
+            }
+        };
         tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => log::info("engine stopping on signal", serde_json::json!({})),
+            _ = tokio::signal::ctrl_c() => log::info("engine stopping on signal", serde_json::json!({})),
+            _ = host_gone => log::info("engine stopping: the host's rings ended", serde_json::json!({})),
         }
-        log::info("engine stopping on signal", serde_json::json!({}));
     };
     match args.listen {
         Listen::Unix(path) => {
@@ -70,11 +112,18 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
                 .serve_with_incoming_shutdown(tokio_stream::wrappers::UnixListenerStream::new(listener), stop)
                 .await?;
             let _ = std::fs::remove_file(&path);
+            if args.exit_with_parent {
+                // Spawn mode: the host made this folder for the socket alone; a host that was killed cannot remove it.
+                if let Some(dir) = path.parent() {
+                    let _ = std::fs::remove_dir(dir);
+                }
+            }
         }
         Listen::Tcp(addr) => {
             let token = format!("Bearer {}", args.token.expect("checked by args::parse"));
+            // Compared in constant time, so that the time a refusal takes tells nothing about the token.
             let check = move |request: tonic::Request<()>| match request.metadata().get("authorization") {
-                Some(t) if t.as_bytes() == token.as_bytes() => Ok(request),
+                Some(t) if bool::from(subtle::ConstantTimeEq::ct_eq(t.as_bytes(), token.as_bytes())) => Ok(request),
                 _ => Err(tonic::Status::unauthenticated("missing or wrong control token")),
             };
             let listener = tokio::net::TcpListener::bind(&addr).await?;
