@@ -87,11 +87,14 @@ async function startCollector(name, command, args, yaml, port) {
   throw new Error(`${name} did not listen on ${port} within 60 s`);
 }
 
+/** The tandem command line (scripts/bin/tandem.js). */
+const TANDEM = path.join(root, 'scripts', 'bin', 'tandem.js');
+
 /**
  * Runs `tandem --config <file> ...args` (or `program`, a distribution's main, instead of tandem) with the given YAML;
  * resolves with the process once `port` accepts connections.
  */
-function startTandem(yaml, port, args = [], program = path.join(root, 'scripts', 'bin', 'tandem.js')) {
+function startTandem(yaml, port, args = [], program = TANDEM) {
   return startCollector('tandem', process.execPath, [program, ...args], yaml, port);
 }
 
@@ -300,6 +303,6 @@ function generatedTraces(spans, count) {
 const loadAverage = () => os.loadavg().map((v) => Number(v.toFixed(2)));
 
 module.exports = {
-  root, cpuSeconds, machine, writeResults, traceRequest, freePort, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
+  root, cpuSeconds, machine, writeResults, traceRequest, freePort, startCollector, TANDEM, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
   sendTraces, telemetrygenTraces, processTree, memoryOf, generatedTraces, loadAverage, OTAP_PEER,
 };

@@ -99,7 +99,7 @@ const COLLECTORS = {
   },
   go_otap: {
     name: 'Go `otelarrow -> attributes -> otelarrow`', start: startGoCollector, otap: true,
-    yaml: (port, next) => `receivers:\n${otlpReceiver('otelarrow', port)}processors:\n  attributes:\n${ATTRIBUTES}exporters:\n  otelarrow:\n    endpoint: 127.0.0.1:${next}\n    tls:\n      insecure: true\n${service('otelarrow', ['attributes'], 'otelarrow')}`,
+    yaml: (port, next) => `receivers:\n${otlpReceiver('otelarrow', port)}processors:\n  attributes:\n${ATTRIBUTES}exporters:\n  otelarrow:\n    endpoint: 127.0.0.1:${next}\n    tls:\n      insecure: true\n    compression: none\n    arrow:\n      payload_compression: zstd\n${service('otelarrow', ['attributes'], 'otelarrow')}`,
   },
 };
 
@@ -266,7 +266,10 @@ collector under test, all its processes (host and engine) and threads, from /pro
 PSS / RSS over the client windows (PSS counts the ring's shared pages once, RSS once per process). Lost: spans the
 collector acknowledged that never reached the sink (the filter rows expect only what the filter keeps). The OTAP rows
 get OTAP from a source Tandem (\`rust_otlp -> rust_otap_grpc\`) and send it to the sink through a Tandem
-\`rust_otap -> rust_otlp_grpc\`; neither is measured. Go runs with its defaults: its batch processor and exporter queue
+\`rust_otap -> rust_otlp_grpc\`; neither is measured. Compression is the same on both sides: OTLP travels uncompressed
+everywhere (both clients, both collectors' exporters); OTAP has zstd inside its Arrow payloads and none at the gRPC
+level (what \`rust_otap_grpc\` sends; Go's \`otelarrow\` exporter set to \`compression: none\`, \`payload_compression: zstd\`).
+Go runs with its defaults otherwise: its batch processor and exporter queue
 acknowledge on receipt, Tandem's once the sink has the data.
 
 | collector | client spans/s | client spans per CPU-s | telemetrygen spans/s | telemetrygen spans per CPU-s | peak MiB (PSS / RSS) | lost | failed requests |
