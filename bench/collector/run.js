@@ -113,6 +113,7 @@ const THROUGHPUT_TARGETS = [
 ];
 const LATENCY_COLLECTORS = ['tandem_host', 'tandem_crossing', 'tandem_engine', 'go_batch'];
 
+const progress = (message) => process.stderr.write(`[collector] ${new Date().toISOString()} ${message}\n`);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mib = (bytes) => Math.round(bytes / 2 ** 20);
 
@@ -168,7 +169,7 @@ async function throughput(sink, started, requests) {
       const generated = await measureTraces({ ...common, load: (until) => telemetrygenTraces(address, TELEMETRYGEN, until) });
       windows[key].client.push(client);
       windows[key].telemetrygen.push(generated);
-      process.stderr.write(`[collector] round ${round + 1} ${key}: client ${client.spans_per_second} spans/s, ${client.cpu.collector.spans_per_cpu_second} per CPU-s; telemetrygen ${generated.spans_per_second} spans/s, ${generated.cpu.collector.spans_per_cpu_second} per CPU-s; load ${loadAverage()[0]}\n`);
+      progress(`round ${round + 1} ${key}: client ${client.spans_per_second} spans/s, ${client.cpu.collector.spans_per_cpu_second} per CPU-s; telemetrygen ${generated.spans_per_second} spans/s, ${generated.cpu.collector.spans_per_cpu_second} per CPU-s; load ${loadAverage()[0]}`);
     }
   }
   return windows;
@@ -226,6 +227,7 @@ async function idleMemory() {
   const [goGrpc, goHttp] = [await freePort(), await freePort()];
   const pipelines = ['traces', 'metrics', 'logs'].map((s) => `    ${s}:\n      receivers: [otlp]\n      processors: [batch]\n      exporters: [debug]\n`).join('');
   const go = await startGoCollector(`receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:${goGrpc}\n      http:\n        endpoint: 127.0.0.1:${goHttp}\nprocessors:\n  batch:\nexporters:\n  debug:\n    verbosity: detailed\nservice:\n${TELEMETRY}  pipelines:\n${pipelines}`, goHttp);
+  progress('idle: both started');
   try {
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS)); // idle is what this measures: nothing to wait for
     const tree = processTree(tandem.pid);
@@ -344,7 +346,10 @@ async function main() {
     const windows = await throughput(sink, started, requests);
     const collectors = Object.fromEntries(Object.entries(windows).map(([key, w]) => [key, { client: summary(w.client), telemetrygen: summary(w.telemetrygen) }]));
     const latencies = {};
-    for (const key of LATENCY_COLLECTORS) latencies[key] = await latency(started[key].address, single);
+    for (const key of LATENCY_COLLECTORS) {
+      latencies[key] = await latency(started[key].address, single);
+      progress(`latency ${key}: p50 ${latencies[key].p50_ms} ms, p99 ${latencies[key].p99_ms} ms`);
+    }
     for (const { child, source } of Object.values(started)) {
       await stopCollector(child);
       if (source) await stopCollector(source);

@@ -22,6 +22,7 @@ const SPANS_PER_REQUEST = 100;
 // As in bench:host: more than a batch (8192 spans) in flight, so that batches fill by size.
 const IN_FLIGHT = 128;
 const TOP_FUNCTIONS = 15;
+const TOP_HOMES = 15;
 
 const PIPELINES = {
   host: { name: '`otlp -> batch -> otlp_grpc` (host only)', mode: 'off', processor: 'batch' },
@@ -33,7 +34,7 @@ async function start(sinkPort, { mode, processor, profile }, profileDir) {
   const port = await freePort();
   const yaml = `runtime:\n  rust:\n    mode: ${mode}\nreceivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:${port}\n`
     + `processors:\n  ${processor}:\nexporters:\n  otlp_grpc:\n    endpoint: 127.0.0.1:${sinkPort}\n    tls:\n      insecure: true\n    compression: none\n`
-    + `service:\n  telemetry:\n    metrics:\n      level: none\n  pipelines:\n    traces:\n      receivers: [otlp]\n      processors: [${processor}]\n      exporters: [otlp_grpc]\n`;
+    + `service:\n  telemetry:\n    logs:\n      level: warn\n    metrics:\n      level: none\n  pipelines:\n    traces:\n      receivers: [otlp]\n      processors: [${processor}]\n      exporters: [otlp_grpc]\n`;
   const node = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = await startCollector('tandem', process.execPath, [...node, TANDEM], yaml, port);
   return { child, address: `127.0.0.1:${port}`, engine: processTree(child.pid)[1] };
@@ -46,8 +47,7 @@ function home({ url, functionName }) {
   if (pkg) return pkg[1];
   const host = /ts-host\/dist\/(.+)\/[^/]+\.js$/.exec(url) ?? /ts-host\/dist\/([^/]+)\.js$/.exec(url);
   if (host) return `ts-host ${host[1]}`;
-  const ipc = /ipc\/node\/(.+)$/.exec(url);
-  if (ipc) return `ipc/node (the ring) ${path.dirname(ipc[1])}`;
+  if (/ipc\/node\//.test(url)) return 'ipc/node (the ring)';
   const internal = /^node:(?:internal\/)?([^/]+)/.exec(url);
   if (internal) return `node:${internal[1]}`;
   return url;
@@ -76,8 +76,17 @@ function profileShares(file, intervals) {
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + delta);
     total += delta;
   });
-  const shares = (map, limit) => [...map].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, us]) => ({ name, share: us / total }));
-  return { sampled_seconds: total / 1e6, homes: shares(byHome), functions: shares(byFunction, TOP_FUNCTIONS) };
+  const shares = (map, limit, rest) => {
+    const sorted = [...map].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, share: us / total }));
+    const top = sorted.slice(0, limit);
+    const others = sorted.slice(limit).reduce((sum, entry) => sum + entry.share, 0);
+    return rest && others > 0 ? [...top, { name: rest, share: others }] : top;
+  };
+  return {
+    sampled_seconds: total / 1e6,
+    homes: shares(byHome, TOP_HOMES, 'everything else'),
+    functions: shares(byFunction, TOP_FUNCTIONS),
+  };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
