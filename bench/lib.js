@@ -103,12 +103,19 @@ function startGoCollector(yaml, port) {
   return startCollector('the Go Collector', oracleBuild().otelcol(), [], yaml, port);
 }
 
-/** Stops a collector (Tandem or Go) and waits for it to exit. */
-async function stopCollector(child) {
+/** Stops a collector (Tandem or Go) and waits for it to exit; one still running after `graceMs` is killed. */
+async function stopCollector(child, graceMs = 30_000) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await exited;
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(resolve, graceMs, 'late'); });
+  if (await Promise.race([exited, late]) === 'late') {
+    process.stderr.write(`[bench] pid ${child.pid} did not stop within ${graceMs / 1000} s of SIGTERM: killed\n`);
+    child.kill('SIGKILL');
+    await exited;
+  }
+  clearTimeout(timer);
 }
 
 /** Starts the OTLP trace sink (bench/host/sink.js); resolves with its port, a span counter and a stop function. */

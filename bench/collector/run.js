@@ -156,6 +156,14 @@ async function startAll(sink, otapEnds) {
   return started;
 }
 
+/** Stops every collector, an OTAP row's source first: Go's otelarrow receiver does not stop while a stream is open. */
+async function stopAll(started) {
+  for (const { child, source } of Object.values(started)) {
+    if (source) await stopCollector(source);
+    await stopCollector(child);
+  }
+}
+
 /** Windows of load per collector, in rounds: in each round every collector gets one window from each source. */
 async function throughput(sink, started, requests) {
   const kept = requests.map(keptSpans);
@@ -350,10 +358,7 @@ async function main() {
       latencies[key] = await latency(started[key].address, single);
       progress(`latency ${key}: p50 ${latencies[key].p50_ms} ms, p99 ${latencies[key].p99_ms} ms`);
     }
-    for (const { child, source } of Object.values(started)) {
-      await stopCollector(child);
-      if (source) await stopCollector(source);
-    }
+    await stopAll(started);
     started = {};
     const result = {
       date: new Date().toISOString(),
@@ -375,10 +380,7 @@ async function main() {
     console.log(JSON.stringify({ ...result, throughput: { collectors } }, null, 2));
     writeCollectorResults(result);
   } finally {
-    for (const { child, source } of Object.values(started)) {
-      await stopCollector(child);
-      if (source) await stopCollector(source);
-    }
+    await stopAll(started);
     await stopCollector(otapEnds.exit);
     sink.stop();
   }
