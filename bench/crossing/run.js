@@ -150,7 +150,8 @@ async function main() {
 function writeCrossingResults(result) {
   const { summary: s, profile } = result;
   const hostUs = s.profiled.host_cpu_us_per_request;
-  const us = (share) => (share * hostUs).toFixed(0);
+  const unprofiledUs = s.crossing.host_cpu_us_per_request;
+  const us = (share) => `${(share * hostUs).toFixed(0)} | ${(share * unprofiledUs).toFixed(0)}`;
   const row = (key) => `| ${PIPELINES[key].name} | ${s[key].spans_per_second} | ${s[key].host_cpu_us_per_request.toFixed(0)} | ${s[key].engine_cpu_us_per_request.toFixed(0)} | ${(s[key].host_cpu_us_per_request + s[key].engine_cpu_us_per_request).toFixed(0)} | ${s[key].spans_lost} | ${s[key].failed_requests} |`;
   writeResults('crossing', 'Crossing', result, `
 What a request of ${result.spans_per_request} spans costs the host when its pipeline crosses into the engine and back, against the same
@@ -168,18 +169,19 @@ The crossing pipeline's host / the host-only pipeline's host, CPU per request: *
 host and engine together / host only: **${((s.crossing.host_cpu_us_per_request + s.crossing.engine_cpu_us_per_request) / s.host.host_cpu_us_per_request).toFixed(2)}**.
 
 Where the profiled host's time goes: ${profile.sampled_seconds.toFixed(1)} s of the main thread's samples while it had load (idle samples
-left out), by the code's home, as shares and as CPU-us of the profiled host's ${hostUs.toFixed(0)} us per request (its other threads,
-libuv's and V8's, are in the /proc figure but not in the samples; \`(program)\` is native code outside JavaScript: the
-ring addon, libuv, syscalls; \`(garbage collector)\` is the main thread's part of GC):
+left out), by the code's home, as shares, as CPU-us of the profiled host's ${hostUs.toFixed(0)} us per request and, assuming the
+profiler slows every part alike, of the unprofiled crossing host's ${unprofiledUs.toFixed(0)} us (its other threads, libuv's and V8's,
+are in the /proc figures but not in the samples; \`(program)\` is native code outside JavaScript: the ring addon, libuv,
+syscalls; \`(garbage collector)\` is the main thread's part of GC):
 
-| home | share | CPU-us per request |
-| --- | ---: | ---: |
+| home | share | CPU-us per request, profiled | estimate unprofiled |
+| --- | ---: | ---: | ---: |
 ${profile.homes.map((h) => `| ${h.name} | ${(100 * h.share).toFixed(1)}% | ${us(h.share)} |`).join('\n')}
 
 The ${TOP_FUNCTIONS} functions with the most self time:
 
-| function | share | CPU-us per request |
-| --- | ---: | ---: |
+| function | share | CPU-us per request, profiled | estimate unprofiled |
+| --- | ---: | ---: | ---: |
 ${profile.functions.map((f) => `| ${f.name.replace(/\|/g, '\\|')} | ${(100 * f.share).toFixed(1)}% | ${us(f.share)} |`).join('\n')}
 
 Load average (1, 5, 15 min) at the start: ${result.load_average.start.join(', ')}; at the end: ${result.load_average.end.join(', ')}.`);
