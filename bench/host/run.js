@@ -5,7 +5,7 @@
 // Reports spans/s, the collector's spans per CPU-second (from /proc/<pid>/stat) and the ratio to the baseline.
 // Writes bench/results/host.json and the "Host" section of bench/RESULTS.md.
 'use strict';
-const { machine, writeResults, traceRequest, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
+const { machine, writeResults, traceRequest, freePort, startTandem, stopCollector, startTraceSink, measureTraces } = require('../lib');
 
 const SPANS_PER_REQUEST = 100;
 // More spans in flight than send_batch_size (8192), so that batches fill by size: the load of a busy collector.
@@ -89,7 +89,7 @@ async function main() {
       try {
         return await measure(address, sink, child.pid);
       } finally {
-        await stopTandem(child);
+        await stopCollector(child);
       }
     };
     const collector = await through('host');

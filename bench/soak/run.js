@@ -9,7 +9,7 @@
 const fs = require('node:fs');
 const grpc = require('@grpc/grpc-js');
 const path = require('node:path');
-const { freePort, machine, startGoCollector, startTandem, startTraceSink, stopTandem, traceRequest, writeResults } = require('../lib');
+const { freePort, machine, startGoCollector, startTandem, startTraceSink, stopCollector, traceRequest, writeResults } = require('../lib');
 
 const { rawExportService } = require(path.join(__dirname, '..', '..', 'ts-host', 'dist', 'pdata'));
 const RATE = Number(process.env.SOAK_RATE ?? 96);
@@ -118,7 +118,7 @@ async function soak(name, start, processor, exporter) {
     const counts = await pace(`127.0.0.1:${port}`, request, Date.now() + seconds * 1000, (t) => {
       for (const [p, pid] of Object.entries(processes)) samples[p].push({ t, ...rssMiB(pid) });
     });
-    await stopTandem(child);
+    await stopCollector(child);
     phases[phase] = { counts, samples };
     process.stderr.write(`[soak] ${name}, ${phase}: ${JSON.stringify(counts)}\n`);
   }
