@@ -16,6 +16,7 @@ import type { RustRuntimeConfig } from '../otelcol/runtime';
 import { fromProtoFor } from '../pdata';
 import { engineBinaryPath } from './binary';
 import { ControlClient, type ComponentCounters, type EngineComponent, type EngineFactory, type HandshakeResponse } from './control';
+import { checkSharedDir, unansweredHint } from './shared_dir';
 
 const HANDSHAKE_WAIT_MS = 10_000;
 const STOP_WAIT_MS = 5_000;
@@ -108,8 +109,12 @@ export class Engine {
 
   private async attach(): Promise<HandshakeResponse> {
     const { endpoint, executor, ipc } = this.options.config;
+    const warning = checkSharedDir(ipc.shm_dir);
+    if (warning) this.logger.warn(warning);
     this.control = new ControlClient(endpoint, process.env.TANDEM_ENGINE_TOKEN);
-    const handshake = await this.control.handshake(this.options.hostVersion, HANDSHAKE_WAIT_MS);
+    const handshake = await this.control.handshake(this.options.hostVersion, HANDSHAKE_WAIT_MS).catch((err: Error) => {
+      throw new Error(`${err.message}${unansweredHint(endpoint)}`);
+    });
     const regions = Array.from({ length: executor.cores }, (_, i) => Region.createNamed(ipc.shm_dir, `tandem-${process.pid}-${i}`, this.regionOptions()));
     const listeners = regions.map((r) => listenForPeer(r));
     await Promise.all(listeners.map((l) => l.listening));
