@@ -87,7 +87,7 @@ describeWithDocker('docker compose', () => {
         pipeline.exporters = [`file/${signal}`];
       }
       stack = await Stack.create(images, (s) => {
-        out = s.hostDir('out');
+        out = s.hostDir('out', 10001);
         const configFile = s.file('config.yaml', YAML.stringify(config));
         return { services: { collector: { volumes: [`${configFile}:/etc/tandem/config.yaml:ro`, `${out}:/out`] } } };
       });
@@ -144,7 +144,7 @@ describeWithDocker('docker compose', () => {
       await docker(['run', '-d', '--rm', '--name', watcher, '--network', 'none', '--read-only', '--user', '10001:10001', '--entrypoint', 'sleep', '-v', `${stack.project}_ring:/ring:ro`, images.image('engine'), 'infinity']);
       const traffic = load('down');
       try {
-        let exits: number[];
+        let exits: number[] = [];
         try {
           await traffic.acknowledgedMore(200);
           // `down` as `stop` (the same order and grace period: the collector first, then the engine) and then the

@@ -83,18 +83,22 @@ export interface Ports {
 export class Stack {
   readonly project = `tandem-it-${randomBytes(4).toString('hex')}`;
   private readonly dir = tempDir('tandem-compose-');
-  private readonly files = [path.join(ROOT, 'docker-compose.yml')];
+  private readonly files: string[] = [];
 
   private constructor(
     private readonly images: Images,
     readonly ports: Ports,
   ) {}
 
-  /** `override` makes the override file's content; it may create files and folders for it on the stack. */
-  static async create(images: Images, override?: (stack: Stack) => Json): Promise<Stack> {
+  /**
+   * docker-compose.yml with an override file, whose content `override` makes (it may create files and folders for it
+   * on the stack); with `standalone`, the made file alone is the project.
+   */
+  static async create(images: Images, override?: (stack: Stack) => Json, standalone = false): Promise<Stack> {
     const ports = { grpc: await freePort(), http: await freePort(), metrics: await freePort(), health: await freePort() };
     const stack = new Stack(images, ports);
-    if (override) stack.files.push(stack.file('override.yml', YAML.stringify(override(stack))));
+    if (!standalone) stack.files.push(path.join(ROOT, 'docker-compose.yml'));
+    if (override) stack.files.push(stack.file('compose.yml', YAML.stringify(override(stack))));
     return stack;
   }
 
@@ -105,11 +109,11 @@ export class Stack {
     return file;
   }
 
-  /** A folder the containers' user (uid 10001) may write, removed with the stack. */
-  hostDir(name: string): string {
+  /** A folder of the stack's own, removed with it; `owner` (a uid) may write it. */
+  hostDir(name: string, owner?: number): string {
     const dir = path.join(this.dir, name);
     fs.mkdirSync(dir);
-    fs.chownSync(dir, 10001, 10001);
+    if (owner !== undefined) fs.chownSync(dir, owner, owner);
     return dir;
   }
 
