@@ -133,9 +133,9 @@ describeWithDocker('docker compose', () => {
       expect(traffic.errors).toEqual([]);
       expect(lost(traffic, logsFile())).toEqual([]);
       expect((await stack.inspect('engine')).RestartCount).toBe(engineRestarts); // the engine was not restarted to take the new host
-      // The volume holds the engine's socket and the one live host's ring, nothing of the hosts before it.
-      const files = (await stack.compose(['exec', '-T', 'engine', 'ls', '-A', '/run/tandem'])).trim().split('\n').sort();
-      expect(files).toEqual(['control.sock', 'tandem-1-0.ring']);
+      // The volume holds the engine's socket and the live host's ring (one core), nothing of the hosts before it.
+      const files = (await stack.compose(['exec', '-T', 'engine', 'ls', '-A', '/run/tandem'])).trim().split('\n');
+      expect(files.filter((f) => f !== 'control.sock').map((f) => path.extname(f))).toEqual(['.ring']);
     });
 
     test('docker compose down under load: everything acknowledged is exported, nothing is left on the volume', async () => {
