@@ -47,11 +47,14 @@ async function freePort() {
   return port;
 }
 
-/** Runs `tandem --config <file>` with the given YAML; resolves with the process once `port` accepts connections. */
-async function startTandem(yaml, port) {
+/**
+ * Runs `tandem --config <file> ...args` with the given YAML; resolves with the process once `port` accepts
+ * connections.
+ */
+async function startTandem(yaml, port, args = []) {
   const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-')), 'config.yaml');
   fs.writeFileSync(config, yaml);
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'bin', 'tandem.js'), '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(root, 'scripts', 'bin', 'tandem.js'), '--config', config, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 300; i++) {
     const open = await new Promise((resolve) => {
       const socket = net.connect(port, '127.0.0.1');

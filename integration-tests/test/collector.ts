@@ -20,6 +20,17 @@ export function tempDir(prefix = 'tandem-it-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Resolves with `probe()`'s first value that is not undefined, polling until `timeoutMs` has passed. */
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
 async function canConnect(port: number): Promise<boolean> {
   return new Promise((done) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -40,16 +51,22 @@ export class Collector {
 
   /** Starts `tandem --config <yaml>` and resolves once every port in `readyPorts` accepts connections. */
   static async start(yaml: string, readyPorts: number[], timeoutMs = 30_000): Promise<Collector> {
+    return Collector.launch('tandem', process.execPath, [TANDEM], yaml, readyPorts, timeoutMs);
+  }
+
+  /** Starts `<command> <args> --config <yaml>` (a collector named `name` in errors) and resolves once every port in
+   * `readyPorts` accepts connections. */
+  static async launch(name: string, command: string, args: string[], yaml: string, readyPorts: number[], timeoutMs = 30_000): Promise<Collector> {
     const config = join(tempDir('tandem-config-'), 'config.yaml');
     writeFileSync(config, yaml);
-    const collector = new Collector(spawn(process.execPath, [TANDEM, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const collector = new Collector(spawn(command, [...args, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
     const deadline = Date.now() + timeoutMs;
     for (const port of readyPorts) {
       while (!(await canConnect(port))) {
-        if (collector.process.exitCode !== null) throw new Error(`tandem exited with ${collector.process.exitCode}:\n${collector.output}`);
+        if (collector.process.exitCode !== null) throw new Error(`${name} exited with ${collector.process.exitCode}:\n${collector.output}`);
         if (Date.now() > deadline) {
           await collector.stop();
-          throw new Error(`tandem did not open port ${port} in time:\n${collector.output}`);
+          throw new Error(`${name} did not open port ${port} in time:\n${collector.output}`);
         }
         await new Promise((done) => setTimeout(done, 100));
       }
@@ -57,10 +74,16 @@ export class Collector {
     return collector;
   }
 
-  /** Sends SIGTERM and waits for a graceful exit; resolves with the exit code. */
-  async stop(): Promise<number | null> {
+  /** Sends SIGTERM and waits for a graceful exit; resolves with the exit code (null after a SIGKILL, sent when the
+   * process is still running `graceMs` later). */
+  async stop(graceMs = 20_000): Promise<number | null> {
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
-    return this.exited;
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

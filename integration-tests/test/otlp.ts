@@ -42,3 +42,37 @@ export function exportRaw(signal: string, address: string, bytes: Uint8Array, ti
       });
   });
 }
+
+/** The length-delimited fields numbered `number` of a protobuf message (other fields skipped by their wire type). */
+function lengthDelimited(message: Buffer, number: number): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  const varintAt = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = message[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (at < message.length) {
+    const key = varintAt();
+    const wire = key & 7;
+    if (wire === 0) varintAt();
+    else if (wire === 1) at += 8;
+    else if (wire === 5) at += 4;
+    else if (wire === 2) {
+      const length = varintAt();
+      if (key >>> 3 === number) out.push(message.subarray(at, at + length));
+      at += length;
+    } else throw new Error(`unexpected wire type ${wire}`);
+  }
+  return out;
+}
+
+/** Each span of an ExportTraceServiceRequest as its trace id and span id in hex, concatenated. */
+export function spanKeys(request: Buffer): string[] {
+  return lengthDelimited(request, 1).flatMap((resourceSpans) => lengthDelimited(resourceSpans, 2))
+    .flatMap((scopeSpans) => lengthDelimited(scopeSpans, 2))
+    .map((span) => lengthDelimited(span, 1)[0].toString('hex') + lengthDelimited(span, 2)[0].toString('hex'));
+}

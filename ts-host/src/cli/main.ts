@@ -8,7 +8,7 @@ import { type ConfigMap } from '../confmap';
 import { Engine, engineConfigError, engineFactories } from '../engine';
 import { Config, decodeRuntime, defaultRustRuntimeConfig, Factories, type RustRuntimeConfig, unmarshal, validate } from '../otelcol';
 import { Service } from '../service';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../telemetry';
+import { createLogger, LOG_ENCODINGS, LOG_LEVELS, type LoggerOptions } from '../telemetry';
 import type { Logger } from 'pino';
 import { parseArguments, USAGE } from './args';
 import { componentsYAML } from './components';
@@ -74,7 +74,7 @@ async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger
  * The config with every factory it may name: the engine's part of the config is read first, the engine started, and
  * its factories registered before the components are decoded.
  */
-export async function loadWithEngine(configs: string[], sets: string[], logger: Logger): Promise<{ config: Config; engine?: Engine }> {
+export async function loadWithEngine(configs: string[], sets: string[], logger: Logger): Promise<{ config: Config; engine?: Engine; factories: Factories }> {
   const raw = resolveConfig(configs, sets);
   let rust: RustRuntimeConfig;
   try {
@@ -88,29 +88,36 @@ export async function loadWithEngine(configs: string[], sets: string[], logger: 
     const config = decodeConfig(raw, factories);
     const engineError = engine && (await engineConfigError(config, engine));
     if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
-    return { config, engine };
+    return { config, engine, factories };
   } catch (err) {
     await engine?.stop();
     throw err;
   }
 }
 
-/** The log level the config asks for, read before the config is decoded (the engine logs from its start). */
-function logLevelOf(configs: string[], sets: string[]): LogLevel {
-  const levels: readonly string[] = LOG_LEVELS;
+/** The log level and encoding the config asks for, read before the config is decoded (the engine logs from its start). */
+function logOptionsOf(configs: string[], sets: string[]): LoggerOptions {
   try {
-    const level = (resolve({ configs, sets }) as { service?: { telemetry?: { logs?: { level?: unknown } } } }).service?.telemetry?.logs?.level;
-    return typeof level === 'string' && levels.includes(level) ? (level as LogLevel) : 'info';
+    const logs = (resolve({ configs, sets }) as { service?: { telemetry?: { logs?: { level?: unknown; encoding?: unknown } } } }).service?.telemetry?.logs;
+    const pick = <T extends string>(value: unknown, valid: readonly T[]) => (valid.includes(value as T) ? (value as T) : undefined);
+    return { level: pick(logs?.level, LOG_LEVELS), encoding: pick(logs?.encoding, LOG_ENCODINGS) };
   } catch {
-    return 'info';
+    return {};
   }
 }
 
 async function run(configs: string[], sets: string[]): Promise<void> {
-  const logger = createLogger(logLevelOf(configs, sets));
-  const { config, engine } = await loadWithEngine(configs, sets, logger);
+  const logger = createLogger(logOptionsOf(configs, sets));
+  const { config, engine, factories } = await loadWithEngine(configs, sets, logger);
+  // A reload reads the same sources again, against the same factories and engine.
+  const reloadSource = async () => {
+    const next = decodeConfig(resolveConfig(configs, sets), factories);
+    const engineError = engine && (await engineConfigError(next, engine));
+    if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
+    return next;
+  };
   try {
-    await serve(config, logger, engine);
+    await serve(config, logger, engine, reloadSource);
   } finally {
     if (engine) {
       logger.info('Stopping the engine...');
@@ -119,8 +126,14 @@ async function run(configs: string[], sets: string[]): Promise<void> {
   }
 }
 
-async function serve(config: Config, logger: Logger, engine: Engine | undefined): Promise<void> {
+async function serve(config: Config, logger: Logger, engine: Engine | undefined, reloadSource: () => Promise<Config>): Promise<void> {
   const service = new Service(config, { logger, buildInfo: BUILD_INFO, engine });
+  service.setReloadSource(reloadSource);
+  // SIGHUP reloads the config, as in the Go Collector; a config that does not load is refused and logged.
+  process.on('SIGHUP', (signal) => {
+    logger.info({ signal }, 'Received signal from OS');
+    void service.requestReload();
+  });
   let signals = 0;
   const stopped = new Promise<void>((resolveStop) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -147,8 +160,9 @@ async function serve(config: Config, logger: Logger, engine: Engine | undefined)
     await service.shutdown();
     throw new UsageError(`cannot start pipelines: ${(err as Error).message}`);
   }
-  await stopped;
+  const fatal = await Promise.race([stopped.then(() => undefined), service.fatalError]);
   const errors = await service.shutdown();
+  if (fatal) errors.unshift(fatal);
   logger.flush();
   if (errors.length > 0) throw new UsageError(errors.map((err) => err.message).join('; '));
 }

@@ -26,6 +26,11 @@ export interface Component {
   shutdown(): Promise<void>;
 }
 
+/** Implemented by components that hold data (a queue, a pending batch): how full they are, for the live page. */
+export interface Buffered {
+  bufferFill(): { used: number; capacity: number; unit: 'items' | 'requests' | 'bytes' };
+}
+
 /** Reusable start/shutdown that do nothing, for components with no lifecycle. */
 export const noLifecycle: Component = {
   start: async () => {},

@@ -6,7 +6,9 @@ import * as debug from './exporter/debug/factory';
 import * as file from './exporter/file/factory';
 import * as otlpGRPC from './exporter/otlp_grpc/factory';
 import * as otlpHTTP from './exporter/otlp_http/factory';
+import * as fileStorage from './extension/file_storage/factory';
 import * as healthCheck from './extension/health_check/factory';
+import * as tandemUI from './extension/tandem_ui/factory';
 import * as batch from './processor/batch/factory';
 import * as memoryLimiter from './processor/memory_limiter/factory';
 import * as otlp from './receiver/otlp/factory';
@@ -23,5 +25,7 @@ export function builtinFactories(): AnyFactory[] {
     count.newFactory(),
     forward.newFactory(),
     healthCheck.newFactory(),
+    tandemUI.newFactory(),
+    fileStorage.newFactory(),
   ];
 }

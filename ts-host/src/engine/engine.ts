@@ -3,12 +3,13 @@
 // engine's logs into its own, restarts a spawned engine that dies (with backoff, on fresh regions), and stops it on
 // exit. While the engine is gone, every request on its rings fails retryable (the ring session does that).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
-import { inheritedStdio, listenForPeer, Region, RingError, Session, symmetricOptions, type SessionStats } from '@tandem/ipc';
+import { inheritedStdio, layout, listenForPeer, Region, RingError, Session, symmetricOptions, type SessionStats } from '@tandem/ipc';
 import type { Signal } from '../component';
 import { consume, type ConsumerFor } from '../consumer';
 import { isPermanent, PermanentError } from '../consumererror';
@@ -21,6 +22,14 @@ import { checkSharedDir, unansweredHint } from './shared_dir';
 const HANDSHAKE_WAIT_MS = 10_000;
 const STOP_WAIT_MS = 5_000;
 const MAX_BACKOFF_MS = 5_000;
+
+/** The engine as observers see it (component status, the live page): serving, down (and being restarted), stopped. */
+export interface EngineState {
+  readonly state: 'running' | 'down' | 'stopped';
+  /** Why it is down. */
+  readonly reason?: string;
+  readonly since: Date;
+}
 
 export interface EngineOptions {
   readonly config: RustRuntimeConfig;
@@ -57,6 +66,14 @@ export class Engine {
   factories: EngineFactory[] = [];
   /** What the engine reported at the last handshake. */
   handshake: HandshakeResponse | undefined;
+  /** The latest state; `states` emits `change` with each new one. */
+  state: EngineState = { state: 'down', reason: 'not started yet', since: new Date() };
+  readonly states = new EventEmitter<{ change: [EngineState] }>();
+
+  private setState(state: EngineState['state'], reason?: string): void {
+    this.state = { state, reason, since: new Date() };
+    this.states.emit('change', this.state);
+  }
 
   constructor(private readonly options: EngineOptions) {
     this.logger = options.logger.child({ 'otelcol.component.kind': 'engine' });
@@ -70,6 +87,7 @@ export class Engine {
     this.handshake = this.options.config.mode === 'attach' ? await this.attach() : await this.spawnEngine();
     this.factories = await this.control!.listFactories();
     this.serving = true;
+    this.setState('running');
     const { runtime, engineVersion } = this.handshake;
     this.logger.info({ engine_version: engineVersion, executor: runtime.executorType, cores: runtime.cores, pid: runtime.pid, ring_setup: runtime.ringSetup }, 'Engine ready');
     return this.handshake;
@@ -99,6 +117,7 @@ export class Engine {
       this.closeRings(`the engine exited (${signal ?? `code ${code}`})`);
       if (this.child === child && !this.stopping) {
         this.logger.error({ code, signal }, 'Engine exited unexpectedly; requests in flight failed as retryable');
+        this.setState('down', `the engine exited (${signal ?? `code ${code}`}); it is being restarted`);
         this.scheduleRestart();
       }
     });
@@ -156,6 +175,7 @@ export class Engine {
         this.serving = true;
         this.failures = 0;
         this.restarts++;
+        this.setState('running');
         this.logger.info({ pid: this.child?.pid, restarts: this.restarts }, 'Engine restarted');
       } catch (err) {
         this.failures++;
@@ -260,6 +280,15 @@ export class Engine {
     return totals;
   }
 
+  /** Bytes written and not yet read in each ring, per core, with the ring's size: what the live page draws as fill. */
+  ringOccupancy(): Array<Record<'hostToEngine' | 'engineToHost', { used: number; capacity: number }>> {
+    const fill = (region: Region, ring: number) => ({
+      used: region.load64(layout.offTail(ring)) - region.load64(layout.offHead(ring)),
+      capacity: region.capacity(ring),
+    });
+    return this.rings.map(({ region }) => ({ hostToEngine: fill(region, region.outgoingRing), engineToHost: fill(region, 1 - region.outgoingRing) }));
+  }
+
   private closeRings(reason: string): void {
     for (const { session, region } of this.rings) {
       addStats(this.endedTotals, session.stats);
@@ -272,6 +301,7 @@ export class Engine {
   /** Stops the engine: drains its deployment, ends the ring sessions, and waits for a spawned engine to exit. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.setState('stopped', 'the host is stopping');
     clearTimeout(this.restartTimer);
     await this.control?.shutdown(STOP_WAIT_MS).catch((err) => this.logger.warn({ error: (err as Error).message }, 'Engine shutdown call failed'));
     this.control?.close();

@@ -5,14 +5,17 @@
 // consumer before that consumer stops.
 import type { Logger } from 'pino';
 import {
-  BuildInfo, Component, Host, ID, Kind, Settings, Signal, StabilityLevel, stabilityLogMessage,
+  BuildInfo, Component, Host, ID, Kind, Runtime, Settings, Signal, StabilityLevel, stabilityLogMessage,
 } from '../component';
+import { InstanceID, newEvent, newPermanentErrorEvent } from '../componentstatus';
 import { newRouter } from '../connector';
 import * as consumer from '../consumer';
 import type { Config, ComponentConfig, PipelineConfig } from '../otelcol';
+import type { StatusReporter } from '../service/status';
 import type { ServiceMetrics } from '../telemetry';
 import { fanout } from './fanout';
 import { observeExporter, observeProcessor, observeReceiver } from './obs';
+import { ConsumerSwitch } from './switch';
 
 type NodeKind = Kind | 'capabilities' | 'fanout';
 
@@ -23,6 +26,15 @@ interface Node {
   readonly label?: string;
   component?: Component & { readonly id?: ID };
   consumer?: consumer.AnyConsumer;
+  /** Which process the component runs in, once built. */
+  runtime?: Runtime;
+  /** What the node was built from (type, runtime, config); a reload keeps a node whose fingerprint and successors match. */
+  fingerprint?: string;
+  /** The keys of the nodes it was built to feed. */
+  successors?: readonly string[];
+  /** Host receivers: the switch between the receiver and its pipelines, and (after a reload) where it is to point. */
+  switch?: ConsumerSwitch<Signal>;
+  retargetTo?: consumer.AnyConsumer;
 }
 
 export interface GraphSettings {
@@ -48,48 +60,158 @@ export class Graph {
   private readonly edges = new Map<string, string[]>();
   /** Topological order: receivers towards exporters. */
   private order: Node[] = [];
-  /** Every component instance, in build order: downstream first. */
-  private readonly instances: Array<{ node: Node; id: string; kind: Kind }> = [];
+  /** Every component instance, in build order: downstream first. `kept`: taken over, running, from the previous graph. */
+  private readonly instances: Array<{ node: Node; id: string; kind: Kind; instanceID: InstanceID; kept?: boolean; previousID?: InstanceID }> = [];
+  /** The node keys to take over from the previous graph, decided before building. */
+  private keep = new Set<string>();
 
-  private constructor(private readonly config: Config, private readonly settings: GraphSettings) {}
+  private constructor(private readonly config: Config, private readonly settings: GraphSettings, private readonly previous?: Graph) {}
 
-  /** Creates every component the pipelines use, downstream first. Unused components are not built. */
-  static async build(config: Config, settings: GraphSettings): Promise<Graph> {
-    const graph = new Graph(config, settings);
+  /**
+   * Creates every component the pipelines use, downstream first. Unused components are not built. With `previous`
+   * (a reload), components it has with the same config and the same successors are taken over instead, still
+   * running; host receivers with the same config are taken over whatever follows them (their switch is pointed at
+   * the new pipelines once those run). The engine's part is taken over whole or not at all: its deployment can only
+   * be replaced whole.
+   */
+  static async build(config: Config, settings: GraphSettings, previous?: Graph): Promise<Graph> {
+    const graph = new Graph(config, settings, previous);
     graph.createNodes();
     graph.order = graph.sort();
+    if (previous) graph.keep = graph.planKeep(previous);
     for (const node of [...graph.order].reverse()) await graph.buildNode(node);
     return graph;
   }
 
+  /** The instances taken over from the previous graph and those built anew, by component (`receiver:otlp`). */
+  changes(): { kept: string[]; built: string[] } {
+    const names = (kept: boolean) => [...new Set(this.instances.filter((i) => Boolean(i.kept) === kept).map((i) => i.instanceID.toString()))].sort();
+    return { kept: names(true), built: names(false) };
+  }
+
+  /** Host receivers taken over from the previous graph hold their requests until `retargetReceivers`. */
+  holdReceivers(): void {
+    for (const node of this.nodes.values()) if (node.retargetTo) node.switch?.hold();
+  }
+
+  /** Points the host receivers taken over at this graph's pipelines, and lets their held requests through. */
+  retargetReceivers(): void {
+    for (const node of this.nodes.values()) {
+      if (!node.retargetTo) continue;
+      node.switch?.retarget(node.retargetTo as consumer.ConsumerFor<Signal>);
+      node.retargetTo = undefined;
+    }
+  }
+
+  /** The components of this graph that `next` (the graph of a reload) took over: they run on, not to be shut down. */
+  private handsOver(next: Graph): Set<Component> {
+    return new Set(next.instances.filter((i) => i.kept).map((i) => i.node.component).filter((c): c is NonNullable<typeof c> => c !== undefined));
+  }
+
+  /** What a node is built from. */
+  private fingerprintOf(node: Node): string {
+    const [kind, ...rest] = node.key.split('|');
+    const section = ({ receiver: 'receivers', processor: 'processors', exporter: 'exporters', connector: 'connectors' } as const)[kind as 'receiver'];
+    if (!section) return kind;
+    const { factory, config } = this.lookup(section, ID.parse(rest[rest.length - 1]));
+    return `${factory.type}|${factory.runtime}|${stableJSON(config)}`;
+  }
+
+  private runtimeOf(node: Node): Runtime | undefined {
+    const [kind, ...rest] = node.key.split('|');
+    const section = ({ receiver: 'receivers', processor: 'processors', exporter: 'exporters', connector: 'connectors' } as const)[kind as 'receiver'];
+    return section ? this.lookup(section, ID.parse(rest[rest.length - 1])).factory.runtime : undefined;
+  }
+
+  /** The nodes a reload takes over from `previous` (see `build`). */
+  private planKeep(previous: Graph): Set<string> {
+    const plan = (forbidden: (node: Node) => boolean) => {
+      const keep = new Set<string>();
+      for (const node of [...this.order].reverse()) {
+        const old = previous.nodes.get(node.key);
+        if (!old || forbidden(node) || old.fingerprint !== this.fingerprintOf(node)) continue;
+        const successors = this.edges.get(node.key) ?? [];
+        const hostReceiver = node.kind === 'receiver' && this.runtimeOf(node) === 'typescript';
+        if (hostReceiver || (sameList(successors, old.successors ?? []) && successors.every((key) => keep.has(key)))) keep.add(node.key);
+      }
+      return keep;
+    };
+    const keep = plan(() => false);
+    const engineNodes = (graph: Graph) => [...graph.nodes.values()].filter((n) => graph.runtimeOf(n) === 'rust');
+    const engineChanged = engineNodes(this).some((n) => !keep.has(n.key)) || engineNodes(previous).some((n) => !this.nodes.has(n.key));
+    return engineChanged ? plan((node) => this.runtimeOf(node) === 'rust') : keep;
+  }
+
+  /** Takes `node` over from the previous graph, running; true when it did. */
+  private takeOver(node: Node): boolean {
+    if (!this.keep.has(node.key) || !this.previous) return false;
+    const old = this.previous.nodes.get(node.key) as Node;
+    Object.assign(node, { component: old.component, consumer: old.consumer, runtime: old.runtime, fingerprint: old.fingerprint, switch: old.switch });
+    node.successors = this.edges.get(node.key) ?? [];
+    const instance = this.previous.instances.find((i) => i.node === old);
+    if (instance) this.instances.push({ ...instance, node, kept: true, previousID: instance.instanceID, instanceID: this.instanceIDFor(node, instance.instanceID) });
+    return true;
+  }
+
   /**
    * Exporters first, receivers last, with `beforeReceivers` in between (the engine starts what was deployed on it).
-   * The first failure aborts with Go's message.
+   * Each is reported Starting, then OK (or PermanentError); the first failure aborts with Go's message.
    */
-  async startAll(host: Host, beforeReceivers?: () => Promise<void>): Promise<void> {
+  async startAll(host: Host, reporter: StatusReporter, beforeReceivers?: () => Promise<void>): Promise<void> {
     const firstReceiver = this.instances.findIndex((instance) => instance.kind === 'receiver');
     for (const [index, instance] of this.instances.entries()) {
       if (index === firstReceiver) await beforeReceivers?.();
+      if (instance.kept) {
+        // Running already: only a new identity (its pipelines changed) is reported, and its reports go there.
+        if (instance.previousID && instance.previousID !== instance.instanceID) {
+          reporter.rename(instance.previousID, instance.instanceID);
+          reporter.report(instance.instanceID, newEvent('StatusStarting'));
+          reporter.reportOKIfStarting(instance.instanceID);
+        }
+        continue;
+      }
+      reporter.report(instance.instanceID, newEvent('StatusStarting'));
       try {
-        await instance.node.component?.start(host);
+        await instance.node.component?.start(reporter.hostFor(host, instance.instanceID));
       } catch (err) {
+        reporter.report(instance.instanceID, newPermanentErrorEvent(err));
         throw new GraphError(`failed to start "${instance.id}" ${instance.kind}: ${(err as Error).message}`);
       }
+      reporter.reportOKIfStarting(instance.instanceID);
     }
     if (firstReceiver === -1) await beforeReceivers?.();
   }
 
-  /** Receivers first, so that every component drains into its consumer before that one stops; errors accumulate. */
-  async shutdownAll(): Promise<Error[]> {
+  /**
+   * Receivers first, so that every component drains into its consumer before that one stops; each is reported
+   * Stopping, then Stopped (or PermanentError); errors accumulate.
+   */
+  async shutdownAll(reporter: StatusReporter, next?: Graph): Promise<Error[]> {
     const errors: Error[] = [];
-    for (const { node, id, kind } of [...this.instances].reverse()) {
+    const handedOver = next ? this.handsOver(next) : new Set<Component>();
+    const stillReported = new Set(next?.instances.map((i) => i.instanceID));
+    for (const { node, id, kind, instanceID } of [...this.instances].reverse()) {
+      if (node.component && handedOver.has(node.component)) {
+        if (!stillReported.has(instanceID)) reporter.forget(instanceID);
+        continue;
+      }
+      reporter.report(instanceID, newEvent('StatusStopping'));
       try {
         await node.component?.shutdown();
       } catch (err) {
+        reporter.report(instanceID, newPermanentErrorEvent(err));
         errors.push(new Error(`failed to shutdown "${id}" ${kind}: ${(err as Error).message}`));
+        continue;
       }
+      reporter.report(instanceID, newEvent('StatusStopped'));
+      if (next) reporter.forget(instanceID);
     }
     return errors;
+  }
+
+  /** Every component instance: its status identity, the runtime it runs in, and the component. */
+  componentInstances(): Array<{ instanceID: InstanceID; runtime: Runtime; component?: Component }> {
+    return this.instances.map(({ instanceID, node }) => ({ instanceID, runtime: node.runtime ?? 'typescript', component: node.component }));
   }
 
   // ---- nodes and edges -------------------------------------------------------------------------------------------
@@ -245,12 +367,18 @@ export class Graph {
 
   private async buildNode(node: Node): Promise<void> {
     const [kind, ...rest] = node.key.split('|');
+    if (this.takeOver(node)) {
+      if (node.switch) node.retargetTo = fanout(rest[0] as Signal, this.consumersOf(node) as consumer.ConsumerFor<Signal>[]);
+      return;
+    }
     switch (kind as NodeKind | 'connector-as-receiver') {
       case 'exporter':
         return this.buildExporter(node, rest[0] as Signal, ID.parse(rest[1]));
       case 'fanout': {
         const pipeline = this.config.service.pipelines.get(rest[0]) as PipelineConfig;
         node.consumer = fanout(pipeline.signal, this.consumersOf(node) as consumer.ConsumerFor<Signal>[]);
+        node.fingerprint = this.fingerprintOf(node);
+        node.successors = this.edges.get(node.key) ?? [];
         return;
       }
       case 'processor':
@@ -266,8 +394,39 @@ export class Graph {
     }
   }
 
-  private record(node: Node, id: ID, kind: Kind): void {
-    this.instances.push({ node, id: id.toString(), kind });
+  /** Remembers a built instance, with the pipelines it belongs to as the Go Collector's InstanceID lists them. */
+  private record(node: Node, id: ID, kind: Kind, runtime: Runtime, pipelines: readonly PipelineConfig[]): void {
+    node.runtime = runtime;
+    node.fingerprint = this.fingerprintOf(node);
+    node.successors = this.edges.get(node.key) ?? [];
+    const instanceID = new InstanceID(id.toString(), kind, pipelines.map((pipeline) => pipeline.id.toString()));
+    this.instances.push({ node, id: id.toString(), kind, instanceID });
+  }
+
+  /** A taken-over instance keeps its identity unless the pipelines it belongs to changed. */
+  private instanceIDFor(node: Node, old: InstanceID): InstanceID {
+    const [kind, ...rest] = node.key.split('|');
+    const id = ID.parse(rest[rest.length - 1]);
+    const pipelines = (() => {
+      switch (kind) {
+        case 'receiver':
+          return this.pipelinesOf(rest[0] as Signal, id, 'receivers');
+        case 'exporter':
+          return this.pipelinesOf(rest[0] as Signal, id, 'exporters');
+        case 'processor':
+          return [this.config.service.pipelines.get(rest[0]) as PipelineConfig];
+        default: {
+          const fed = this.pipelinesUsing(id, 'receivers').filter((p) => p.signal === rest[1]);
+          return [...this.pipelinesOf(rest[0] as Signal, id, 'exporters'), ...fed];
+        }
+      }
+    })().map((p) => p.id.toString());
+    return sameList(pipelines, old.pipelineIDs) ? old : new InstanceID(old.componentID, old.kind, pipelines);
+  }
+
+  /** The pipelines of `signal` that list `id` among their receivers or exporters. */
+  private pipelinesOf(signal: Signal, id: ID, as: 'receivers' | 'exporters'): PipelineConfig[] {
+    return this.pipelinesUsing(id, as).filter((pipeline) => pipeline.signal === signal);
   }
 
   private async buildExporter(node: Node, signal: Signal, id: ID): Promise<void> {
@@ -281,7 +440,7 @@ export class Graph {
     const exporter = await factory.create(signal, settings, config);
     node.component = exporter;
     node.consumer = observeExporter(signal, exporter, this.settings.metrics, id);
-    this.record(node, id, 'exporter');
+    this.record(node, id, 'exporter', factory.runtime, this.pipelinesOf(signal, id, 'exporters'));
   }
 
   private async buildProcessor(node: Node, pipeline: PipelineConfig, id: ID): Promise<void> {
@@ -297,7 +456,7 @@ export class Graph {
     const processor = await factory.create(signal, settings, config, observeProcessor(signal, next, this.settings.metrics, id, 'outgoing'));
     node.component = processor;
     node.consumer = observeProcessor(signal, processor, this.settings.metrics, id, 'incoming');
-    this.record(node, id, 'processor');
+    this.record(node, id, 'processor', factory.runtime, [pipeline]);
   }
 
   private buildCapabilities(node: Node, pipeline: PipelineConfig): void {
@@ -311,6 +470,8 @@ export class Graph {
     const exportersMutate = this.nodes.get(`fanout|${pipeline.id}`)?.consumer?.capabilities().mutatesData ?? false;
     const capabilities = { mutatesData: processorsMutate || exportersMutate };
     node.consumer = withCapabilities(next, capabilities);
+    node.fingerprint = this.fingerprintOf(node);
+    node.successors = this.edges.get(node.key) ?? [];
   }
 
   private async buildConnector(node: Node, from: Signal, to: Signal, id: ID): Promise<void> {
@@ -324,7 +485,7 @@ export class Graph {
     node.component = connector;
     // A connector that passes data through mutates whatever its downstream pipelines mutate.
     node.consumer = from === to && next.capabilities().mutatesData ? withCapabilities(connector, { mutatesData: true }) : connector;
-    this.record(node, id, 'connector');
+    this.record(node, id, 'connector', factory.runtime, [...this.pipelinesOf(from, id, 'exporters'), ...fed]);
   }
 
   private async buildReceiver(node: Node, signal: Signal, id: ID): Promise<void> {
@@ -335,11 +496,27 @@ export class Graph {
       throw new GraphError(`failed to create "${id}" receiver for data type "${signal}": telemetry type is not supported`);
     }
     this.logStability(settings, factory.stability(signal));
-    const next = fanout(signal, this.consumersOf(node) as consumer.ConsumerFor<Signal>[]);
+    let next = fanout(signal, this.consumersOf(node) as consumer.ConsumerFor<Signal>[]);
+    if (factory.runtime === 'typescript') {
+      // A reload can point it elsewhere (engine receivers are wired inside the engine, and redeployed instead).
+      node.switch = new ConsumerSwitch<Signal>(signal, next);
+      next = node.switch.consumer;
+    }
     node.component = await factory.create(signal, settings, config, observeReceiver(signal, next, this.settings.metrics, id));
-    this.record(node, id, 'receiver');
+    this.record(node, id, 'receiver', factory.runtime, this.pipelinesOf(signal, id, 'receivers'));
   }
 }
+
+/** JSON with object keys sorted, so that equal configs compare equal whatever their key order. */
+function stableJSON(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJSON).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJSON((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The same consumer, reporting other capabilities. */
 function withCapabilities<C extends consumer.AnyConsumer>(inner: C, capabilities: consumer.Capabilities): C {

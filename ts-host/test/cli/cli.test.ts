@@ -63,7 +63,7 @@ describe('components listing', () => {
     expect(doc.exporters.map((e: any) => e.name)).toEqual([...doc.exporters.map((e: any) => e.name)].sort());
     const forward = doc.connectors.find((c: any) => c.name === 'forward');
     expect(Object.keys(forward.stability).sort()).toEqual(['logs-to-logs', 'metrics-to-metrics', 'traces-to-traces']);
-    expect(doc.extensions.map((e: any) => e.name)).toEqual(['health_check']);
+    expect(doc.extensions.map((e: any) => e.name)).toEqual(['file_storage', 'health_check', 'tandem_ui']);
     expect(Object.keys(doc.extensions[0].stability)).toEqual(['extension']);
   });
 });

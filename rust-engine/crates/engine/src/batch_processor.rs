@@ -1,5 +1,6 @@
 //! `rust_batch`: batches requests of one signal by items (spans, data points, log records: otap-dataflow's single-pass
-//! counter over the OTLP bytes), by bytes and by time. An `Export*ServiceRequest` has one repeated field, so two
+//! counter over the OTLP bytes), by bytes and by time: `timeout` after a batch's first data at the latest, and as soon
+//! as no new data came for `linger`, so that a caller with one request in flight is not kept waiting for `timeout`. An `Export*ServiceRequest` has one repeated field, so two
 //! serialized requests concatenated are one valid request holding both: merging needs no decoding. As the host's
 //! `batch`, it does not swallow export errors: every caller whose data went into a batch gets that batch's answer.
 //! With `send_batch_max_size`, a batch over that many items is split on OTAP batches (otap-dataflow's batching cuts
@@ -21,9 +22,9 @@ use tandem_ipc::{Answer, RequestError};
 pub const TYPE: &str = "rust_batch";
 
 /// The Go batch processor's defaults for items and time (`send_batch_max_size` 0: no limit); bytes bound the memory
-/// a batch holds.
+/// a batch holds; `linger` as the host's `batch`.
 pub fn default_config() -> serde_json::Value {
-    serde_json::json!({ "send_batch_size": 8192, "send_batch_max_size": 0, "send_batch_size_bytes": 4 << 20, "timeout": "200ms" })
+    serde_json::json!({ "send_batch_size": 8192, "send_batch_max_size": 0, "send_batch_size_bytes": 4 << 20, "timeout": "200ms", "linger": "1ms" })
 }
 
 pub struct Config {
@@ -32,6 +33,8 @@ pub struct Config {
     pub send_batch_max_size: usize,
     pub send_batch_size_bytes: usize,
     pub timeout: Duration,
+    /// A batch that got no new data for this long is sent; zero turns lingering off.
+    pub linger: Duration,
 }
 
 impl Config {
@@ -45,7 +48,8 @@ impl Config {
             return Err("send_batch_max_size must be greater or equal to send_batch_size".into());
         }
         let timeout = duration_setting(config, "timeout", "200ms")?;
-        Ok(Config { send_batch_size: items as usize, send_batch_max_size: max as usize, send_batch_size_bytes: bytes as usize, timeout })
+        let linger = duration_setting(config, "linger", "1ms")?;
+        Ok(Config { send_batch_size: items as usize, send_batch_max_size: max as usize, send_batch_size_bytes: bytes as usize, timeout, linger })
     }
 }
 
@@ -77,7 +81,7 @@ impl BatchProcessor {
                 Err(message) => Box::pin(futures::future::ready(Err(RequestError::Permanent(format!("{TYPE}: {message}"))))),
             }
         });
-        Arc::new(BatchProcessor { signal, batches: Accumulator::new(config.timeout, flush), config })
+        Arc::new(BatchProcessor { signal, batches: Accumulator::new(config.timeout, config.linger, flush), config })
     }
 }
 

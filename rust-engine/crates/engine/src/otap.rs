@@ -3,7 +3,7 @@
 //! (schemas and dictionaries are sent once per stream, payloads are zstd-compressed).
 
 use crate::node::{Next, Node};
-use crate::otap_repairs::{nullable_schema, repaired_stream_batch, with_link_dropped_counts};
+use crate::otap_repairs::{nullable_schema, repaired_stream_batch, with_default_attribute_values, with_link_dropped_counts};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use otel_arrow_dfe_config::SignalType;
@@ -54,7 +54,7 @@ pub struct StreamEncoder {
 
 impl StreamEncoder {
     pub fn encode(&mut self, signal: u16, otlp: Bytes) -> Result<BatchArrowRecords, String> {
-        let mut records = to_otap(signal, otlp)?;
+        let mut records = with_default_attribute_values(to_otap(signal, otlp)?)?;
         let root = records.root_payload_type() as i32;
         let mut batch = guarded("OTAP encoding", || self.producer.produce_bar(&mut records).map_err(|e| format!("OTAP encoding: {e}")))?;
         // The main table (spans, logs, metrics) first: the Go Collector's otelarrow receiver up to v0.148 takes the

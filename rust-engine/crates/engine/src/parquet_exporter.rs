@@ -67,7 +67,7 @@ impl ParquetExporter {
                 }
             })
         });
-        Arc::new(ParquetExporter { flush_size: config.flush_size, parts: Accumulator::new(config.flush_interval, flush) })
+        Arc::new(ParquetExporter { flush_size: config.flush_size, parts: Accumulator::new(config.flush_interval, Duration::ZERO, flush) })
     }
 }
 

@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
-/// Go-style durations as the Collector's configs write them: "200ms", "1s", "1m". `key` names the setting in errors.
+/// Go-style durations as the Collector's configs write them: "200ms", "1s", "1m", "0". `key` names the setting in errors.
 pub fn parse_duration(key: &str, text: &str) -> Result<Duration, String> {
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
     let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let value: f64 = number.parse().map_err(|_| format!("'{key}' is not a duration: \"{text}\""))?;
@@ -19,8 +22,12 @@ pub fn parse_duration(key: &str, text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(value * scale))
 }
 
-/// The duration setting `key` of a config; `example` shows the expected form in the error.
+/// The duration setting `key` of a config; `example` shows the expected form in the error. A number is nanoseconds, as
+/// in Go (so a YAML `0` is zero).
 pub fn duration_setting(config: &serde_json::Value, key: &str, example: &str) -> Result<Duration, String> {
+    if let Some(nanos) = config[key].as_u64() {
+        return Ok(Duration::from_nanos(nanos));
+    }
     let text = config[key].as_str().ok_or_else(|| format!("'{key}' must be a duration such as \"{example}\""))?;
     parse_duration(key, text)
 }

@@ -1,5 +1,6 @@
 //! `rust_batch` counts items with otap-dataflow's counter over the OTLP bytes and flushes at `send_batch_size` items,
-//! merging requests by concatenation; every caller gets the batch's answer; `send_batch_max_size` splits on OTAP.
+//! merging requests by concatenation; every caller gets the batch's answer; `send_batch_max_size` splits on OTAP; a batch
+//! that gets no new data for `linger` leaves before its `timeout` (on tokio's paused clock).
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -36,7 +37,18 @@ impl Node for Sink {
 }
 
 fn batch_up_to(sink: &Arc<Sink>, items: usize, max: usize) -> Arc<BatchProcessor> {
-    let config = Config { send_batch_size: items, send_batch_max_size: max, send_batch_size_bytes: 1 << 20, timeout: Duration::from_millis(200) };
+    let config = Config { send_batch_size: items, send_batch_max_size: max, send_batch_size_bytes: 1 << 20, timeout: Duration::from_millis(200), linger: Duration::ZERO };
+    BatchProcessor::new(config, layout::SIGNAL_LOGS, Next::Component(sink.clone()))
+}
+
+fn lingering(sink: &Arc<Sink>, linger_ms: u64, timeout_ms: u64) -> Arc<BatchProcessor> {
+    let config = Config {
+        send_batch_size: 1000,
+        send_batch_max_size: 0,
+        send_batch_size_bytes: 1 << 20,
+        timeout: Duration::from_millis(timeout_ms),
+        linger: Duration::from_millis(linger_ms),
+    };
     BatchProcessor::new(config, layout::SIGNAL_LOGS, Next::Component(sink.clone()))
 }
 
@@ -84,4 +96,70 @@ async fn a_batch_over_send_batch_max_size_is_split_at_item_boundaries() {
 fn send_batch_max_size_below_send_batch_size_is_refused_in_go_words() {
     let config = serde_json::json!({ "send_batch_size": 100, "send_batch_max_size": 10, "send_batch_size_bytes": 1000, "timeout": "1s" });
     assert_eq!(Config::from_json(&config).err().unwrap(), "send_batch_max_size must be greater or equal to send_batch_size");
+}
+
+// scenario: one caller with one request in flight, `timeout` an hour / guarantee: answered after linger, not timeout
+#[tokio::test]
+async fn a_lone_request_is_answered_without_waiting_for_the_timeout() {
+    let sink = Arc::new(Sink { got: Mutex::default(), answer: Ok(()) });
+    let processor = lingering(&sink, 5, 3_600_000);
+    let answer = tokio::time::timeout(Duration::from_secs(30), processor.consume(layout::SIGNAL_LOGS, logs(1))).await;
+    assert_eq!(answer, Ok(Ok(())), "the batch waited for its timeout");
+    assert_eq!(sink.got.lock().unwrap().len(), 1);
+}
+
+// scenario: several callers at once, linger on / guarantee: their requests still go out as one batch
+#[tokio::test]
+async fn requests_arriving_together_still_merge() {
+    let sink = Arc::new(Sink { got: Mutex::default(), answer: Ok(()) });
+    let processor = lingering(&sink, 5, 3_600_000);
+    let answers = futures::future::join_all((0..5).map(|_| processor.clone().consume(layout::SIGNAL_LOGS, logs(1)))).await;
+    assert!(answers.iter().all(|answer| answer.is_ok()));
+    assert_eq!(sink.got.lock().unwrap().clone(), vec![Bytes::from([logs(1), logs(1), logs(1), logs(1), logs(1)].concat())]);
+}
+
+#[test]
+fn linger_defaults_to_1ms_and_0_turns_it_off() {
+    let mut config = tandem_engine::batch_processor::default_config();
+    assert_eq!(Config::from_json(&config).unwrap().linger, Duration::from_millis(1));
+    config["linger"] = serde_json::json!(0);
+    assert_eq!(Config::from_json(&config).unwrap().linger, Duration::ZERO);
+}
+
+/// Records what reaches it and answers each request only once a permit is added.
+struct HeldSink {
+    got: Mutex<Vec<Bytes>>,
+    permits: tokio::sync::Semaphore,
+}
+
+impl Node for HeldSink {
+    fn consume(self: Arc<Self>, _signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
+        self.got.lock().unwrap().push(payload);
+        Box::pin(async move {
+            self.permits.acquire().await.expect("open").forget();
+            Ok(())
+        })
+    }
+}
+
+// scenario: a batch lingers while the previous flush is still in flight (a closed loop of waiting callers) /
+// guarantee: it waits for that flush to end and leaves with what arrived meanwhile, instead of half full
+#[tokio::test]
+async fn a_lingered_batch_waits_for_the_flush_in_flight() {
+    let sink = Arc::new(HeldSink { got: Mutex::default(), permits: tokio::sync::Semaphore::new(0) });
+    let config = Config { send_batch_size: 1000, send_batch_max_size: 0, send_batch_size_bytes: 1 << 20, timeout: Duration::from_secs(3600), linger: Duration::from_millis(5) };
+    let processor = BatchProcessor::new(config, layout::SIGNAL_LOGS, Next::Component(sink.clone()));
+    let first = tokio::spawn(processor.clone().consume(layout::SIGNAL_LOGS, logs(1)));
+    while sink.got.lock().unwrap().is_empty() {
+        tokio::task::yield_now().await; // nothing in flight: the lone request leaves after linger
+    }
+    let second = tokio::spawn(processor.clone().consume(layout::SIGNAL_LOGS, logs(1)));
+    tokio::time::sleep(Duration::from_millis(30)).await; // a gap of six lingers: the second batch has lingered
+    let third = tokio::spawn(processor.clone().consume(layout::SIGNAL_LOGS, logs(2)));
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert_eq!(sink.got.lock().unwrap().len(), 1, "a lingered batch left while a flush was in flight");
+    sink.permits.add_permits(3);
+    assert_eq!(first.await.unwrap(), Ok(()));
+    assert_eq!((second.await.unwrap(), third.await.unwrap()), (Ok(()), Ok(())));
+    assert_eq!(sink.got.lock().unwrap().clone(), vec![logs(1), Bytes::from([logs(1), logs(2)].concat())]);
 }
