@@ -5,10 +5,7 @@
 // Reports spans/s, the collector's spans per CPU-second (from /proc/<pid>/stat) and the ratio to the baseline.
 // Writes bench/results/host.json and the "Host" section of bench/RESULTS.md.
 'use strict';
-const path = require('node:path');
-
-const { root, machine, writeResults, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
-const { Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
+const { machine, writeResults, traceRequest, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
 
 const SPANS_PER_REQUEST = 100;
 // More spans in flight than send_batch_size (8192), so that batches fill by size: the load of a busy collector.
@@ -16,23 +13,11 @@ const IN_FLIGHT = 128;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
 const WARMUP_MS = 3_000;
 
-function request() {
-  const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, i) => ({
-    traceId: (i + 1).toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    name: `bench-span-${i}`,
-    kind: 2,
-    startTimeUnixNano: '1700000000000000000',
-    endTimeUnixNano: '1700000000001000000',
-    attributes: [{ key: 'http.route', value: { stringValue: '/api/items' } }, { key: 'http.status_code', value: { intValue: '200' } }],
-  }));
-  return Traces.fromJSON({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans }] }] }).toProto();
-}
 
 /** Runs warm-up then a measured window; returns spans/s delivered to the sink and the collector's CPU use. */
 async function measure(address, sink, pid) {
   const { spans_per_second, failed_requests, cpu: { collector } } = await measureTraces({
-    address, requests: [request()], sink, inFlight: IN_FLIGHT, warmupMs: WARMUP_MS, durationMs: DURATION_MS, processes: pid ? { collector: pid } : {},
+    address, requests: [traceRequest(SPANS_PER_REQUEST)], sink, inFlight: IN_FLIGHT, warmupMs: WARMUP_MS, durationMs: DURATION_MS, processes: pid ? { collector: pid } : {},
   });
   return { spans_per_second, collector_cpu_seconds: collector?.cpu_seconds, spans_per_cpu_second: collector?.spans_per_cpu_second, failed_requests };
 }

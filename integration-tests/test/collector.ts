@@ -1,11 +1,12 @@
 // Runs the real `tandem` CLI as a child process for integration tests.
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const TANDEM = resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem.js');
+const TANDEM_ENGINE = resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem-engine.js');
 
 /** A TCP port that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -54,12 +55,16 @@ export class Collector {
     return Collector.launch('tandem', process.execPath, [TANDEM], yaml, readyPorts, timeoutMs);
   }
 
-  /** Starts `<command> <args> --config <yaml>` (a collector named `name` in errors) and resolves once every port in
-   * `readyPorts` accepts connections. */
-  static async launch(name: string, command: string, args: string[], yaml: string, readyPorts: number[], timeoutMs = 30_000): Promise<Collector> {
+  /**
+   * Starts `<command> <args> --config <yaml>` (a collector named `name` in errors; a distribution's main, say) in
+   * `env`, and resolves once every port in `readyPorts` accepts connections.
+   */
+  static async launch(
+    name: string, command: string, args: string[], yaml: string, readyPorts: number[], timeoutMs = 30_000, env = process.env,
+  ): Promise<Collector> {
     const config = join(tempDir('tandem-config-'), 'config.yaml');
     writeFileSync(config, yaml);
-    const collector = new Collector(spawn(command, [...args, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const collector = new Collector(spawn(command, [...args, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env }));
     const deadline = Date.now() + timeoutMs;
     for (const port of readyPorts) {
       while (!(await canConnect(port))) {
@@ -84,6 +89,34 @@ export class Collector {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** `npx tandem-engine --listen unix://<socket>` started on its own (attach mode, two terminals), its log kept. */
+export class AttachedEngine {
+  log = '';
+  private readonly exited: Promise<void>;
+
+  private constructor(readonly process: ChildProcess) {
+    process.stderr!.on('data', (d) => (this.log += d));
+    this.exited = new Promise<void>((r) => process.once('exit', () => r()));
+  }
+
+  /** Resolves once the engine's control socket exists. */
+  static async start(socket: string): Promise<AttachedEngine> {
+    const engine = new AttachedEngine(spawn(process.execPath, [TANDEM_ENGINE, '--listen', `unix://${socket}`], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    await until('the engine socket', () => (existsSync(socket) ? true : undefined));
+    return engine;
+  }
+
+  /** The engine binary's pid: the wrapper's only child. */
+  pid(): number {
+    return Number(readFileSync(`/proc/${this.process.pid}/task/${this.process.pid}/children`, 'utf8').trim());
+  }
+
+  async stop(): Promise<void> {
+    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
+    await this.exited;
   }
 }
 

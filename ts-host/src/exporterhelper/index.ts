@@ -1,11 +1,10 @@
 // Builds exporters the way Go's exporterhelper does: the component supplies a push function and the helper wraps it
 // in timeout -> retry -> bounded queue (in memory, or persistent with `sending_queue.storage`), configured by the
 // exporter's `timeout`, `retry_on_failure` and `sending_queue` settings.
-import type { Buffered, Component, Host, Settings, Signal } from '../component';
+import { type Buffered, type Component, type Host, type Settings, type Signal, withLifecycle } from '../component';
 import { type Event, newEvent, newRecoverableErrorEvent, reportStatus } from '../componentstatus';
 import * as consumer from '../consumer';
 import type { PDataFor } from '../pdata';
-import { withLifecycle } from '../processorhelper';
 import { defaultQueueConfig, ExporterHelperConfig } from './config';
 import { PersistentQueue } from './persistent_queue';
 import { MemoryQueue, Queue } from './queue';

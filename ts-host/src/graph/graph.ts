@@ -10,10 +10,11 @@ import {
 import { InstanceID, newEvent, newPermanentErrorEvent } from '../componentstatus';
 import { newRouter } from '../connector';
 import * as consumer from '../consumer';
-import type { Config, ComponentConfig, PipelineConfig } from '../otelcol';
+import { type AnyFactory, type Config, type ComponentConfig, fromComponentPackage, type PipelineConfig } from '../otelcol';
 import type { StatusReporter } from '../service/status';
-import type { ServiceMetrics } from '../telemetry';
+import { componentTelemetry, type ServiceMetrics } from '../telemetry';
 import { fanout } from './fanout';
+import { guardConsumer, markDownstream } from './guard';
 import { observeExporter, observeProcessor, observeReceiver } from './obs';
 import { ConsumerSwitch } from './switch';
 
@@ -44,15 +45,12 @@ export interface GraphSettings {
 }
 
 export class GraphError extends Error {
-  constructor(message: string) {
+  /** The component that failed, when one did (not for errors of the graph's shape, such as a cycle). */
+  constructor(message: string, readonly component?: { readonly kind: Kind; readonly id: string }) {
     super(message);
     this.name = 'GraphError';
   }
 }
-
-const KIND_TITLE: Readonly<Record<Kind, string>> = {
-  receiver: 'Receiver', processor: 'Processor', exporter: 'Exporter', connector: 'Connector', extension: 'Extension',
-};
 
 /** A started-or-not set of component instances wired into pipelines. */
 export class Graph {
@@ -175,7 +173,7 @@ export class Graph {
         await instance.node.component?.start(reporter.hostFor(host, instance.instanceID));
       } catch (err) {
         reporter.report(instance.instanceID, newPermanentErrorEvent(err));
-        throw new GraphError(`failed to start "${instance.id}" ${instance.kind}: ${(err as Error).message}`);
+        throw new GraphError(`failed to start "${instance.id}" ${instance.kind}: ${(err as Error).message}`, instance);
       }
       reporter.reportOKIfStarting(instance.instanceID);
     }
@@ -346,11 +344,9 @@ export class Graph {
   }
 
   private componentSettings(id: ID, kind: Kind, signal?: Signal): Settings {
-    const fields: Record<string, string> = { 'otelcol.component.id': id.toString(), 'otelcol.component.kind': KIND_TITLE[kind] };
-    if (signal) fields['otelcol.signal'] = signal;
     return {
       id,
-      telemetry: { logger: this.settings.logger.child(fields), metrics: this.settings.metrics.registry },
+      telemetry: componentTelemetry(this.settings.logger, this.settings.metrics.registry, { id: id.toString(), kind, signal }),
       buildInfo: this.settings.buildInfo,
     };
   }
@@ -429,18 +425,41 @@ export class Graph {
     return this.pipelinesUsing(id, as).filter((pipeline) => pipeline.signal === signal);
   }
 
+  /** Runs a factory's create, turning its failure into Go's `failed to create "<id>" <what>: <reason>`. */
+  private async create<T>(kind: Kind, id: ID, what: string, create: () => Promise<T>): Promise<T> {
+    try {
+      return await create();
+    } catch (err) {
+      throw new GraphError(`failed to create "${id}" ${what}: ${(err as Error).message}`, { kind, id: id.toString() });
+    }
+  }
+
+  /** A consumer of a component-package component, guarded (see guard.ts); Tandem's own are used as they are. */
+  private guarded<S extends Signal>(factory: AnyFactory, signal: S, inner: consumer.ConsumerFor<S>, component: string, settings: Settings): consumer.ConsumerFor<S> {
+    if (!fromComponentPackage(factory)) return inner;
+    return guardConsumer(signal, inner, `${component} (package "${factory.package}")`, settings.telemetry.logger);
+  }
+
+  /** The `next` of a component-package component: its failures reach the caller as they are, not as the component's. */
+  private downstreamOf<C extends consumer.AnyConsumer>(factory: AnyFactory, signal: Signal, next: C): C {
+    return fromComponentPackage(factory) ? markDownstream(signal, next as consumer.ConsumerFor<Signal>) as C : next;
+  }
+
   private async buildExporter(node: Node, signal: Signal, id: ID): Promise<void> {
     const { factory, config } = this.lookup('exporters', id);
     if (factory.kind !== 'exporter') return;
     const settings = this.componentSettings(id, 'exporter', signal);
+    const what = `exporter for data type "${signal}"`;
     if (factory.stability(signal) === StabilityLevel.Undefined) {
-      throw new GraphError(`failed to create "${id}" exporter for data type "${signal}": telemetry type is not supported`);
+      throw new GraphError(`failed to create "${id}" ${what}: telemetry type is not supported`, { kind: 'exporter', id: id.toString() });
     }
     this.logStability(settings, factory.stability(signal));
-    const exporter = await factory.create(signal, settings, config);
+    const exporter = await this.create('exporter', id, what, () => factory.create(signal, settings, config));
     node.component = exporter;
-    node.consumer = observeExporter(signal, exporter, this.settings.metrics, id);
-    this.record(node, id, 'exporter', factory.runtime, this.pipelinesOf(signal, id, 'exporters'));
+    const pipelines = this.pipelinesOf(signal, id, 'exporters');
+    const guarded = this.guarded(factory, signal, exporter, `exporter "${id}" in pipelines ${pipelines.map((p) => `"${p.id}"`).join(', ')}`, settings);
+    node.consumer = observeExporter(signal, guarded, this.settings.metrics, id);
+    this.record(node, id, 'exporter', factory.runtime, pipelines);
   }
 
   private async buildProcessor(node: Node, pipeline: PipelineConfig, id: ID): Promise<void> {
@@ -448,14 +467,17 @@ export class Graph {
     if (factory.kind !== 'processor') return;
     const signal = pipeline.signal;
     const settings = this.componentSettings(id, 'processor', signal);
+    const what = `processor, in pipeline "${pipeline.id}"`;
     if (factory.stability(signal) === StabilityLevel.Undefined) {
-      throw new GraphError(`failed to create "${id}" processor, in pipeline "${pipeline.id}": telemetry type is not supported`);
+      throw new GraphError(`failed to create "${id}" ${what}: telemetry type is not supported`, { kind: 'processor', id: id.toString() });
     }
     this.logStability(settings, factory.stability(signal));
     const [next] = this.consumersOf(node) as consumer.ConsumerFor<Signal>[];
-    const processor = await factory.create(signal, settings, config, observeProcessor(signal, next, this.settings.metrics, id, 'outgoing'));
+    const outgoing = this.downstreamOf(factory, signal, observeProcessor(signal, next, this.settings.metrics, id, 'outgoing'));
+    const processor = await this.create('processor', id, what, () => factory.create(signal, settings, config, outgoing));
     node.component = processor;
-    node.consumer = observeProcessor(signal, processor, this.settings.metrics, id, 'incoming');
+    const guarded = this.guarded(factory, signal, processor, `processor "${id}" in pipeline "${pipeline.id}"`, settings);
+    node.consumer = observeProcessor(signal, guarded, this.settings.metrics, id, 'incoming');
     this.record(node, id, 'processor', factory.runtime, [pipeline]);
   }
 
@@ -480,11 +502,13 @@ export class Graph {
     const settings = this.componentSettings(id, 'connector');
     this.logStability(settings, factory.stability(from, to));
     const fed = this.pipelinesUsing(id, 'receivers').filter((pipeline) => pipeline.signal === to);
-    const next = newRouter(to, new Map(fed.map((pipeline) => [pipeline.id.toString(), this.capabilitiesNode(pipeline).consumer as consumer.ConsumerFor<Signal>])));
-    const connector = await factory.create(from, to, settings, config, next);
+    const pipelines = new Map(fed.map((pipeline) => [pipeline.id.toString(), this.downstreamOf(factory, to, this.capabilitiesNode(pipeline).consumer as consumer.ConsumerFor<Signal>)]));
+    const next = newRouter(to, pipelines);
+    const connector = await this.create('connector', id, `connector from ${from} to ${to}`, () => factory.create(from, to, settings, config, next));
     node.component = connector;
+    const guarded = this.guarded(factory, from, connector, `connector "${id}" from ${from} to ${to}`, settings);
     // A connector that passes data through mutates whatever its downstream pipelines mutate.
-    node.consumer = from === to && next.capabilities().mutatesData ? withCapabilities(connector, { mutatesData: true }) : connector;
+    node.consumer = from === to && next.capabilities().mutatesData ? withCapabilities(guarded, { mutatesData: true }) : guarded;
     this.record(node, id, 'connector', factory.runtime, [...this.pipelinesOf(from, id, 'exporters'), ...fed]);
   }
 
@@ -492,8 +516,9 @@ export class Graph {
     const { factory, config } = this.lookup('receivers', id);
     if (factory.kind !== 'receiver') return;
     const settings = this.componentSettings(id, 'receiver', signal);
+    const what = `receiver for data type "${signal}"`;
     if (factory.stability(signal) === StabilityLevel.Undefined) {
-      throw new GraphError(`failed to create "${id}" receiver for data type "${signal}": telemetry type is not supported`);
+      throw new GraphError(`failed to create "${id}" ${what}: telemetry type is not supported`, { kind: 'receiver', id: id.toString() });
     }
     this.logStability(settings, factory.stability(signal));
     let next = fanout(signal, this.consumersOf(node) as consumer.ConsumerFor<Signal>[]);
@@ -502,7 +527,8 @@ export class Graph {
       node.switch = new ConsumerSwitch<Signal>(signal, next);
       next = node.switch.consumer;
     }
-    node.component = await factory.create(signal, settings, config, observeReceiver(signal, next, this.settings.metrics, id));
+    const observed = observeReceiver(signal, next, this.settings.metrics, id);
+    node.component = await this.create('receiver', id, what, () => factory.create(signal, settings, config, observed));
     this.record(node, id, 'receiver', factory.runtime, this.pipelinesOf(signal, id, 'receivers'));
   }
 }

@@ -97,6 +97,12 @@ function parseID(text: string, where: string): ID {
   }
 }
 
+/** A component's config as the user wrote it (`null` for all defaults), decoded on top of its factory's defaults. */
+export function decodeComponentConfig(factory: AnyFactory, value: unknown): unknown {
+  const defaults = factory.createDefaultConfig();
+  return factory.configSchema ? decode(factory.configSchema, defaults, value) : (value ?? defaults);
+}
+
 function decodeComponents(section: ComponentSection, raw: unknown, factories: Factories, aliases: Array<{ alias: string; type: string }>): Map<string, ComponentConfig> {
   const components = new Map<string, ComponentConfig>();
   if (raw === undefined || raw === null) return components;
@@ -114,8 +120,7 @@ function decodeComponents(section: ComponentSection, raw: unknown, factories: Fa
     if (canonical) aliases.push({ alias: id.type, type: canonical });
     let config: unknown;
     try {
-      const defaults = factory.createDefaultConfig();
-      config = factory.configSchema ? decode(factory.configSchema, defaults, value) : (value ?? defaults);
+      config = decodeComponentConfig(factory, value);
     } catch (err) {
       throw new ConfigError(`error decoding '${section}': error reading configuration for "${id}": ${(err as Error).message}`);
     }

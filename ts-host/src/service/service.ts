@@ -7,7 +7,7 @@ import { type Event, InstanceID, isWatcher, newEvent, newPermanentErrorEvent } f
 import type { Engine } from '../engine';
 import { Graph } from '../graph';
 import type { ComponentConfig, Config } from '../otelcol';
-import { registerEngineMetrics, servePrometheus, ServiceMetrics } from '../telemetry';
+import { componentTelemetry, registerEngineMetrics, servePrometheus, ServiceMetrics } from '../telemetry';
 import { EngineComponentStatus } from './engine_status';
 import { inspect, type Inspectable, type ServiceView } from './inspect';
 import { ReloadRefused, type Reloadable, type ReloadResult } from './reload';
@@ -111,7 +111,7 @@ export class Service implements Host, Inspectable, Reloadable {
       const component = await factory.create(
         {
           id,
-          telemetry: { logger: this.settings.logger.child({ 'otelcol.component.id': id.toString(), 'otelcol.component.kind': 'Extension' }), metrics: this.metrics.registry },
+          telemetry: componentTelemetry(this.settings.logger, this.metrics.registry, { id: id.toString(), kind: 'extension' }),
           buildInfo: this.settings.buildInfo,
         },
         extensionConfig,

@@ -448,6 +448,30 @@ describe('graph: capabilities', () => {
   });
 });
 
+describe('fanout with the navigable pdata API', () => {
+  const tagger = (key: string, mutates: boolean) => consumer.newTraces(async (_ctx, td) => {
+    td.resourceSpans().at(0).scopeSpans().at(0).spans().at(0).attributes().putStr(key, 'set');
+  }, { capabilities: { mutatesData: mutates } });
+  const reader = (seen: string[][]) => consumer.newTraces(async (_ctx, td) => {
+    seen.push([...td.resourceSpans().at(0).scopeSpans().at(0).spans().at(0).attributes()].map(([key]) => key));
+  });
+
+  test('a consumer that declares mutatesData writes its own copy; readers never see its writes', async () => {
+    const seen: string[][] = [];
+    const data = sample.traces(1) as any;
+    await fanout('traces', [tagger('mine', true), reader(seen), reader(seen)]).consumeTraces(consumer.background, data);
+    expect(seen).toEqual([[], []]);
+  });
+
+  test('a consumer that writes without declaring it, among others, is refused with the error naming mutatesData', async () => {
+    const seen: string[][] = [];
+    const error = await fanout('traces', [tagger('sneaky', false), reader(seen)])
+      .consumeTraces(consumer.background, sample.traces(1) as any).then(() => undefined, (err) => err as Error);
+    expect(error?.message).toMatch(/cannot modify read-only traces: .*mutatesData: true/);
+    expect(seen).toEqual([[]]);
+  });
+});
+
 describe('fanout (Go fanoutconsumer rules)', () => {
   function sinkConsumer(mutates: boolean, got: PData[], fail?: string) {
     return consumer.newTraces(async (_ctx, td) => {

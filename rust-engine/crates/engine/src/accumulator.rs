@@ -48,10 +48,16 @@ impl<B: Default + Send + 'static> Accumulator<B> {
     }
 
     /// Adds to the pending batch with `add`, which returns whether the batch is now full; resolves with the answer of
-    /// the flush that takes the batch.
-    pub fn add(self: &Arc<Self>, add: impl FnOnce(&mut B) -> bool) -> BoxFuture<'static, Answer> {
+    /// the flush that takes the batch. When `fits` says the pending batch cannot take the addition, that batch is
+    /// flushed first and the addition starts the next one, so a batch never grows past its bound by merging.
+    pub fn add(self: &Arc<Self>, fits: impl FnOnce(&B) -> bool, add: impl FnOnce(&mut B) -> bool) -> BoxFuture<'static, Answer> {
         let (answer, armed, full) = {
             let mut p = self.pending.lock().unwrap();
+            if !p.waiters.is_empty() && !fits(&p.batch) {
+                drop(p);
+                self.flush(None);
+                p = self.pending.lock().unwrap();
+            }
             let (tx, rx) = oneshot::channel();
             let now = Instant::now();
             let first = p.waiters.is_empty();

@@ -96,7 +96,8 @@ fn split(signal: u16, request: Bytes, max: usize) -> Result<Vec<Bytes>, String> 
 impl Node for BatchProcessor {
     fn consume(self: Arc<Self>, _signal: u16, payload: Bytes) -> BoxFuture<'static, Answer> {
         let items = count_otlp_items(signal_type(self.signal), &payload);
-        self.batches.add(|batch| {
+        let bytes = self.config.send_batch_size_bytes;
+        self.batches.add(|batch| batch.data.len() + payload.len() <= bytes, |batch| {
             batch.data.extend_from_slice(&payload);
             batch.items += items;
             batch.items >= self.config.send_batch_size || batch.data.len() >= self.config.send_batch_size_bytes

@@ -94,6 +94,11 @@ impl pb::control_server::Control for ControlService {
     }
 
     async fn attach_rings(&self, request: Request<pb::AttachRingsRequest>) -> Result<Response<pb::AttachRingsResponse>, Status> {
+        // A new host: whatever the previous one left (rings, deployment) goes first.
+        if self.rings.begin_host().map_err(Status::failed_precondition)? {
+            self.deployment.shutdown(std::time::Duration::ZERO).await;
+            crate::log::info("the previous host's rings and deployment were dropped", serde_json::json!({}));
+        }
         for path in request.into_inner().region_paths {
             self.rings.attach_path(path.as_ref()).map_err(|e| Status::failed_precondition(e.to_string()))?;
         }

@@ -7,6 +7,9 @@ use tandem_engine::{catalogue, deployment, log, rings};
 use std::sync::Arc;
 use tonic::transport::Server;
 
+/// How long the pipelines of a host that is gone may drain (towards exporters outside; nothing can reach the host).
+const HOST_GONE_DRAIN: std::time::Duration = std::time::Duration::from_secs(1);
+
 fn main() {
     let command = match args::parse(std::env::args().skip(1)) {
         Ok(c) => c,
@@ -50,14 +53,37 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         serde_json::json!({ "executor": runtime.executor_type, "cores": runtime.cores, "ring_setup": runtime.ring_setup, "listen": format!("{:?}", args.listen) }),
     );
     let deployment = Arc::new(deployment::Deployment::new(rings.clone(), args.cores as usize));
-    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, catalogue::Catalogue::builtin(), rings, deployment));
-    let stop = async {
+    let spawned = !args.inherited.is_empty();
+    if !spawned {
+        // Attach mode: a host that is gone (exited, killed, or hung past the heartbeat) leaves nothing behind, and
+        // the next host is accepted.
+        let (rings, deployment) = (rings.clone(), deployment.clone());
+        tokio::spawn(async move {
+            loop {
+                rings.host_gone().await;
+                if rings.release_gone_host() {
+                    deployment.shutdown(HOST_GONE_DRAIN).await;
+                    log::info("host gone: its rings and deployment were dropped; waiting for the next host", serde_json::json!({}));
+                }
+            }
+        });
+    }
+    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, catalogue::Catalogue::builtin(), rings.clone(), deployment));
+    let stop = async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");
+        // Spawn mode: an engine whose host's rings ended has nobody left to serve (its host restarts it if it lives).
+        let host_gone = async {
+            if spawned {
+                rings.host_gone().await
+            } else {
+                std::future::pending().await
+            }
+        };
         tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => log::info("engine stopping on signal", serde_json::json!({})),
+            _ = tokio::signal::ctrl_c() => log::info("engine stopping on signal", serde_json::json!({})),
+            _ = host_gone => log::info("engine stopping: the host's rings ended", serde_json::json!({})),
         }
-        log::info("engine stopping on signal", serde_json::json!({}));
     };
     match args.listen {
         Listen::Unix(path) => {
@@ -70,6 +96,12 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
                 .serve_with_incoming_shutdown(tokio_stream::wrappers::UnixListenerStream::new(listener), stop)
                 .await?;
             let _ = std::fs::remove_file(&path);
+            if args.exit_with_parent {
+                // Spawn mode: the host made this folder for the socket alone; a host that was killed cannot remove it.
+                if let Some(dir) = path.parent() {
+                    let _ = std::fs::remove_dir(dir);
+                }
+            }
         }
         Listen::Tcp(addr) => {
             let token = format!("Bearer {}", args.token.expect("checked by args::parse"));

@@ -78,7 +78,7 @@ impl Node for ParquetExporter {
             Ok(records) => records,
             Err(message) => return Box::pin(futures::future::ready(Err(RequestError::Permanent(format!("{TYPE}: {message}"))))),
         };
-        self.parts.add(|part| {
+        self.parts.add(|_| true, |part| {
             part.records.push(records);
             part.bytes += size;
             part.bytes >= self.flush_size

@@ -98,6 +98,40 @@ fn send_batch_max_size_below_send_batch_size_is_refused_in_go_words() {
     assert_eq!(Config::from_json(&config).err().unwrap(), "send_batch_max_size must be greater or equal to send_batch_size");
 }
 
+/// scenario: a request of 3.9 MiB is pending when one of 15 MiB arrives, with a 4 MiB byte bound / guarantee: the
+/// pending batch leaves first and the large request travels on its own: no merged batch grows past the bound
+/// (a merged 19 MiB one would exceed the ring's max_message_size, a permanent failure for valid data)
+#[tokio::test]
+async fn a_request_that_would_overflow_the_byte_bound_flushes_the_pending_batch_first() {
+    let sink = Arc::new(Sink { got: Mutex::default(), answer: Ok(()) });
+    let config = Config { send_batch_size: 1 << 30, send_batch_max_size: 0, send_batch_size_bytes: 4 << 20, timeout: Duration::from_secs(5), linger: Duration::ZERO };
+    let processor = BatchProcessor::new(config, layout::SIGNAL_LOGS, Next::Component(sink.clone()));
+    let (small, large) = (logs_of_bytes(3_900 << 10), logs_of_bytes(15 << 20));
+    let pending = tokio::spawn(processor.clone().consume(layout::SIGNAL_LOGS, small.clone()));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(processor.consume(layout::SIGNAL_LOGS, large.clone()).await, Ok(()));
+    assert_eq!(pending.await.unwrap(), Ok(()));
+    assert_eq!(*sink.got.lock().unwrap(), vec![small, large]);
+}
+
+/// An `ExportLogsServiceRequest` of about `bytes` bytes: one log record whose body is a long string.
+fn logs_of_bytes(bytes: usize) -> Bytes {
+    let field = |number: u8, body: &[u8]| {
+        let mut out = vec![(number << 3) | 2];
+        let mut n = body.len();
+        while n >= 0x80 {
+            out.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+        out.extend_from_slice(body);
+        out
+    };
+    let any_value = field(1, &vec![b'x'; bytes]); // AnyValue.string_value = 1
+    let record = field(5, &any_value); // LogRecord.body = 5
+    Bytes::from(field(1, &field(2, &field(2, &record)))) // request.resource_logs { scope_logs { log_records } }
+}
+
 // scenario: one caller with one request in flight, `timeout` an hour / guarantee: answered after linger, not timeout
 #[tokio::test]
 async fn a_lone_request_is_answered_without_waiting_for_the_timeout() {

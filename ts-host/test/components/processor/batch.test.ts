@@ -1,4 +1,5 @@
 import { newTraces } from '../../../src/consumer';
+import { PermanentError, RetryableError } from '../../../src/consumererror';
 import { Batcher } from '../../../src/components/processor/batch/batcher';
 import { createDefaultConfig, validateConfig } from '../../../src/components/processor/batch/config';
 import { splitItems } from '../../../src/components/processor/batch/split';
@@ -68,6 +69,24 @@ describe('batch processor', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
     expect((results[1] as PromiseRejectedResult).reason.message).toBe('downstream refused');
+  });
+
+  // scenario: three callers share a batch, the downstream refuses any request holding one caller's data permanently
+  // (and another time retryably) / guarantee: only that caller gets the permanent failure, the others succeed on their
+  // own; a retryable failure still reaches every member
+  test("a batch's permanent failure is only its guilty member's; a retryable one is everyone's", async () => {
+    const { batches, next } = recordingNext((td) => (spanNames(td).includes('bad-0') ? new PermanentError(new Error('bad data')) : undefined));
+    const batcher = new Batcher('traces', { send_batch_size: 6, timeout: 60_000, send_batch_max_size: 0 }, next, testSettings('batch'));
+    const results = await Promise.allSettled([batcher.consume({}, spans(2, 'a')), batcher.consume({}, spans(2, 'bad')), batcher.consume({}, spans(2, 'c'))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(PermanentError);
+    expect(batches.map(spanNames)).toEqual([['a-0', 'a-1', 'bad-0', 'bad-1', 'c-0', 'c-1'], ['a-0', 'a-1'], ['bad-0', 'bad-1'], ['c-0', 'c-1']]);
+
+    const retryable = recordingNext(() => new RetryableError('destination down'));
+    const again = new Batcher('traces', { send_batch_size: 4, timeout: 60_000, send_batch_max_size: 0 }, retryable.next, testSettings('batch'));
+    const outcomes = await Promise.allSettled([again.consume({}, spans(2, 'a')), again.consume({}, spans(2, 'b'))]);
+    expect(outcomes.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(retryable.batches).toHaveLength(1);
   });
 
   test('shutdown flushes what is pending', async () => {

@@ -4,6 +4,7 @@
 // until `timeout` (see README.md).
 import type { Settings, Signal } from '../../../component';
 import * as consumer from '../../../consumer';
+import { isPermanent } from '../../../consumererror';
 import { fromProtoFor, PDataFor } from '../../../pdata';
 import { BatchConfig, dueAt } from './config';
 import { splitItems } from './split';
@@ -134,18 +135,32 @@ export class Batcher<S extends Signal> {
   }
 
   private send(batch: Pending<S>[]): void {
-    const exported = consumer.consume(this.signal, this.next, {}, merge(this.signal, batch.map((entry) => entry.data))).then(
-      () => batch.forEach((entry) => entry.waiter.partDone(undefined)),
-      (err: unknown) => {
-        this.settings.telemetry.logger.warn({ err: String(err) }, 'Sender failed');
-        batch.forEach((entry) => entry.waiter.partDone(err));
-      },
-    );
+    const exported = this.export(batch);
     this.exports.add(exported);
     void exported.finally(() => {
       this.exports.delete(exported);
       if (this.exports.size === 0 && this.lingered) this.flush();
     });
+  }
+
+  /**
+   * Exports a batch and settles its members. A permanent failure of a batch of several members is not passed to all
+   * of them: each is exported on its own, so that only a member whose own data fails gets the failure.
+   */
+  private async export(batch: Pending<S>[]): Promise<void> {
+    try {
+      await consumer.consume(this.signal, this.next, {}, merge(this.signal, batch.map((entry) => entry.data)));
+    } catch (err) {
+      if (batch.length > 1 && isPermanent(err)) {
+        this.settings.telemetry.logger.debug({ err: String(err), members: batch.length }, 'Batch failed permanently; exporting its members one by one');
+        await Promise.all(batch.map((entry) => this.export([entry])));
+        return;
+      }
+      this.settings.telemetry.logger.warn({ err: String(err) }, 'Sender failed');
+      batch.forEach((entry) => entry.waiter.partDone(err));
+      return;
+    }
+    batch.forEach((entry) => entry.waiter.partDone(undefined));
   }
 }
 
