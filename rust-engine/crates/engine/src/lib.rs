@@ -24,6 +24,7 @@ pub mod otlp_receiver;
 pub mod otlp_shape;
 pub mod parquet_exporter;
 pub mod perf_exporter;
+pub mod probe;
 pub mod rings;
 pub mod settings;
 pub mod transform_processor;

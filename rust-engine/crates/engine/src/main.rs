@@ -21,6 +21,7 @@ fn main() {
     let args = match command {
         Command::Version => return println!("tandem-engine {}", env!("CARGO_PKG_VERSION")),
         Command::Help => return println!("{}", args::USAGE),
+        Command::Probe(probe) => std::process::exit(run_probe(probe)),
         Command::Run(a) => a,
     };
     if args.exit_with_parent {
@@ -34,6 +35,21 @@ fn main() {
     if let Err(e) = runtime.block_on(run(args)) {
         log::error("engine failed", serde_json::json!({ "error": e.to_string() }));
         std::process::exit(1);
+    }
+}
+
+/// Prints the engine's status and exits 0 when it answers, prints why and exits 1 when it does not.
+fn run_probe(probe: args::ProbeArgs) -> i32 {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start tokio");
+    match runtime.block_on(tandem_engine::probe::probe(&probe.endpoint, probe.token.as_deref(), probe.timeout)) {
+        Ok(status) => {
+            println!("engine {status}");
+            0
+        }
+        Err(e) => {
+            eprintln!("tandem-engine probe: {e}");
+            1
+        }
     }
 }
 
@@ -105,8 +121,9 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         Listen::Tcp(addr) => {
             let token = format!("Bearer {}", args.token.expect("checked by args::parse"));
+            // Compared in constant time, so that the time a refusal takes tells nothing about the token.
             let check = move |request: tonic::Request<()>| match request.metadata().get("authorization") {
-                Some(t) if t.as_bytes() == token.as_bytes() => Ok(request),
+                Some(t) if bool::from(subtle::ConstantTimeEq::ct_eq(t.as_bytes(), token.as_bytes())) => Ok(request),
                 _ => Err(tonic::Status::unauthenticated("missing or wrong control token")),
             };
             let listener = tokio::net::TcpListener::bind(&addr).await?;
