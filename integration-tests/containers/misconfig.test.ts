@@ -1,5 +1,6 @@
 // A misconfigured stack says what is wrong and how to fix it, in one log line, instead of crash-looping silently or
-// failing deep inside the ring: the engine absent from the shared volume, the volume disk-backed, the volume read-only.
+// failing deep inside the ring: the engine absent from the shared volume, the volume disk-backed, the volume read-only,
+// the engine running as another user.
 import { describeWithDocker, Images, Stack, until } from './docker';
 
 describeWithDocker('a misconfigured compose stack', () => {
@@ -53,6 +54,17 @@ describeWithDocker('a misconfigured compose stack', () => {
     });
     expect(response.status).toBe(200);
     expect(await stack.records('collector', 'Logs')).toEqual([expect.objectContaining({ 'log records': 1 })]);
+  });
+
+  test('the engine runs as another user: each attempt of the collector names both uids and says to run them as one', async () => {
+    // A volume anyone may write (sticky), so that the engine as uid 10002 can make its socket there: private to it.
+    stack = await Stack.create(images, () => ({
+      services: { engine: { user: '10002:10002' } },
+      volumes: { ring: { driver_opts: { type: 'tmpfs', device: 'tmpfs', o: 'size=40m,mode=1777' } } },
+    }));
+    await stack.compose(['up', '-d']);
+    const found = await lines(stack, 2, 'the socket /run/tandem/control.sock belongs to uid 10002 and this collector runs as uid 10001; run the engine and the collector as the same user');
+    expect(found[0]).toMatch(/^Error: failed to start the engine: the engine's control endpoint unix:\/\/\/run\/tandem\/control\.sock did not answer within 10000 ms/);
   });
 
   test('a read-only shared volume in the collector: each attempt says so and what to mount', async () => {

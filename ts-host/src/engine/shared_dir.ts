@@ -35,10 +35,21 @@ export function checkSharedDir(dir: string): string | undefined {
   return `runtime.rust.ipc.shm_dir ${dir} is not memory-backed (filesystem type 0x${type.toString(16)}), so the rings' pages are written to disk: mount a tmpfs there (compose: a volume with driver_opts type: tmpfs; Kubernetes: emptyDir medium: Memory)`;
 }
 
-/** Why a `unix://` control endpoint may not have answered, with the fix; '' when the socket is there. */
-export function unansweredHint(endpoint: string): string {
+/**
+ * Why a `unix://` control endpoint may not have answered, with the fix; '' when nothing explains it. `uid` is this
+ * process's user (a parameter so that the other-user case can be checked by a root test run).
+ */
+export function unansweredHint(endpoint: string, uid = process.getuid?.()): string {
   if (!endpoint.startsWith('unix://')) return '';
   const socket = endpoint.slice('unix://'.length);
-  if (fs.existsSync(socket)) return '';
-  return `: there is no socket at ${socket}; start the engine with \`tandem-engine --listen ${endpoint}\`, with ${path.dirname(socket)} shared by both (compose: the engine service and the \`ring\` volume; Kubernetes: the engine sidecar and the emptyDir mounted in both containers)`;
+  let owner: fs.Stats;
+  try {
+    owner = fs.statSync(socket);
+  } catch {
+    return `: there is no socket at ${socket}; start the engine with \`tandem-engine --listen ${endpoint}\`, with ${path.dirname(socket)} shared by both (compose: the engine service and the \`ring\` volume; Kubernetes: the engine sidecar and the emptyDir mounted in both containers)`;
+  }
+  // The engine makes its socket (and the host its ring files) private to their owner: another user cannot connect.
+  const othersMayConnect = (owner.mode & 0o022) !== 0;
+  if (uid === undefined || uid === 0 || owner.uid === uid || othersMayConnect) return '';
+  return `: the socket ${socket} belongs to uid ${owner.uid} and this collector runs as uid ${uid}; run the engine and the collector as the same user (compose: the same \`user:\` in both services; Kubernetes: the same runAsUser), the socket and the ring files being private to their owner`;
 }

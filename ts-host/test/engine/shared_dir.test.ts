@@ -45,3 +45,16 @@ test('an absent control socket gets a hint; a present one, a TCP endpoint none',
   expect(unansweredHint(`unix://${socket}`)).toBe('');
   expect(unansweredHint('tcp://127.0.0.1:1')).toBe('');
 });
+
+// Scenario: the engine runs as another user than the collector / guarantee: the hint names both uids and the fix.
+test("a socket of another user's gets a hint to run both as one user", () => {
+  const socket = path.join(dir, 'control.sock');
+  fs.writeFileSync(socket, '', { mode: 0o600 });
+  const owner = fs.statSync(socket).uid;
+  expect(unansweredHint(`unix://${socket}`, owner + 1)).toBe(
+    `: the socket ${socket} belongs to uid ${owner} and this collector runs as uid ${owner + 1}; run the engine and the collector as the same user (compose: the same \`user:\` in both services; Kubernetes: the same runAsUser), the socket and the ring files being private to their owner`,
+  );
+  expect(unansweredHint(`unix://${socket}`, owner)).toBe('');
+  fs.chmodSync(socket, 0o666); // anyone may connect: the user is not why
+  expect(unansweredHint(`unix://${socket}`, owner + 1)).toBe('');
+});
