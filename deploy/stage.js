@@ -50,7 +50,7 @@ function stageHost(out) {
   fs.rmSync(out, { recursive: true, force: true });
   copy(need(path.join(root, 'scripts', 'bin', 'tandem.js'), built), path.join(out, 'scripts', 'bin', 'tandem.js'));
   copy(path.join(root, 'proto', 'control.proto'), path.join(out, 'proto', 'control.proto'));
-  for (const part of ['package.json', 'dist', 'generated']) {
+  for (const part of ['package.json', path.join('bin', 'tandem.js'), 'dist', 'generated']) {
     copy(need(path.join(root, 'ts-host', part), built), path.join(out, 'ts-host', part));
   }
   // The workspace packages are links in a checkout; in the image each is a plain folder with what it runs.

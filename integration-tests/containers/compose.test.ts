@@ -58,6 +58,9 @@ describeWithDocker('docker compose', () => {
         expect(c.HostConfig.RestartPolicy.Name).toBe('unless-stopped');
         expect(c.HostConfig.Memory).toBeGreaterThan(0);
       }
+      // The engine's healthcheck is its own probe over the control socket, answered by the running engine.
+      expect(engine.State.Health.Status).toBe('healthy');
+      expect(engine.State.Health.Log.at(-1)).toMatchObject({ ExitCode: 0, Output: expect.stringMatching(/^engine (ok|stopped)\n$/) });
       const mounts = (c: Json) => new Map<string, string>(c.Mounts.map((m: Json) => [m.Destination, m.Type === 'volume' ? m.Name : m.Source]));
       expect([...mounts(engine)]).toEqual([['/run/tandem', `${stack.project}_ring`]]);
       expect(mounts(collector).get('/run/tandem')).toBe(`${stack.project}_ring`);
