@@ -101,7 +101,7 @@ describeWithDocker('docker compose', () => {
       await stack?.down();
     });
 
-    test('the engine crashes: clients get retryable errors, it restarts by policy, the host re-attaches, nothing acknowledged is lost', async () => {
+    test('the engine crashes, then is killed by Compose: clients get retryable errors, it comes back (by policy, by start), the host re-attaches, nothing acknowledged is lost', async () => {
       const traffic = load('crash');
       try {
         await traffic.acknowledgedMore(200);
@@ -109,6 +109,16 @@ describeWithDocker('docker compose', () => {
         await stack.crash('engine');
         await until('the engine container to be restarted by its policy', async () => ((await stack.inspect('engine')).RestartCount >= 1 ? true : undefined));
         await until('the new engine to attach the host\'s new rings', async () => ((await stack.records('engine', 'ring attached')).length > before ? true : undefined), 90_000);
+        await traffic.acknowledgedMore(200, 90_000);
+
+        // `docker compose kill -s SIGKILL engine` is a manual stop to Docker: the policy leaves it stopped (as
+        // deploy/README.md says) until `docker compose start engine`; then the host re-attaches as after the crash.
+        const attached = (await stack.records('engine', 'ring attached')).length;
+        await stack.compose(['kill', '-s', 'SIGKILL', 'engine']);
+        const stopped = await until('the killed engine to be exited', async () => ((await stack.inspect('engine')).State.Status === 'exited' ? (await stack.inspect('engine')).State : undefined));
+        expect(stopped).toMatchObject({ ExitCode: 137, Restarting: false });
+        await stack.compose(['start', 'engine']);
+        await until('the started engine to attach the host\'s new rings', async () => ((await stack.records('engine', 'ring attached')).length > attached ? true : undefined), 90_000);
         await traffic.acknowledgedMore(200, 90_000);
       } finally {
         await traffic.stop();
@@ -118,7 +128,7 @@ describeWithDocker('docker compose', () => {
       expect(traffic.errors).toEqual([]);
       expect(lost(traffic, logsFile())).toEqual([]);
       expect(await stack.metrics()).toMatch(/^tandem_engine_component_items_total\{component="rust_batch",kind="processor",direction="in"\} [1-9]\d*$/m);
-    });
+    }, 300_000);
 
     test('the collector restarts, gracefully then killed: the engine accepts each new host and data flows', async () => {
       const engineRestarts = (await stack.inspect('engine')).RestartCount;
