@@ -7,14 +7,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+// The host's own reading of `runtime.rust` (the compiled ts-host), so sizes mean what they mean to the collector.
+import { decodeRuntime } from '../../ts-host/dist/otelcol';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const KUBERNETES = path.join(ROOT, 'deploy', 'kubernetes');
-
-// The host's own reading of `runtime.rust` (the compiled ts-host), so sizes mean what they mean to the collector.
-const { decodeRuntime } = require(path.join(ROOT, 'ts-host', 'dist', 'otelcol')) as {
-  decodeRuntime(raw: unknown): { endpoint: string; executor: { cores: number }; ipc: { buffer_size: number; shm_dir: string } };
-};
 
 export type Json = Record<string, any>;
 

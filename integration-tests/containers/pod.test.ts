@@ -3,7 +3,6 @@
 // collector as native sidecars started in order behind their startup probes, one memory-backed volume between them,
 // the ConfigMap's config as it is. The app (telemetrygen in the manifest; no registry here) is a container running
 // the OpenTelemetry JS SDK that sends to localhost:4317 and localhost:4318 from inside the pod.
-import { send } from '../test/sdk';
 import { describeWithDocker, docker, Images, type Json, ROOT, Stack, until } from './docker';
 import { decodeStrictly, manifestFiles, type Decoded } from './manifests';
 import { composeForPod } from './pod';
