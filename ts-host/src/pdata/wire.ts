@@ -75,9 +75,20 @@ export function messageShape(fullName: string): MessageShape {
   return shapeOf(root.lookupType(fullName));
 }
 
-/** A cursor over a protobuf byte range; every read is bounds-checked. */
+/**
+ * A cursor over a protobuf byte range; every read is bounds-checked. The field just read is kept in the cursor's own
+ * fields rather than returned as tuples: validation walks every field of every request, and per-field arrays were
+ * most of the host's garbage.
+ */
 class Cursor {
-  constructor(readonly buf: Uint8Array, public pos: number, readonly end: number) {}
+  /** The field number and wire type of the latest tag(). */
+  field = 0;
+  wireType = 0;
+  /** The value range of the latest length-delimited value(). */
+  valueStart = 0;
+  valueEnd = 0;
+
+  constructor(readonly buf: Uint8Array, public pos: number, public end: number) {}
 
   fail(reason: string): never {
     throw new PdataError(`invalid protobuf: ${reason} at byte ${this.pos}`);
@@ -102,28 +113,30 @@ class Cursor {
     this.pos += n;
   }
 
-  /** Reads a tag; returns the field number and wire type. */
-  tag(): [number, number] {
+  /** Reads a tag into `field` and `wireType`. */
+  tag(): void {
     const tag = this.varint();
     const field = Math.floor(tag / 8);
     if (field === 0) this.fail('field number 0');
     if (field > MAX_FIELD_NUMBER) this.fail(`field number ${field} is larger than ${MAX_FIELD_NUMBER}`);
-    return [field, tag & 7];
+    this.field = field;
+    this.wireType = tag & 7;
   }
 
-  /** Skips the value of a field of the given wire type; returns the byte range of a length-delimited value. */
-  value(wireType: number): [number, number] | undefined {
-    switch (wireType) {
-      case WIRE_VARINT: this.varint(); return undefined;
-      case WIRE_FIXED64: this.skip(8); return undefined;
-      case WIRE_FIXED32: this.skip(4); return undefined;
+  /** Skips the value of the latest tag; true for a length-delimited one, whose range is then in valueStart/valueEnd. */
+  value(): boolean {
+    switch (this.wireType) {
+      case WIRE_VARINT: this.varint(); return false;
+      case WIRE_FIXED64: this.skip(8); return false;
+      case WIRE_FIXED32: this.skip(4); return false;
       case WIRE_LEN: {
         const length = this.varint();
-        const start = this.pos;
+        this.valueStart = this.pos;
         this.skip(length);
-        return [start, this.pos];
+        this.valueEnd = this.pos;
+        return true;
       }
-      default: return this.fail(`unsupported wire type ${wireType}`);
+      default: return this.fail(`unsupported wire type ${this.wireType}`);
     }
   }
 }
@@ -135,7 +148,7 @@ function utf8(buf: Uint8Array, start: number, end: number): boolean {
 }
 
 /** A packed repeated numeric field holds whole values only: complete varints, or a multiple of the fixed width. */
-function validatePacked(buf: Uint8Array, [start, end]: [number, number], field: FieldShape, shape: MessageShape): void {
+function validatePacked(buf: Uint8Array, start: number, end: number, field: FieldShape, shape: MessageShape): void {
   const cursor = new Cursor(buf, start, end);
   const width = field.wireType === WIRE_FIXED64 ? 8 : field.wireType === WIRE_FIXED32 ? 4 : 0;
   if (width > 0) {
@@ -145,33 +158,39 @@ function validatePacked(buf: Uint8Array, [start, end]: [number, number], field: 
   while (cursor.pos < end) cursor.varint();
 }
 
-function validateRange(buf: Uint8Array, start: number, end: number, shape: MessageShape, depth: number): void {
-  const cursor = new Cursor(buf, start, end);
+/** Validates the message of `shape` from the cursor's position to `end`; nested messages reuse the cursor. */
+function validateFields(cursor: Cursor, end: number, shape: MessageShape, depth: number): void {
   if (depth > MAX_DEPTH) cursor.fail(`message nesting deeper than ${MAX_DEPTH}`);
+  const outerEnd = cursor.end;
+  cursor.end = end;
   while (cursor.pos < end) {
-    const [number, wireType] = cursor.tag();
-    const field = shape.fields.get(number);
+    cursor.tag();
+    const { wireType } = cursor;
+    const field = shape.fields.get(cursor.field);
     if (field && wireType !== field.wireType && !(field.packable && wireType === WIRE_LEN)) {
       cursor.fail(`${shape.name}.${field.name} has wire type ${wireType}, expected ${field.wireType}`);
     }
-    const range = cursor.value(wireType);
-    if (!field || !range) continue;
-    if (field.packable) validatePacked(buf, range, field, shape);
-    else if (field.message) validateRange(buf, range[0], range[1], field.message, depth + 1);
-    else if (field.utf8 && !utf8(buf, range[0], range[1])) {
-      cursor.pos = range[0];
+    if (!cursor.value() || !field) continue;
+    const { valueStart, valueEnd } = cursor;
+    if (field.packable) validatePacked(cursor.buf, valueStart, valueEnd, field, shape);
+    else if (field.message) {
+      cursor.pos = valueStart;
+      validateFields(cursor, valueEnd, field.message, depth + 1);
+    } else if (field.utf8 && !utf8(cursor.buf, valueStart, valueEnd)) {
+      cursor.pos = valueStart;
       cursor.fail(`${shape.name}.${field.name}: string field contains invalid UTF-8`);
     }
-    const length = range[1] - range[0];
+    const length = valueEnd - valueStart;
     if (field.idLength && length !== 0 && length !== field.idLength) {
       cursor.fail(`${shape.name}.${field.name} is ${length} bytes long, expected ${field.idLength}`);
     }
   }
+  cursor.end = outerEnd;
 }
 
 /** Checks that `buf` is a well-formed encoding of the message `shape` (unknown fields are allowed, as in proto3). */
 export function validate(buf: Uint8Array, shape: MessageShape): void {
-  validateRange(buf, 0, buf.length, shape, 0);
+  validateFields(new Cursor(buf, 0, buf.length), buf.length, shape, 0);
 }
 
 /**
@@ -185,11 +204,11 @@ export function countAlong(buf: Uint8Array, path: readonly (readonly number[])[]
     const last = step === path.length - 1;
     let count = 0;
     while (cursor.pos < end) {
-      const [number, wireType] = cursor.tag();
-      const range = cursor.value(wireType);
-      if (!wanted.includes(number)) continue;
+      cursor.tag();
+      const delimited = cursor.value();
+      if (!wanted.includes(cursor.field)) continue;
       if (last) count++;
-      else if (range) count += visit(range[0], range[1], step + 1);
+      else if (delimited) count += visit(cursor.valueStart, cursor.valueEnd, step + 1);
     }
     return count;
   };
@@ -223,9 +242,9 @@ function fieldsIn(buf: Uint8Array, start: number, end: number): WireField[] {
   const fields: WireField[] = [];
   while (cursor.pos < end) {
     const fieldStart = cursor.pos;
-    const [number, wireType] = cursor.tag();
-    const body = cursor.value(wireType);
-    fields.push({ start: fieldStart, end: cursor.pos, number, body });
+    cursor.tag();
+    const body: [number, number] | undefined = cursor.value() ? [cursor.valueStart, cursor.valueEnd] : undefined;
+    fields.push({ start: fieldStart, end: cursor.pos, number: cursor.field, body });
   }
   return fields;
 }
