@@ -279,3 +279,64 @@ describe('pipelines joined by an engine connector', () => {
     }
   });
 });
+
+describe('fan-out in the engine', () => {
+  /** Two tandems' `file` outputs as sinks of `rust_otlp_grpc` exporters, and a collector whose logs pipeline is
+   * otlp -> rust_batch -> `exporters`. */
+  async function withFanout(
+    exporters: (sinkPorts: number[], out: string) => string,
+    list: string,
+    body: (c: { httpPort: number; metricsPort: number; out: string; sinkOuts: string[] }) => Promise<void>,
+  ): Promise<void> {
+    const sinks: Collector[] = [];
+    const sinkPorts: number[] = [];
+    const sinkOuts: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const [grpc, http] = [await freePort(), await freePort()];
+      sinkOuts.push(join(tempDir(), `sink${i}.jsonl`));
+      sinks.push(await Collector.start(otlpConfig(grpc, http, `  file:\n    path: ${sinkOuts[i]}\n`), [grpc]));
+      sinkPorts.push(grpc);
+    }
+    const [httpPort, metricsPort] = [await freePort(), await freePort()];
+    const out = join(tempDir(), 'out.jsonl');
+    const yaml = batchConfig(httpPort, metricsPort, out, '5ms')
+      .replace(/exporters:\n  file:\n    path: .*\n/, `exporters:\n${exporters(sinkPorts, out)}`)
+      .replace('processors: [rust_batch/a, rust_batch/b, rust_batch/c]', 'processors: [rust_batch/a]')
+      .replace('exporters: [file]', `exporters: [${list}]`);
+    const collector = await Collector.start(yaml, [httpPort, metricsPort]);
+    try {
+      await body({ httpPort, metricsPort, out, sinkOuts });
+    } finally {
+      expect(await collector.stop()).toBe(0);
+      for (const sink of sinks) await sink.stop();
+    }
+  }
+  const grpcExporter = (name: string, port: number) => `  ${name}:\n    endpoint: 127.0.0.1:${port}\n`;
+  const records = Array.from({ length: 5 }, (_, i) => `record ${i}`);
+
+  test('rust_batch -> [rust_otlp_grpc, rust_otlp_grpc/b]: both get everything and nothing comes back to the host', async () => {
+    await withFanout(
+      ([a, b]) => grpcExporter('rust_otlp_grpc', a) + grpcExporter('rust_otlp_grpc/b', b),
+      'rust_otlp_grpc, rust_otlp_grpc/b',
+      async ({ httpPort, metricsPort, sinkOuts }) => {
+        for (let i = 0; i < 5; i++) expect((await postLogs(httpPort, i)).status).toBe(200);
+        expect(sinkOuts.map(bodiesIn)).toEqual([records, records]);
+        expect(await crossings(metricsPort, 'host_to_engine')).toBe(5);
+        expect(await crossings(metricsPort, 'engine_to_host')).toBe(0);
+      },
+    );
+  });
+
+  test('rust_batch -> [rust_otlp_grpc, file]: the engine exporter is fed inside the engine, the host one crosses once', async () => {
+    await withFanout(
+      ([a], out) => grpcExporter('rust_otlp_grpc', a) + `  file:\n    path: ${out}\n`,
+      'rust_otlp_grpc, file',
+      async ({ httpPort, metricsPort, out, sinkOuts }) => {
+        for (let i = 0; i < 5; i++) expect((await postLogs(httpPort, i)).status).toBe(200);
+        expect([bodiesIn(sinkOuts[0]), bodiesIn(out)]).toEqual([records, records]);
+        expect(await crossings(metricsPort, 'host_to_engine')).toBe(5);
+        expect(await crossings(metricsPort, 'engine_to_host')).toBe(5);
+      },
+    );
+  });
+});

@@ -15,7 +15,8 @@ import { isPermanent, PermanentError } from '../consumererror';
 import type { RustRuntimeConfig } from '../otelcol/runtime';
 import { fromProtoFor } from '../pdata';
 import { engineBinaryPath } from './binary';
-import { ControlClient, type ComponentCounters, type EngineComponent, type EngineFactory, type HandshakeResponse } from './control';
+import { ControlClient, type ComponentCounters, type EngineFactory, type HandshakeResponse } from './control';
+import { Deployment } from './deployment';
 
 const HANDSHAKE_WAIT_MS = 10_000;
 const STOP_WAIT_MS = 5_000;
@@ -50,8 +51,10 @@ export class Engine {
   private readonly endedTotals: SessionStats = zeroStats();
   /** Host consumers the engine sends to, by route (ipc/SPEC.md: REQUEST `route`). */
   private readonly routes = new Map<number, { signal: Signal; consumer: ConsumerFor<Signal> }>();
-  /** Everything deployed, so that a restarted engine gets it again. */
-  private readonly deployed: EngineComponent[] = [];
+  /** The engine's part of the pipelines, collected as the host's graph builds it; a restarted engine gets it again. */
+  readonly deployment = new Deployment((signal, consumer) => this.addRoute(signal, consumer));
+  /** Whether the deployment runs (between `startDeployed` and `undeploy`). */
+  private deployed = false;
   /** The engine's factory catalogue, read at the first handshake. */
   factories: EngineFactory[] = [];
   /** What the engine reported at the last handshake. */
@@ -144,10 +147,7 @@ export class Engine {
       if (this.stopping) return;
       try {
         this.handshake = await this.spawnEngine();
-        if (this.deployed.length > 0) {
-          await this.control!.deploy(this.deployed);
-          await this.control!.start();
-        }
+        if (this.deployed) await this.runDeployment();
         this.serving = true;
         this.failures = 0;
         this.restarts++;
@@ -181,8 +181,6 @@ export class Engine {
   }
 
   private entryRoutes = 0;
-  /** Whether deployments start at once (after the service started the engine's first pipeline). */
-  private started = false;
 
   /** A new route on which the host feeds an engine component. */
   addEntryRoute(): number {
@@ -201,30 +199,29 @@ export class Engine {
     return this.control!.validateConfig(kind, id, JSON.stringify(config ?? null));
   }
 
-  /**
-   * Deploys a component on the engine; it is deployed again whenever the engine restarts. Until `startDeployed` it waits
-   * for it, so that the components deployed until then run as one engine pipeline; after, it starts at once.
-   */
-  async deploy(component: EngineComponent): Promise<void> {
-    this.deployed.push(component);
-    await this.control!.deploy([component]);
-    if (this.started) await this.control!.start();
-  }
-
-  /** Starts what was deployed. The service calls it when every component but the receivers has started. */
-  async startDeployed(): Promise<void> {
-    this.started = true;
+  private async runDeployment(): Promise<void> {
+    await this.control!.deploy(this.deployment.request());
     await this.control!.start();
   }
 
   /**
-   * Stops everything deployed (idempotent). The graph shuts down upstream first, so nothing new arrives: what is in
-   * flight into the engine (batches included) is given time to come out at the host's still running consumers.
+   * Deploys and starts the engine's whole part of the pipelines, its receivers included. The service calls it when
+   * every host component but the receivers has started, so everything the engine sends to is running.
+   */
+  async startDeployed(): Promise<void> {
+    if (this.deployment.empty) return;
+    await this.runDeployment();
+    this.deployed = true;
+  }
+
+  /**
+   * Stops the deployment (idempotent). The service calls it once every receiver has stopped, so nothing new arrives
+   * from the host: what is in flight into the engine (batches included) is given time to come out at the host's still
+   * running consumers.
    */
   async undeploy(): Promise<void> {
-    this.started = false;
-    if (this.deployed.length === 0) return;
-    this.deployed.length = 0;
+    if (!this.deployed) return;
+    this.deployed = false;
     const deadline = Date.now() + STOP_WAIT_MS;
     while (this.ringStats().inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await this.control?.shutdown(STOP_WAIT_MS);

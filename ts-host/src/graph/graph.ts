@@ -79,15 +79,29 @@ export class Graph {
     if (firstReceiver === -1) await beforeReceivers?.();
   }
 
-  /** Receivers first, so that every component drains into its consumer before that one stops; errors accumulate. */
-  async shutdownAll(): Promise<Error[]> {
+  /**
+   * Receivers first, so that every component drains into its consumer before that one stops, with `afterReceivers`
+   * once the last receiver stopped (the engine stops what was deployed on it); errors accumulate.
+   */
+  async shutdownAll(afterReceivers?: () => Promise<void>): Promise<Error[]> {
     const errors: Error[] = [];
-    for (const { node, id, kind } of [...this.instances].reverse()) {
+    const order = [...this.instances].reverse();
+    const lastReceiver = order.map((instance) => instance.kind).lastIndexOf('receiver');
+    const after = async () => {
+      try {
+        await afterReceivers?.();
+      } catch (err) {
+        errors.push(err as Error);
+      }
+    };
+    if (lastReceiver === -1) await after();
+    for (const [index, { node, id, kind }] of order.entries()) {
       try {
         await node.component?.shutdown();
       } catch (err) {
         errors.push(new Error(`failed to shutdown "${id}" ${kind}: ${(err as Error).message}`));
       }
+      if (index === lastReceiver) await after();
     }
     return errors;
   }

@@ -86,7 +86,8 @@ export class Service implements Host {
     const logger = this.settings.logger;
     for (const extension of this.extensions) extension.component.notReady?.();
     logger.info('Stopping pipelines...');
-    const errors = (await this.graph?.shutdownAll()) ?? [];
+    const engine = this.settings.engine;
+    const errors = (await this.graph?.shutdownAll(engine && (() => engine.undeploy()))) ?? [];
     logger.info('Stopping extensions...');
     for (const extension of [...this.extensions].reverse()) {
       try {

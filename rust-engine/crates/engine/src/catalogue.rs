@@ -3,6 +3,7 @@
 //! clash and a user can tell the runtime from the name.
 
 use crate::control::pb;
+use crate::deployment::Instance;
 use crate::dataflow::Native;
 use crate::node::{Next, Node};
 use crate::otap::OtapProcessor;
@@ -15,7 +16,7 @@ type Check = fn(&Value) -> Result<(), String>;
 
 /// Builds a component that takes data from its effective config, its deployment and its consumers, one per target of
 /// the deployment (none for exporters).
-pub type Build = fn(&Value, &pb::Component, Vec<Next>) -> Result<Arc<dyn Node>, String>;
+pub type Build = fn(&Value, &Instance, Vec<Next>) -> Result<Arc<dyn Node>, String>;
 
 /// How a component of a type comes to life.
 #[derive(Clone, Copy)]

@@ -2,7 +2,7 @@
 //! validation, deployment, lifecycle, health and counters.
 
 use crate::catalogue::Catalogue;
-use crate::deployment::Deployment;
+use crate::deployment::{Deployment, Instance};
 use crate::rings::Rings;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -24,12 +24,6 @@ pub mod pb {
         }
     }
 
-    impl Component {
-        /// The signal as the ring's request code: the control API numbers signals the same way.
-        pub fn signal_code(&self) -> u16 {
-            self.signal as u16
-        }
-    }
 }
 
 use pb::health_response::Status as Health;
@@ -101,10 +95,13 @@ impl pb::control_server::Control for ControlService {
     }
 
     async fn deploy(&self, request: Request<pb::DeployRequest>) -> Result<Response<pb::DeployResponse>, Status> {
-        for c in request.into_inner().components {
-            let section = c.kind().section();
-            let config = self.catalogue.validate(c.kind(), &c.id, &c.config_json).map_err(|e| Status::invalid_argument(format!("{section}::{}: {e}", c.id)))?;
-            let make = self.catalogue.make(c.kind(), &c.id).map_err(Status::invalid_argument)?;
+        if self.deployment.is_deployed() {
+            return Err(Status::failed_precondition("a deployment is already deployed: shut it down first"));
+        }
+        for c in Instance::all_of(request.into_inner()).map_err(Status::invalid_argument)? {
+            let section = c.kind.section();
+            let config = self.catalogue.validate(c.kind, &c.id, &c.config_json).map_err(|e| Status::invalid_argument(format!("{section}::{}: {e}", c.id)))?;
+            let make = self.catalogue.make(c.kind, &c.id).map_err(Status::invalid_argument)?;
             self.deployment.add(&c, &config, make).map_err(Status::invalid_argument)?;
         }
         Ok(Response::new(pb::DeployResponse {}))

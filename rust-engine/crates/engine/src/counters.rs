@@ -3,6 +3,7 @@
 //! component the engine deploys, so the host can report what never crosses the ring.
 
 use crate::control::pb;
+use crate::deployment::Instance;
 use crate::node::{Next, Node};
 use crate::otap::signal_type;
 use bytes::Bytes;
@@ -21,12 +22,12 @@ pub struct Counters {
 }
 
 impl Counters {
-    pub fn snapshot(&self, component: &pb::Component) -> pb::ComponentCounters {
+    pub fn snapshot(&self, component: &Instance) -> pb::ComponentCounters {
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         pb::ComponentCounters {
             key: component.key.clone(),
             id: component.id.clone(),
-            kind: component.kind,
+            kind: component.kind as i32,
             items_in: read(&self.items_in),
             items_out: read(&self.items_out),
             requests_ok: read(&self.requests_ok),

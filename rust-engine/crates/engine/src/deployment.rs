@@ -6,7 +6,7 @@
 use crate::catalogue::Make;
 use crate::control::pb;
 use crate::counters::{Counted, Counters, Outgoing};
-use crate::dataflow::{Member, Part, Pipeline, Target};
+use crate::dataflow::{self, Member, Part, Pipeline};
 use crate::node::{Next, Node};
 use crate::otlp_receiver::{self, Targets};
 use crate::rings::Rings;
@@ -14,6 +14,82 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
+
+/// One component instance: a node of the deployment for one of its signals, with its consumers.
+#[derive(Clone)]
+pub struct Instance {
+    pub key: String,
+    pub kind: pb::Kind,
+    pub id: String,
+    pub signal: pb::Signal,
+    pub config_json: String,
+    pub next: Vec<Target>,
+    /// The ring route the host feeds this instance on (0: not fed by the host).
+    pub entry_route: u32,
+}
+
+/// A consumer of an instance's output, and for a routing connector the pipeline it starts.
+#[derive(Clone)]
+pub struct Target {
+    pub to: To,
+    pub pipeline: String,
+}
+
+#[derive(Clone)]
+pub enum To {
+    Component(String),
+    Host(u32),
+}
+
+impl Instance {
+    /// The signal as the ring's request code: the control API numbers signals the same way.
+    pub fn signal_code(&self) -> u16 {
+        self.signal as u16
+    }
+
+    fn instance_key(node: &str, signal: pb::Signal) -> String {
+        format!("{node}#{}", signal as i32)
+    }
+
+    /// The instances of a deployment (one per node and signal), downstream first: every instance comes after the
+    /// instances it sends to.
+    pub fn all_of(request: pb::DeployRequest) -> Result<Vec<Instance>, String> {
+        let mut pending = Vec::new();
+        for node in &request.nodes {
+            for signal in node.signals() {
+                let emitted = if node.kind() == pb::Kind::Connector { node.output_signal() } else { signal };
+                let next = request.edges.iter().filter(|e| e.from == node.key && e.signal() == emitted);
+                let next = next
+                    .map(|edge| match &edge.to {
+                        Some(pb::edge::To::Node(to)) => Ok(Target { to: To::Component(Self::instance_key(to, emitted)), pipeline: edge.pipeline.clone() }),
+                        Some(pb::edge::To::HostRoute(route)) => Ok(Target { to: To::Host(*route), pipeline: edge.pipeline.clone() }),
+                        None => Err(format!("an edge from \"{}\" leads nowhere", node.key)),
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                let entry = request.entries.iter().find(|e| e.node == node.key && e.signal() == signal);
+                pending.push(Instance {
+                    key: Self::instance_key(&node.key, signal),
+                    kind: node.kind(),
+                    id: node.id.clone(),
+                    signal,
+                    config_json: node.config_json.clone(),
+                    next,
+                    entry_route: entry.map_or(0, |e| e.route),
+                });
+            }
+        }
+        let mut ordered: Vec<Instance> = Vec::with_capacity(pending.len());
+        while !pending.is_empty() {
+            let placed = |key: &str| ordered.iter().any(|i| i.key == key);
+            let ready = pending.iter().position(|i| i.next.iter().all(|t| matches!(&t.to, To::Component(k) if placed(k)) || matches!(t.to, To::Host(_))));
+            let Some(ready) = ready else {
+                return Err(format!("\"{}\" sends to a node that is not deployed, or the nodes form a cycle", pending[0].key));
+            };
+            ordered.push(pending.remove(ready));
+        }
+        Ok(ordered)
+    }
+}
 
 /// One `rust_otlp` or `rust_otap` receiver, shared by every pipeline that names its ID, as the Collector shares
 /// receivers.
@@ -28,7 +104,7 @@ struct Receiver {
 
 /// A component deployed but not started yet.
 struct Planned {
-    component: pb::Component,
+    component: Instance,
     config: serde_json::Value,
     make: Make,
     counters: Arc<Counters>,
@@ -38,13 +114,13 @@ struct Planned {
 struct State {
     receivers: BTreeMap<String, Receiver>,
     /// Receiver instances whose consumers are wired at the next Start.
-    pending_receivers: Vec<pb::Component>,
+    pending_receivers: Vec<Instance>,
     planned: Vec<Planned>,
     /// Where each running component is fed: its entry in each replica of its pipeline.
     entries: HashMap<String, Vec<Next>>,
     pipelines: Vec<Pipeline>,
     /// Every deployed instance and its counters (a receiver's instances share the receiver's).
-    counted: Vec<(pb::Component, Arc<Counters>)>,
+    counted: Vec<(Instance, Arc<Counters>)>,
 }
 
 pub struct Deployment {
@@ -53,8 +129,8 @@ pub struct Deployment {
     state: Mutex<State>,
 }
 
-fn at(component: &pb::Component) -> impl Fn(String) -> String + '_ {
-    move |e| format!("{}::{}: {e}", component.kind().section(), component.id)
+fn at(component: &Instance) -> impl Fn(String) -> String + '_ {
+    move |e| format!("{}::{}: {e}", component.kind.section(), component.id)
 }
 
 impl Deployment {
@@ -63,7 +139,7 @@ impl Deployment {
     }
 
     /// Records one component instance, already validated against the catalogue (`config` is its effective config).
-    pub fn add(&self, component: &pb::Component, config: &serde_json::Value, make: Make) -> Result<(), String> {
+    pub fn add(&self, component: &Instance, config: &serde_json::Value, make: Make) -> Result<(), String> {
         let mut state = self.state.lock().unwrap();
         Self::check_targets(&state, component).map_err(at(component))?;
         match make {
@@ -78,23 +154,19 @@ impl Deployment {
     }
 
     /// Every engine component a component sends to must be deployed before it (the host deploys downstream first).
-    fn check_targets(state: &State, component: &pb::Component) -> Result<(), String> {
+    fn check_targets(state: &State, component: &Instance) -> Result<(), String> {
         for target in &component.next {
-            match &target.target {
-                Some(pb::target::Target::HostRoute(_)) => {}
-                Some(pb::target::Target::ComponentKey(key)) => {
-                    let known = state.entries.contains_key(key) || state.planned.iter().any(|p| &p.component.key == key);
-                    if !known {
-                        return Err(format!("sends to \"{key}\", which is not deployed"));
-                    }
+            if let To::Component(key) = &target.to {
+                let known = state.entries.contains_key(key) || state.planned.iter().any(|p| &p.component.key == key);
+                if !known {
+                    return Err(format!("sends to \"{key}\", which is not deployed"));
                 }
-                None => return Err("a target names neither a component nor a host route".into()),
             }
         }
         Ok(())
     }
 
-    fn add_receiver(state: &mut State, component: &pb::Component, config: &serde_json::Value, arrow: bool) -> Result<(), String> {
+    fn add_receiver(state: &mut State, component: &Instance, config: &serde_json::Value, arrow: bool) -> Result<(), String> {
         let endpoint = config["endpoint"].as_str().ok_or("'endpoint' must be a string")?;
         let receiver = state
             .receivers
@@ -107,6 +179,12 @@ impl Deployment {
         state.counted.push((component.clone(), counters));
         state.pending_receivers.push(component.clone());
         Ok(())
+    }
+
+    /// Whether anything is deployed (until Shutdown).
+    pub fn is_deployed(&self) -> bool {
+        let state = self.state.lock().unwrap();
+        !state.counted.is_empty()
     }
 
     /// The counters of every deployed instance.
@@ -137,7 +215,7 @@ impl Deployment {
             match (part, p.make) {
                 (Part::Whole, Make::Node(build)) => {
                     let node = build(&p.config, &p.component, outgoing().collect()).map_err(at(&p.component))?;
-                    Ok(counted(Next::Component(node), p.component.kind() == pb::Kind::Exporter))
+                    Ok(counted(Next::Component(node), p.component.kind == pb::Kind::Exporter))
                 }
                 (Part::Into, _) => Ok(counted(Next::all(next.clone())?, false)),
                 (Part::OutOf, _) => Ok(Arc::new(Next::all(outgoing().collect())?)),
@@ -178,17 +256,16 @@ impl Deployment {
     }
 
     /// A planned component as a member of replica `core`'s pipeline.
-    fn member(&self, state: &State, planned: &[Planned], component: &pb::Component, core: usize) -> Member {
-        let targets = component.next.iter().map(|target| match &target.target {
-            Some(pb::target::Target::ComponentKey(key)) if planned.iter().any(|p| &p.component.key == key) => Target::Member(key.clone()),
-            Some(pb::target::Target::ComponentKey(key)) => {
+    fn member(&self, state: &State, planned: &[Planned], component: &Instance, core: usize) -> Member {
+        let targets = component.next.iter().map(|target| match &target.to {
+            To::Component(key) if planned.iter().any(|p| &p.component.key == key) => dataflow::Target::Member(key.clone()),
+            To::Component(key) => {
                 let replicas = &state.entries[key];
-                Target::Outside(replicas[core % replicas.len()].clone())
+                dataflow::Target::Outside(replicas[core % replicas.len()].clone())
             }
-            Some(pb::target::Target::HostRoute(route)) => Target::Host { route: *route, next: Next::Host { rings: self.rings.clone(), route: *route } },
-            None => unreachable!("checked at deploy"),
+            To::Host(route) => dataflow::Target::Host { route: *route, next: Next::Host { rings: self.rings.clone(), route: *route } },
         });
-        Member { key: component.key.clone(), exporter: component.kind() == pb::Kind::Exporter, targets: targets.collect(), native: None }
+        Member { key: component.key.clone(), exporter: component.kind == pb::Kind::Exporter, targets: targets.collect(), native: None }
     }
 
     /// Gives the receiver instances deployed since the last Start their consumers: running components (in turn over
@@ -196,10 +273,9 @@ impl Deployment {
     fn wire_receivers(&self) {
         let mut state = self.state.lock().unwrap();
         for component in std::mem::take(&mut state.pending_receivers) {
-            let next = component.next.iter().map(|target| match &target.target {
-                Some(pb::target::Target::ComponentKey(key)) => Next::spread(state.entries[key].clone()),
-                Some(pb::target::Target::HostRoute(route)) => Next::Host { rings: self.rings.clone(), route: *route },
-                None => unreachable!("checked at deploy"),
+            let next = component.next.iter().map(|target| match &target.to {
+                To::Component(key) => Next::spread(state.entries[key].clone()),
+                To::Host(route) => Next::Host { rings: self.rings.clone(), route: *route },
             });
             let next = Next::all(next.collect()).expect("a receiver instance has a consumer");
             // The control API's signal numbers are the ring's request codes.

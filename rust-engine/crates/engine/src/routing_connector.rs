@@ -3,7 +3,7 @@
 //! its earlier attribute table instead of OTTL conditions). Requests are split by resource without decoding the
 //! records: each resource's bytes go on as they came.
 
-use crate::control::pb;
+use crate::deployment::Instance;
 use crate::node::{worst, Next, Node};
 use crate::otlp_shape::RawRequest;
 use bytes::Bytes;
@@ -74,7 +74,7 @@ pub struct Routing {
 impl Routing {
     /// Binds the table to the connector's targets (one per pipeline, in the deployment's order), with the
     /// Collector router's error for a pipeline the connector does not feed.
-    pub fn new(config: Config, component: &pb::Component, next: Vec<Next>) -> Result<Arc<Self>, String> {
+    pub fn new(config: Config, component: &Instance, next: Vec<Next>) -> Result<Arc<Self>, String> {
         let by_pipeline: HashMap<&str, Next> = component.next.iter().map(|t| t.pipeline.as_str()).zip(next).collect();
         let bind = |pipelines: &[String]| -> Result<Next, String> {
             let consumers = pipelines.iter().map(|p| by_pipeline.get(p.as_str()).cloned().ok_or_else(|| format!("missing consumer: \"{p}\"")));
