@@ -17,6 +17,8 @@ pub struct Args {
     pub token: Option<String>,
     pub executor: String,
     pub cores: u32,
+    /// Pins core N's pipeline thread to CPU N.
+    pub pin_cores: bool,
     /// Spawn mode: ring regions and doorbells inherited from the host, one pair per core.
     pub inherited: Vec<(i32, i32)>,
     /// Spawn mode: exit when the host does, even if it was killed.
@@ -24,11 +26,14 @@ pub struct Args {
 }
 
 pub const USAGE: &str = "usage: tandem-engine --listen unix:///path/control.sock | tcp://host:port --token TOKEN
-                     [--executor tokio_local] [--cores N] [--region-fd N --bell-fd M]... [--exit-with-parent]
+                     [--executor tokio_local] [--cores N] [--pin-cores] [--region-fd N --bell-fd M]... [--exit-with-parent]
+       tandem-engine probe --endpoint unix:///path/control.sock | tcp://host:port [--token TOKEN]
        tandem-engine --version";
 
 pub enum Command {
     Run(Args),
+    /// Asks a running engine's control endpoint for its health: exit status 0 when it answers (a liveness probe).
+    Probe { endpoint: Listen, token: Option<String> },
     Version,
     Help,
 }
@@ -38,18 +43,24 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Command, String> 
     let mut token = std::env::var("TANDEM_ENGINE_TOKEN").ok().filter(|t| !t.is_empty());
     let mut executor = EXECUTOR_TYPES[0].to_string();
     let mut cores = 1u32;
+    let mut pin_cores = false;
     let (mut regions, mut bells) = (Vec::new(), Vec::new());
     let mut exit_with_parent = false;
-    let mut it = argv.into_iter();
+    let mut it = argv.into_iter().peekable();
+    if it.peek().map(String::as_str) == Some("probe") {
+        it.next();
+        return parse_probe(it, token);
+    }
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("flag needs an argument: {flag}"));
         match flag.as_str() {
             "--version" => return Ok(Command::Version),
             "--help" | "-h" => return Ok(Command::Help),
-            "--listen" => listen = Some(parse_listen(&value()?)?),
+            "--listen" => listen = Some(parse_listen("--listen", &value()?)?),
             "--token" => token = Some(value()?),
             "--executor" => executor = value()?,
             "--cores" => cores = value()?.parse().map_err(|_| "--cores must be a positive integer".to_string())?,
+            "--pin-cores" => pin_cores = true,
             "--region-fd" => regions.push(value()?.parse().map_err(|_| "--region-fd must be a descriptor number".to_string())?),
             "--bell-fd" => bells.push(value()?.parse().map_err(|_| "--bell-fd must be a descriptor number".to_string())?),
             "--exit-with-parent" => exit_with_parent = true,
@@ -69,18 +80,31 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Command, String> 
     if matches!(listen, Listen::Tcp(_)) && token.is_none() {
         return Err("a tcp:// control endpoint needs --token (or TANDEM_ENGINE_TOKEN): calls without it are refused".into());
     }
-    Ok(Command::Run(Args { listen, token, executor, cores, inherited: regions.into_iter().zip(bells).collect(), exit_with_parent }))
+    Ok(Command::Run(Args { listen, token, executor, cores, pin_cores, inherited: regions.into_iter().zip(bells).collect(), exit_with_parent }))
 }
 
-fn parse_listen(url: &str) -> Result<Listen, String> {
+fn parse_probe(mut it: impl Iterator<Item = String>, mut token: Option<String>) -> Result<Command, String> {
+    let mut endpoint = None;
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("flag needs an argument: {flag}"));
+        match flag.as_str() {
+            "--endpoint" => endpoint = Some(parse_listen("--endpoint", &value()?)?),
+            "--token" => token = Some(value()?),
+            other => return Err(format!("unknown flag: {other}")),
+        }
+    }
+    Ok(Command::Probe { endpoint: endpoint.ok_or("probe needs --endpoint")?, token })
+}
+
+fn parse_listen(flag: &str, url: &str) -> Result<Listen, String> {
     if let Some(path) = url.strip_prefix("unix://") {
         if !path.starts_with('/') {
-            return Err(format!("--listen {url}: a unix:// endpoint needs an absolute path (unix:///dir/control.sock)"));
+            return Err(format!("{flag} {url}: a unix:// endpoint needs an absolute path (unix:///dir/control.sock)"));
         }
         return Ok(Listen::Unix(path.into()));
     }
     if let Some(addr) = url.strip_prefix("tcp://") {
         return Ok(Listen::Tcp(addr.into()));
     }
-    Err(format!("--listen {url}: expected unix:///path or tcp://host:port"))
+    Err(format!("{flag} {url}: expected unix:///path or tcp://host:port"))
 }

@@ -1,10 +1,13 @@
 //! `tandem-engine`: the Rust side of Tandem. The host spawns it (or it is started on its own and the host attaches),
 //! drives it over the control channel (proto/control.proto) and exchanges payloads with it over the ring.
 
-use tandem_engine::args::{self, Command, Listen};
-use tandem_engine::control::{pb, ControlService};
-use tandem_engine::{catalogue, deployment, log, rings};
 use std::sync::Arc;
+use tandem_engine::args::{self, Command, Listen};
+use tandem_engine::control::{ControlService, pb};
+use tandem_engine::deployment::Deployment;
+use tandem_engine::ring::rings;
+use tandem_engine::runtime::telemetry::Telemetry;
+use tandem_engine::log;
 use tonic::transport::Server;
 
 fn main() {
@@ -15,9 +18,17 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let runtime = || tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start tokio");
     let args = match command {
         Command::Version => return println!("tandem-engine {}", env!("CARGO_PKG_VERSION")),
         Command::Help => return println!("{}", args::USAGE),
+        Command::Probe { endpoint, token } => match runtime().block_on(probe(endpoint, token)) {
+            Ok(status) => return println!("tandem-engine answers: {status}"),
+            Err(e) => {
+                eprintln!("tandem-engine probe: {e}");
+                std::process::exit(1);
+            }
+        },
         Command::Run(a) => a,
     };
     if args.exit_with_parent {
@@ -25,32 +36,73 @@ fn main() {
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
     }
     tandem_ipc::alloc::keep_freed_buffers();
-    // This thread serves the control channel, the rings' sessions and the receivers; the components run on
-    // otap-dataflow's runtime, a thread per core (`dataflow`).
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start tokio");
-    if let Err(e) = runtime.block_on(run(args)) {
+    // This thread serves the control channel and drives the rings while no pipeline does; the pipelines run on a
+    // thread per core (`runtime`).
+    if let Err(e) = runtime().block_on(run(args)) {
         log::error("engine failed", serde_json::json!({ "error": e.to_string() }));
         std::process::exit(1);
     }
 }
 
-async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
-    let rings = Arc::new(rings::Rings::default());
-    for &(region, bell) in &args.inherited {
-        rings.attach_inherited(region, bell)?;
-    }
-    let runtime = pb::Runtime {
-        executor_type: args.executor.clone(),
-        cores: args.cores,
-        pid: std::process::id(),
-        ring_setup: if args.inherited.is_empty() { "attached" } else { "inherited" }.into(),
+/// Asks the engine at `endpoint` for its health; Ok with its status when it answers.
+async fn probe(endpoint: Listen, token: Option<String>) -> Result<String, Box<dyn std::error::Error>> {
+    use tonic::transport::Endpoint;
+    let channel = match endpoint {
+        Listen::Unix(path) => {
+            let connector = tower::service_fn(move |_| {
+                let path = path.clone();
+                async move { Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tokio::net::UnixStream::connect(path).await?)) }
+            });
+            Endpoint::try_from("http://engine")?.connect_with_connector(connector).await?
+        }
+        Listen::Tcp(addr) => Endpoint::from_shared(format!("http://{addr}"))?.connect().await?,
     };
+    let mut request = tonic::Request::new(pb::HealthRequest {});
+    request.set_timeout(std::time::Duration::from_secs(5));
+    if let Some(token) = token {
+        request.metadata_mut().insert("authorization", format!("Bearer {token}").parse()?);
+    }
+    let health = pb::control_client::ControlClient::new(channel).health(request).await?.into_inner();
+    Ok(health.status().as_str_name().to_string())
+}
+
+/// Whether `given` is the expected authorization, compared in constant time: how long the check takes says nothing
+/// about how much of the token was right.
+fn authorized(given: &[u8], expected: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    given.ct_eq(expected).into()
+}
+
+/// Attach mode: when the host that attached the rings goes away (its doorbell hangs up, or its heartbeat stops, as
+/// when it is killed), its deployment and rings are dropped and its ring files removed, so that the next host finds
+/// the engine as new.
+async fn forget_gone_hosts(deployment: Arc<Deployment>) {
+    loop {
+        let reason = rings().ended().await;
+        log::info("the host went away: dropping its rings and deployment", serde_json::json!({ "reason": reason }));
+        deployment.shutdown(std::time::Duration::ZERO).await;
+        rings().detach();
+    }
+}
+
+async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
+    for &(region, bell) in &args.inherited {
+        rings().attach_inherited(region, bell)?;
+    }
+    let attach_mode = args.inherited.is_empty();
+    let runtime = pb::Runtime { executor_type: args.executor.clone(), cores: args.cores, pid: std::process::id(), ring_setup: if attach_mode { "attached" } else { "inherited" }.into() };
     log::info(
         "engine started",
-        serde_json::json!({ "executor": runtime.executor_type, "cores": runtime.cores, "ring_setup": runtime.ring_setup, "listen": format!("{:?}", args.listen) }),
+        serde_json::json!({ "executor": runtime.executor_type, "cores": runtime.cores, "pin_cores": args.pin_cores, "ring_setup": runtime.ring_setup, "listen": format!("{:?}", args.listen) }),
     );
-    let deployment = Arc::new(deployment::Deployment::new(rings.clone(), args.cores as usize));
-    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, catalogue::Catalogue::builtin(), rings, deployment));
+    let telemetry = Arc::new(Telemetry::default());
+    let collecting = telemetry.clone();
+    tokio::spawn(async move { collecting.collect().await });
+    let deployment = Arc::new(Deployment::new(args.cores as usize, args.pin_cores, telemetry));
+    if attach_mode {
+        tokio::spawn(forget_gone_hosts(deployment.clone()));
+    }
+    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, deployment.clone()));
     let stop = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");
         tokio::select! {
@@ -65,16 +117,13 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
             let listener = tokio::net::UnixListener::bind(&path)?;
             // Private to this user: the control channel can deploy code paths and read counters.
             std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-            Server::builder()
-                .add_service(service)
-                .serve_with_incoming_shutdown(tokio_stream::wrappers::UnixListenerStream::new(listener), stop)
-                .await?;
+            Server::builder().add_service(service).serve_with_incoming_shutdown(tokio_stream::wrappers::UnixListenerStream::new(listener), stop).await?;
             let _ = std::fs::remove_file(&path);
         }
         Listen::Tcp(addr) => {
             let token = format!("Bearer {}", args.token.expect("checked by args::parse"));
             let check = move |request: tonic::Request<()>| match request.metadata().get("authorization") {
-                Some(t) if t.as_bytes() == token.as_bytes() => Ok(request),
+                Some(given) if authorized(given.as_bytes(), token.as_bytes()) => Ok(request),
                 _ => Err(tonic::Status::unauthenticated("missing or wrong control token")),
             };
             let listener = tokio::net::TcpListener::bind(&addr).await?;
@@ -84,5 +133,20 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
                 .await?;
         }
     }
+    deployment.shutdown(std::time::Duration::from_secs(5)).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Scenario: the token, a prefix of it, a longer string, nothing. Guarantee: only the token itself passes.
+    #[test]
+    fn only_the_exact_token_is_authorized() {
+        assert!(authorized(b"Bearer s3cret", b"Bearer s3cret"));
+        assert!(!authorized(b"Bearer s3cre", b"Bearer s3cret"));
+        assert!(!authorized(b"Bearer s3cret!", b"Bearer s3cret"));
+        assert!(!authorized(b"", b"Bearer s3cret"));
+    }
 }
