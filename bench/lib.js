@@ -11,7 +11,7 @@ const readline = require('node:readline');
 const grpc = require('@grpc/grpc-js');
 
 const root = path.resolve(__dirname, '..');
-const { rawExportService } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
+const { rawExportService, Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 /** User + system CPU seconds a process has used so far (from /proc/<pid>/stat). */
@@ -38,6 +38,20 @@ function writeResults(name, title, result, sectionBody) {
   fs.writeFileSync(file, updated);
 }
 
+/** The benchmarks' OTLP trace request: `count` server spans with two attributes each, under one resource and scope. */
+function traceRequest(count) {
+  const spans = Array.from({ length: count }, (_, i) => ({
+    traceId: (i + 1).toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    name: `bench-span-${i}`,
+    kind: 2,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000000001000000',
+    attributes: [{ key: 'http.route', value: { stringValue: '/api/items' } }, { key: 'http.status_code', value: { intValue: '200' } }],
+  }));
+  return Traces.fromJSON({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans }] }] }).toProto();
+}
+
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 async function freePort() {
   const server = net.createServer();
@@ -47,11 +61,14 @@ async function freePort() {
   return port;
 }
 
-/** Runs `tandem --config <file>` with the given YAML; resolves with the process once `port` accepts connections. */
-async function startTandem(yaml, port) {
+/**
+ * Runs `command ...args --config <file>` with the given YAML (`name` in errors); resolves with the process once `port`
+ * accepts connections.
+ */
+async function startCollector(name, command, args, yaml, port) {
   const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-')), 'config.yaml');
   fs.writeFileSync(config, yaml);
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'bin', 'tandem.js'), '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(command, [...args, '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 300; i++) {
     const open = await new Promise((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
@@ -59,10 +76,24 @@ async function startTandem(yaml, port) {
       socket.once('error', () => resolve(false));
     });
     if (open) return child;
-    if (child.exitCode !== null) throw new Error(`tandem exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error('tandem did not start');
+  throw new Error(`${name} did not start`);
+}
+
+/**
+ * Runs `tandem --config <file> ...args` (or `program`, a distribution's main, instead of tandem) with the given YAML;
+ * resolves with the process once `port` accepts connections.
+ */
+function startTandem(yaml, port, args = [], program = path.join(root, 'scripts', 'bin', 'tandem.js')) {
+  return startCollector('tandem', process.execPath, [program, ...args], yaml, port);
+}
+
+/** Runs the Go Collector the oracle tests use (integration-tests/otelcol, built on first use) with the given YAML. */
+function startGoCollector(yaml, port) {
+  const { otelcol } = require(path.join(root, 'integration-tests', 'otelcol', 'build.js'));
+  return startCollector('the Go Collector', otelcol(), [], yaml, port);
 }
 
 async function stopTandem(child) {
@@ -139,4 +170,4 @@ async function measureTraces({ address, requests, sink, inFlight, warmupMs, dura
   return { spans_per_second: Math.round(spans / elapsed), failed_requests: failures, cpu };
 }
 
-module.exports = { root, cpuSeconds, machine, writeResults, freePort, startTandem, stopTandem, startTraceSink, measureTraces };
+module.exports = { root, cpuSeconds, machine, writeResults, traceRequest, freePort, startTandem, startGoCollector, stopTandem, startTraceSink, measureTraces };

@@ -7,35 +7,20 @@
 // Writes bench/results/host.json and the "Host" section of bench/RESULTS.md.
 'use strict';
 const os = require('node:os');
-const path = require('node:path');
 
-const { root, machine, writeResults, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
-const { Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
+const { machine, writeResults, traceRequest, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
 
 const SPANS_PER_REQUEST = 100;
-// The batch processor answers each caller when its batch is exported, so a client needs more spans in flight than
-// send_batch_size (8192) to fill batches by size instead of waiting for the 200ms timeout.
+// More spans in flight than send_batch_size (8192), so that batches fill by size: the load of a busy collector.
 const IN_FLIGHT = 128;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
 const WARMUP_MS = 3_000;
 
-function request() {
-  const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, i) => ({
-    traceId: (i + 1).toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    name: `bench-span-${i}`,
-    kind: 2,
-    startTimeUnixNano: '1700000000000000000',
-    endTimeUnixNano: '1700000000001000000',
-    attributes: [{ key: 'http.route', value: { stringValue: '/api/items' } }, { key: 'http.status_code', value: { intValue: '200' } }],
-  }));
-  return Traces.fromJSON({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans }] }] }).toProto();
-}
 
 /** Runs warm-up then a measured window; returns spans/s delivered to the sink and the collector's CPU use. */
 async function measure(address, sink, pid) {
   const { spans_per_second, failed_requests, cpu: { collector } } = await measureTraces({
-    address, requests: [request()], sink, inFlight: IN_FLIGHT, warmupMs: WARMUP_MS, durationMs: DURATION_MS, processes: pid ? { collector: pid } : {},
+    address, requests: [traceRequest(SPANS_PER_REQUEST)], sink, inFlight: IN_FLIGHT, warmupMs: WARMUP_MS, durationMs: DURATION_MS, processes: pid ? { collector: pid } : {},
   });
   return { spans_per_second, collector_cpu_seconds: collector?.cpu_seconds, spans_per_cpu_second: collector?.spans_per_cpu_second, failed_requests };
 }
@@ -93,10 +78,11 @@ function writeHostResults(result) {
 \`otlp (gRPC) -> batch -> otlp_grpc\` through one tandem process (TypeScript only) into a gRPC sink process, against the
 same client sending straight to the sink; then the same pipeline with the engine's \`rust_batch\` in place of
 \`batch\` (each request crosses into the engine and back), and with \`rust_filter -> rust_attributes -> rust_batch\`
-(a filter that drops nothing of this data, an attribute inserted on every span). ${SPANS_PER_REQUEST} spans per request, ${IN_FLIGHT}
-requests in flight (both batch processors acknowledge a request once its batch is exported, so fewer than 8192 spans in
-flight would wait for the 200ms timeout), ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s of warm-up. The
-client runs in the benchmark process; CPU is the collector's user+system time (host and engine processes together).
+(a filter that drops nothing of this data, an attribute inserted on every span). ${SPANS_PER_REQUEST} spans per request,
+${IN_FLIGHT} requests in flight (more than send_batch_size, 8192 spans, so batches fill by size), ${DURATION_MS / 1000} s
+measured after ${WARMUP_MS / 1000} s of warm-up. Each request is acknowledged once the sink has it (the batch processors
+answer on export, and so does \`otlp_grpc\`'s queue by default). The client runs in the benchmark process; CPU is the
+collector's user+system time (host and engine processes together).
 
 | | spans/s | collector CPU-s | spans per collector CPU-s |
 | --- | --- | --- | --- |

@@ -77,6 +77,19 @@ describe('bad input', () => {
     await expectServing();
   });
 
+  // scenario: a well-formed request whose span name is invalid UTF-8 (C3 28), over HTTP and gRPC / guarantee: refused
+  // at the receiver as the data's fault (400 / INVALID_ARGUMENT, never a retryable 503), and the collector keeps serving
+  test('invalid UTF-8 in a string field: 400 / INVALID_ARGUMENT', async () => {
+    const valid = traceRequest('ok', 1).bytes;
+    const bad = Buffer.from(valid);
+    bad.set([0xc3, 0x28], bad.indexOf(Buffer.from('ok-0'))); // same length, so every length prefix still holds
+    const res = await post('/v1/traces', bad, protobuf);
+    expect(res.status).toBe(400);
+    expect(decodeStatus(Buffer.from(await res.arrayBuffer()))).toEqual({ code: 3, message: expect.stringContaining('Span.name: string field contains invalid UTF-8') });
+    await expect(exportRaw('traces', `127.0.0.1:${grpcPort}`, bad)).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expectServing();
+  });
+
   test('malformed JSON: 400 with a JSON Status', async () => {
     const res = await post('/v1/metrics', '{"resourceMetrics": [{', json);
     expect(res.status).toBe(400);

@@ -1,11 +1,12 @@
 // Runs the real `tandem` CLI as a child process for integration tests.
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const TANDEM = resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem.js');
+const TANDEM_ENGINE = resolve(__dirname, '..', '..', 'scripts', 'bin', 'tandem-engine.js');
 
 /** A TCP port that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -18,6 +19,17 @@ export async function freePort(): Promise<number> {
 
 export function tempDir(prefix = 'tandem-it-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Resolves with `probe()`'s first value that is not undefined, polling until `timeoutMs` has passed. */
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
 }
 
 async function canConnect(port: number): Promise<boolean> {
@@ -40,16 +52,26 @@ export class Collector {
 
   /** Starts `tandem --config <yaml>` and resolves once every port in `readyPorts` accepts connections. */
   static async start(yaml: string, readyPorts: number[], timeoutMs = 30_000): Promise<Collector> {
+    return Collector.launch('tandem', process.execPath, [TANDEM], yaml, readyPorts, timeoutMs);
+  }
+
+  /**
+   * Starts `<command> <args> --config <yaml>` (a collector named `name` in errors; a distribution's main, say) in
+   * `env`, and resolves once every port in `readyPorts` accepts connections.
+   */
+  static async launch(
+    name: string, command: string, args: string[], yaml: string, readyPorts: number[], timeoutMs = 30_000, env = process.env,
+  ): Promise<Collector> {
     const config = join(tempDir('tandem-config-'), 'config.yaml');
     writeFileSync(config, yaml);
-    const collector = new Collector(spawn(process.execPath, [TANDEM, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const collector = new Collector(spawn(command, [...args, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env }));
     const deadline = Date.now() + timeoutMs;
     for (const port of readyPorts) {
       while (!(await canConnect(port))) {
-        if (collector.process.exitCode !== null) throw new Error(`tandem exited with ${collector.process.exitCode}:\n${collector.output}`);
+        if (collector.process.exitCode !== null) throw new Error(`${name} exited with ${collector.process.exitCode}:\n${collector.output}`);
         if (Date.now() > deadline) {
           await collector.stop();
-          throw new Error(`tandem did not open port ${port} in time:\n${collector.output}`);
+          throw new Error(`${name} did not open port ${port} in time:\n${collector.output}`);
         }
         await new Promise((done) => setTimeout(done, 100));
       }
@@ -57,10 +79,44 @@ export class Collector {
     return collector;
   }
 
-  /** Sends SIGTERM and waits for a graceful exit; resolves with the exit code. */
-  async stop(): Promise<number | null> {
+  /** Sends SIGTERM and waits for a graceful exit; resolves with the exit code (null after a SIGKILL, sent when the
+   * process is still running `graceMs` later). */
+  async stop(graceMs = 20_000): Promise<number | null> {
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
-    return this.exited;
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** `npx tandem-engine --listen unix://<socket>` started on its own (attach mode, two terminals), its log kept. */
+export class AttachedEngine {
+  log = '';
+  private readonly exited: Promise<void>;
+
+  private constructor(readonly process: ChildProcess) {
+    process.stderr!.on('data', (d) => (this.log += d));
+    this.exited = new Promise<void>((r) => process.once('exit', () => r()));
+  }
+
+  /** Resolves once the engine's control socket exists. */
+  static async start(socket: string): Promise<AttachedEngine> {
+    const engine = new AttachedEngine(spawn(process.execPath, [TANDEM_ENGINE, '--listen', `unix://${socket}`], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    await until('the engine socket', () => (existsSync(socket) ? true : undefined));
+    return engine;
+  }
+
+  /** The engine binary's pid: the wrapper's only child. */
+  pid(): number {
+    return Number(readFileSync(`/proc/${this.process.pid}/task/${this.process.pid}/children`, 'utf8').trim());
+  }
+
+  async stop(): Promise<void> {
+    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
+    await this.exited;
   }
 }
 

@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Collector, freePort, metricsOn, tempDir } from './collector';
+import { AttachedEngine, Collector, freePort, metricsOn, tempDir, until } from './collector';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TANDEM = path.join(ROOT, 'scripts', 'bin', 'tandem.js');
@@ -35,16 +35,6 @@ function records(output: string, msg: string): Array<Record<string, unknown>> {
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l))
     .filter((r) => r.msg === msg);
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const post = (port: number, body: string) =>
@@ -148,6 +138,95 @@ test('attach mode: a separately started engine is reached at its endpoint, maps 
   expect(alive(ready.pid as number)).toBe(true); // an attached engine belongs to whoever started it
   engine.kill('SIGTERM');
   await new Promise((r) => engine.once('exit', r));
+});
+
+/** The config with health check v2 on `healthPort`, which reports each component's status with its reason. */
+function healthConfig(port: number, healthPort: number, runtime: string): string {
+  const v2 = `extensions:\n  health_check:\n    use_v2: true\n    http:\n      endpoint: 127.0.0.1:${healthPort}\n    component_health:\n      include_recoverable_errors: true\n      recovery_duration: 1ms\n`;
+  return config(port, runtime, undefined, ['rust_batch']).replace('service:\n', `${v2}service:\n  extensions: [health_check]\n`);
+}
+
+/** rust_batch's status and error as health check v2 reports them. */
+const health = async (port: number) => {
+  type Status = { status: string; error?: string; components?: Record<string, Status> };
+  const body = (await (await fetch(`http://127.0.0.1:${port}/status?verbose`)).json()) as Status;
+  const batch = body.components?.['pipeline:logs']?.components?.['processor:rust_batch'];
+  return { status: batch?.status, error: batch?.error };
+};
+
+// scenario: two terminals; the engine is stopped with Ctrl-C, then killed, and started again each time at the same
+// endpoint / guarantee: the host notices at once, answers 503 and health reports why meanwhile, then re-attaches by
+// itself on new ring files with a new epoch and everything deployed again; nothing is left of the old rings
+test('attach mode: the host re-attaches by itself whenever the engine is stopped or killed and started again', async () => {
+  const dir = tempDir('tandem-attach-');
+  const shm = tempDir('tandem-shm-');
+  const socket = path.join(dir, 'control.sock');
+  let engine = await AttachedEngine.start(socket);
+  const [port, healthPort] = [await freePort(), await freePort()];
+  const runtime = `    mode: attach\n    endpoint: unix://${socket}\n    ipc:\n      shm_dir: ${shm}\n      buffer_size: 1MiB\n      max_message_size: 256KiB`;
+  const collector = await Collector.start(healthConfig(port, healthPort, runtime), [port, healthPort]);
+  try {
+    expect((await post(port, 'before')).status).toBe(200);
+    expect(await health(healthPort)).toMatchObject({ status: 'StatusOK' });
+    const epochs = [records(collector.output, 'Engine ready')[0]];
+    for (const [round, stop] of [[1, 'SIGINT'], [2, 'SIGKILL']] as const) {
+      const rings = fs.readdirSync(shm);
+      expect(rings).toEqual([expect.stringMatching(/^tandem-\d+-0\.ring$/)]);
+      process.kill(engine.pid(), stop);
+      await until('the host to notice', () => (records(collector.output, 'Engine session ended; requests in flight failed as retryable; building a new one').length === round ? true : undefined));
+      expect((await post(port, 'while down')).status).toBe(503);
+      expect(await health(healthPort)).toEqual({ status: 'StatusRecoverableError', error: expect.stringMatching(/; waiting for it to answer again$/) });
+      expect(fs.readdirSync(shm)).toEqual([]); // the old session's ring file went with it
+      await engine.stop();
+      engine = await AttachedEngine.start(socket);
+      const reattached = await until('the re-attach', () => records(collector.output, 'Engine re-attached')[round - 1]);
+      expect(reattached).toMatchObject({ restarts: round, pid: engine.pid() });
+      epochs.push(reattached);
+      expect((await post(port, `after ${round}`)).status).toBe(200);
+      await until('rust_batch reported OK', async () => ((await health(healthPort)).status === 'StatusOK' ? true : undefined));
+    }
+    const attachedEpochs = records(collector.output, 'Engine re-attached').map((r) => (r.epochs as string[])[0]);
+    expect(new Set(attachedEpochs).size).toBe(2);
+    // The debug exporter's lines reach this process a moment after the answers.
+    await until('every record at the debug exporter', () => (records(collector.output, 'Logs').length === 3 ? true : undefined));
+    expect(records(collector.output, 'Logs').map((r) => r['log records'])).toEqual([1, 1, 1]);
+  } finally {
+    expect(await collector.stop()).toBe(0);
+    await engine.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(shm, { recursive: true, force: true });
+  }
+});
+
+// scenario: the host attached to a separately started engine is SIGKILLed, then a new host starts / guarantee: the
+// engine drops the dead host's rings and deployment and removes its ring file; the new host attaches and data flows
+test('attach mode: an engine whose host was killed drops its rings and files and serves the next host', async () => {
+  const dir = tempDir('tandem-attach-');
+  const shm = tempDir('tandem-shm-');
+  const socket = path.join(dir, 'control.sock');
+  const engine = await AttachedEngine.start(socket);
+  const port = await freePort();
+  const runtime = `    mode: attach\n    endpoint: unix://${socket}\n    ipc:\n      shm_dir: ${shm}\n      buffer_size: 1MiB\n      max_message_size: 256KiB`;
+  try {
+    const first = await Collector.start(config(port, runtime, undefined, ['rust_batch']), [port]);
+    expect((await post(port, 'first host')).status).toBe(200);
+    expect(fs.readdirSync(shm)).toEqual([`tandem-${first.process.pid}-0.ring`]);
+    first.process.kill('SIGKILL');
+    await until('the engine to drop the host', () => (engine.log.includes('host gone: its rings and deployment were dropped') ? true : undefined));
+    expect(fs.readdirSync(shm)).toEqual([]);
+    // The engine no longer maps the dead host's region.
+    expect(fs.readFileSync(`/proc/${engine.pid()}/maps`, 'utf8')).not.toContain(`tandem-${first.process.pid}-0.ring`);
+
+    const second = await Collector.start(config(port, runtime, undefined, ['rust_batch']), [port]);
+    expect((await post(port, 'second host')).status).toBe(200);
+    expect(records(second.output, 'Logs')).toEqual([expect.objectContaining({ 'log records': 1 })]);
+    expect(await second.stop()).toBe(0);
+    expect(fs.readdirSync(shm)).toEqual([]);
+  } finally {
+    await engine.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(shm, { recursive: true, force: true });
+  }
 });
 
 test('startup errors: unknown executor type, missing engine binary, unreachable endpoint', async () => {

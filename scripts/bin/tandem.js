@@ -1,12 +1,11 @@
 #!/usr/bin/env node
-// `npx tandem ...` from the repository root: the host CLI (built by `npm run build`, `npm start` or `npm test`).
+// `npx tandem ...` from the repository root: the host's CLI (built by `npm run build`, `npm start` or `npm test`).
 'use strict';
 const path = require('node:path');
-const cli = path.resolve(__dirname, '..', '..', 'ts-host', 'dist', 'cli', 'main.js');
 try {
-  require.resolve(cli);
+  require.resolve(path.resolve(__dirname, '..', '..', 'ts-host', 'dist', 'cli', 'main.js'));
 } catch {
   console.error('tandem is not built yet: run `npm run build` (or `npm start`) in the repository root first.');
   process.exit(1);
 }
-require(cli).main(process.argv.slice(2));
+require('../../ts-host/bin/tandem.js');

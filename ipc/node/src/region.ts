@@ -228,22 +228,56 @@ function check(options: RegionOptions): void {
  * to a live creator and is an error.
  */
 function replaceStale(file: string): void {
+  if (removeIfStale(file) === 'live') {
+    const pid = Buffer.alloc(4);
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, pid, 0, 4, L.OFF_CREATOR_PID);
+    } finally {
+      fs.closeSync(fd);
+    }
+    throw new Error(`ring region ${file} is in use by a live creator (pid ${pid.readUInt32LE(0)})`);
+  }
+}
+
+/** Removes a region file (and its doorbell socket) whose creator's lock nobody holds. */
+function removeIfStale(file: string): 'absent' | 'live' | 'removed' {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r+');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw err;
   }
   try {
-    if (!native.flock(fd, true)) {
-      const pid = Buffer.alloc(4);
-      fs.readSync(fd, pid, 0, 4, L.OFF_CREATOR_PID);
-      throw new Error(`ring region ${file} is in use by a live creator (pid ${pid.readUInt32LE(0)})`);
-    }
+    if (!native.flock(fd, true)) return 'live';
     fs.rmSync(file, { force: true });
     fs.rmSync(bellPath(file), { force: true });
+    return 'removed';
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** How Tandem's hosts name their regions under `shm_dir`: `tandem-<pid>-<core>.ring`. */
+const HOST_REGION = /^tandem-\d+-\d+\.ring$/;
+
+/**
+ * Removes the regions of hosts that are gone from `dir` (section 6.2 step 3 applied to every host's files, so that a
+ * killed host's files do not outlive it); returns the files removed. Regions of live creators are left alone.
+ */
+export function reclaimStaleRegions(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const removed: string[] = [];
+  for (const name of names.filter((n) => HOST_REGION.test(n))) {
+    const file = path.join(dir, name);
+    if (removeIfStale(file) === 'removed') removed.push(file);
+  }
+  return removed;
 }

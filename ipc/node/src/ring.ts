@@ -17,7 +17,7 @@ export interface Header {
 export class Corruption extends Error {
   constructor(
     readonly position: number,
-    readonly field: 'epoch_tag' | 'type' | 'code' | 'length',
+    readonly field: 'head' | 'tail' | 'epoch_tag' | 'type' | 'code' | 'length',
     readonly reason: string,
   ) {
     super(`corrupt record at position ${position}: ${field}: ${reason}`);
@@ -216,6 +216,9 @@ export class Consumer extends RingHalf {
 
   /** The checks of section 3.2, in order. */
   private check(index: number, position: number, tail: number): Header | Corruption {
+    // Rule 0: the positions are shared memory too; no header is read where no record can start.
+    if (position % L.RECORD_HEADER !== 0) return new Corruption(position, 'head', `position ${position} is not a multiple of ${L.RECORD_HEADER}`);
+    if (tail - position > this.capacity) return new Corruption(position, 'tail', `the published tail ${tail} is more than a ring (${this.capacity}) ahead`);
     const b = this.region.bytes;
     const at = this.base + index;
     const tag = b.readUInt32LE(at + 20);

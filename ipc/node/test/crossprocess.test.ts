@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { layout as L, listenForPeer, Producer, Region, RingError, Session, symmetricOptions } from '../src';
+import { layout as L, listenForPeer, Producer, reclaimStaleRegions, Region, RingError, Session, symmetricOptions } from '../src';
 import { CheckedPayloads, startPeer, Verifier, waitForLine, type Peer } from './peer';
 
 const MILLION = 1_000_000;
@@ -193,5 +193,27 @@ describe('setup by name (two terminals)', () => {
     expect(region.epoch.toString()).not.toBe(staleEpoch);
     expect(Region.attachPath(region.path!).epoch).toBe(region.epoch);
     region.close();
+  });
+
+  // scenario: a killed host left its region (and doorbell socket) under shm_dir, another host's region is live /
+  // guarantee: the next host removes the dead one's files and nothing of the live one's or anyone else's
+  test('reclaimStaleRegions removes the regions of dead hosts only', async () => {
+    const dist = path.join(__dirname, '..', 'dist');
+    const script = `const {Region,symmetricOptions}=require(${JSON.stringify(dist)});
+      Region.createNamed(${JSON.stringify(dir)},'tandem-'+process.pid+'-0',symmetricOptions(65536,1024,16));
+      require('node:fs').writeFileSync(${JSON.stringify(dir)}+'/tandem-'+process.pid+'-0.bell','');
+      console.log('ready'); setInterval(()=>{},1000);`;
+    const start = () => {
+      const creator = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      return new Promise<typeof creator>((resolve) => creator.stdout!.once('data', () => resolve(creator)));
+    };
+    const [dead, live] = [await start(), await start()];
+    dead.kill('SIGKILL');
+    await new Promise((r) => dead.once('exit', r));
+    fs.writeFileSync(path.join(dir, 'unrelated.ring'), '');
+    expect(reclaimStaleRegions(dir)).toEqual([path.join(dir, `tandem-${dead.pid}-0.ring`)]);
+    expect(fs.readdirSync(dir).sort()).toEqual([`tandem-${live.pid}-0.bell`, `tandem-${live.pid}-0.ring`, 'unrelated.ring']);
+    live.kill('SIGKILL');
+    await new Promise((r) => live.once('exit', r));
   });
 });

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { layout as L, Producer, Region, RingError, Session, socketPairSockets, symmetricOptions } from '../src';
+import { Consumer, layout as L, Producer, Region, RingError, Session, socketPairSockets, symmetricOptions } from '../src';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { fuzz } = require('./fuzz.js');
 
@@ -61,4 +61,23 @@ test('the addon under AddressSanitizer: fuzzing reports no memory error', () => 
   expect(run.stderr).not.toContain('AddressSanitizer');
   expect(run.status).toBe(0);
   expect(JSON.parse(run.stdout)).toMatchObject({ iterations: 5000, escaped: 0 });
+});
+
+// scenario: an unaligned head and a tail more than a ring ahead (the positions are shared memory) / guarantee: the
+// Node consumer reports them as the Rust one does, before reading any header there
+test('positions a record cannot start at are reported as corruption of head and tail', () => {
+  const region = Region.createAnonymous(symmetricOptions(65536, 32736, 16));
+  const capacity = region.capacity(0);
+  try {
+    for (const [head, tail, field] of [[capacity - 8, capacity + 64, 'head'], [0, capacity + 32, 'tail']] as const) {
+      region.store64(L.offHead(0), head);
+      region.store64(L.offTail(0), tail);
+      const { corruption } = new Consumer(region, 0).poll(() => {
+        throw new Error('nothing can be delivered');
+      });
+      expect(corruption?.field).toBe(field);
+    }
+  } finally {
+    region.close();
+  }
 });

@@ -62,6 +62,19 @@ pub(crate) struct Bounds {
     pub epoch_tag: u32,
 }
 
+/// Checks, before any header is read there, that a record can start at `position` (section 3.2, rule 0): the
+/// positions are words of shared memory, so a peer could have left anything in them.
+pub(crate) fn check_position(position: u64, tail: u64, b: &Bounds) -> Result<(), Corruption> {
+    let fail = |field, reason: String| Err(Corruption { position, field, reason });
+    if position % RECORD_HEADER as u64 != 0 {
+        return fail("head", format!("position {position} is not a multiple of {RECORD_HEADER}"));
+    }
+    if tail - position > b.capacity {
+        return fail("tail", format!("the published tail {tail} is more than a ring ({}) ahead", b.capacity));
+    }
+    Ok(())
+}
+
 /// Decodes and checks the header at `position`, in the order of section 3.2. `tail` is the published tail.
 pub(crate) fn check(raw: &[u8; RECORD_HEADER], position: u64, tail: u64, b: &Bounds) -> Result<Header, Corruption> {
     let (h, tag) = Header::decode(raw);

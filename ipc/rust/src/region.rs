@@ -217,6 +217,10 @@ impl Region {
     pub fn role(&self) -> Role {
         self.role
     }
+    /// The process that created the region.
+    pub fn creator_pid(&self) -> u32 {
+        self.get32(OFF_CREATOR_PID)
+    }
     pub fn path(&self) -> Option<&Path> {
         self.named.as_deref()
     }

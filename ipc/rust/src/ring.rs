@@ -2,7 +2,7 @@
 //! Each half is owned by exactly one thread of one process; the other half lives in the peer.
 
 use crate::layout::*;
-use crate::record::{check, Bounds, Corruption, Header};
+use crate::record::{check, check_position, Bounds, Corruption, Header};
 use crate::region::Region;
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -184,6 +184,10 @@ impl Consumer {
         let mut delivered = 0;
         let mut outcome = Ok(0);
         while position < tail {
+            if let Err(c) = check_position(position, tail, &self.bounds) {
+                outcome = Err(c);
+                break;
+            }
             let index = position & (self.r.capacity - 1);
             let raw: &[u8; RECORD_HEADER] = unsafe { &*self.r.data.add(index as usize).cast() };
             let header = match check(raw, position, tail, &self.bounds) {

@@ -48,3 +48,17 @@ fn fuzzed_headers_are_delivered_inside_the_ring_or_reported() {
         assert!(corrupt.get(field).copied().unwrap_or(0) > 0, "no {field} corruption seen: {corrupt:?}");
     }
 }
+
+/// scenario: the words that place the records are shared memory too: a head that is not aligned (a record cannot
+/// start there) and a tail more than a ring ahead / guarantee: reported as corruption of `head` and `tail` before any
+/// header is read there (found by the cargo-fuzz target: an unaligned head near the ring's end read past it)
+#[test]
+fn positions_a_record_cannot_start_at_are_reported_before_any_header_is_read() {
+    let region = Arc::new(Region::create_anonymous(RegionOptions::symmetric(65536, 32736, 16)).unwrap());
+    let capacity = region.capacity(0);
+    for (head, tail, field) in [(capacity - 8, capacity + 64, "head"), (0, capacity + 32, "tail")] {
+        testing::set_positions(&region, 0, head, tail);
+        let (outcome, _) = Consumer::new(region.clone(), 0).poll(|_| panic!("nothing can be delivered"));
+        assert_eq!(outcome.unwrap_err().field, field);
+    }
+}

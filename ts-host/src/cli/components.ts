@@ -1,6 +1,6 @@
-// `tandem components`: every factory with its kind, stability per signal or signal pair, and runtime, as YAML.
+// `tandem components`: every factory with its kind, package, stability per signal or signal pair, and runtime, as YAML.
 import { stringify } from 'yaml';
-import { BuildInfo, SIGNALS, stabilityName, StabilityLevel } from '../component';
+import { BuildInfo, HOST_PACKAGE, SIGNALS, stabilityName, StabilityLevel } from '../component';
 import type { AnyFactory, Factories } from '../otelcol';
 
 const SECTIONS = [
@@ -35,6 +35,8 @@ export function componentsYAML(factories: Factories, buildInfo: BuildInfo): stri
       .map((factory) => ({
         name: factory.type,
         ...(factory.deprecatedTypes.length > 0 ? { deprecated_aliases: [...factory.deprecatedTypes] } : {}),
+        // Like the Go Collector's `module:`; the engine's components ship with the host.
+        package: factory.package ?? HOST_PACKAGE,
         runtime: factory.runtime,
         stability: stability(factory),
       }));

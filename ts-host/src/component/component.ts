@@ -1,6 +1,7 @@
 // What every component is: something the service starts and shuts down, built by a factory with settings.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Meter } from '../telemetry/meter';
 import type { ID } from './id';
 
 export type Signal = 'traces' | 'metrics' | 'logs';
@@ -26,15 +27,37 @@ export interface Component {
   shutdown(): Promise<void>;
 }
 
+/**
+ * Gives `target` idempotent `start` and `shutdown` (Go's component.StartFunc / ShutdownFunc): each runs at most once,
+ * and later calls get the first call's promise.
+ */
+export function withLifecycle<C extends object>(target: C, start?: (host: Host) => Promise<void>, shutdown?: () => Promise<void>): C & Component {
+  let started: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+  return Object.assign(target, {
+    start: (host: Host) => (started ??= start ? start(host) : Promise.resolve()),
+    shutdown: () => (stopped ??= shutdown ? shutdown() : Promise.resolve()),
+  });
+}
+
+/** Implemented by components that hold data (a queue, a pending batch): how full they are, for the live page. */
+export interface Buffered {
+  bufferFill(): { used: number; capacity: number; unit: 'items' | 'requests' | 'bytes' };
+}
+
 /** Reusable start/shutdown that do nothing, for components with no lifecycle. */
 export const noLifecycle: Component = {
   start: async () => {},
   shutdown: async () => {},
 };
 
-/** The service's internal telemetry as handed to a component: its logger and the registry its metrics join. */
+/**
+ * The service's internal telemetry as handed to a component: its logger (fields name the component), a meter whose
+ * instruments carry the component's identity, and the registry both the meter's and the service's metrics join.
+ */
 export interface TelemetrySettings {
   readonly logger: Logger;
+  readonly meter: Meter;
   readonly metrics: Registry;
 }
 

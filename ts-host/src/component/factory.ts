@@ -8,6 +8,11 @@ export interface Factory {
   readonly type: string;
   readonly kind: Kind;
   readonly runtime: Runtime;
+  /**
+   * The npm package the factory comes from, set by the distribution that registers it (see `collector.run`). Unset
+   * for the host's built-in components and the engine's.
+   */
+  readonly package?: string;
   /** Older type names still accepted in configs; each use logs a deprecation warning. */
   readonly deprecatedTypes: readonly string[];
   createDefaultConfig(): unknown;
@@ -36,6 +41,14 @@ export function baseFactory<C>(kind: Kind, type: string, createDefaultConfig: ()
     configSchema: options.configSchema,
     validateConfig: options.validateConfig as ((config: unknown) => void) | undefined,
   };
+}
+
+/** This package: what the host's own factories (and the engine's, which ship with it) come from. */
+export const HOST_PACKAGE = '@tandem/host';
+
+/** The factory as coming from `pkg`: the same factory, with `package` set. */
+export function fromPackage<F extends Factory>(pkg: string, factory: F): F {
+  return Object.assign(Object.create(factory) as F, { package: pkg });
 }
 
 /** A stability level per key (signal or signal pair); missing keys are Undefined, i.e. unsupported. */

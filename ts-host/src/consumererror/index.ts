@@ -1,5 +1,6 @@
 // Errors a consumer returns, and how they map to OTLP's HTTP and gRPC statuses (the Go Collector's consumererror).
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { PdataError } from '../pdata/errors';
 
 /** Never retry the same data: it will fail again. */
 export class PermanentError extends Error {
@@ -36,6 +37,30 @@ export class CombinedError extends Error {
   }
 }
 
+/**
+ * An error that names the component it came from (the graph wraps those of component packages); it means what its
+ * cause means: permanent, retryable, or a status.
+ */
+export class ComponentError extends Error {
+  constructor(readonly component: string, override readonly cause: unknown) {
+    super(`${component}: ${messageOf(cause)}`);
+    this.name = 'ComponentError';
+  }
+}
+
+type Status = StatusError['status'];
+
+/** Data that is not valid OTLP: the client sent it wrong (400 / INVALID_ARGUMENT). */
+const INVALID_DATA: Status = { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT };
+
+/** The status an error carries, looking through the errors that wrap another (as Go's errors.As). */
+function statusOf(err: unknown): Status | undefined {
+  if (err instanceof StatusError) return err.status;
+  if (err instanceof PdataError) return INVALID_DATA;
+  if (err instanceof ComponentError || err instanceof PermanentError || err instanceof RetryableError) return statusOf(err.cause);
+  return undefined;
+}
+
 /** One error for a list of failures: the error itself when there is one. */
 export function combine(errors: readonly unknown[]): unknown {
   return errors.length === 1 ? errors[0] : new CombinedError(errors);
@@ -56,7 +81,9 @@ const RETRYABLE_GRPC = new Set([
 ]);
 
 export function isPermanent(err: unknown): boolean {
-  if (err instanceof PermanentError) return true;
+  if (err instanceof ComponentError) return isPermanent(err.cause);
+  // Data that is not valid OTLP fails the same way every time it is sent.
+  if (err instanceof PermanentError || err instanceof PdataError) return true;
   if (err instanceof CombinedError) return err.errors.some(isPermanent);
   if (err instanceof StatusError) {
     if (err.status.grpc !== undefined) return !RETRYABLE_GRPC.has(err.status.grpc);
@@ -115,19 +142,17 @@ export function httpToGRPC(status: number): GrpcStatus {
 
 /** The HTTP status a receiver answers with: an explicit one, else derived, else 503 if retryable, else 500. */
 export function toHTTPStatus(err: unknown): number {
-  if (err instanceof StatusError) {
-    if (err.status.http !== undefined) return err.status.http;
-    if (err.status.grpc !== undefined) return grpcToHTTP(err.status.grpc);
-  }
+  const status = statusOf(err);
+  if (status?.http !== undefined) return status.http;
+  if (status?.grpc !== undefined) return grpcToHTTP(status.grpc);
   return isRetryable(err) ? 503 : 500;
 }
 
 /** The gRPC status a receiver answers with: an explicit one, else derived, else UNAVAILABLE if retryable, else INTERNAL. */
 export function toGRPCStatus(err: unknown): { code: GrpcStatus; message: string } {
   const message = messageOf(err);
-  if (err instanceof StatusError) {
-    if (err.status.grpc !== undefined) return { code: err.status.grpc, message };
-    if (err.status.http !== undefined) return { code: httpToGRPC(err.status.http), message };
-  }
+  const status = statusOf(err);
+  if (status?.grpc !== undefined) return { code: status.grpc, message };
+  if (status?.http !== undefined) return { code: httpToGRPC(status.http), message };
   return { code: isRetryable(err) ? GrpcStatus.UNAVAILABLE : GrpcStatus.INTERNAL, message };
 }

@@ -1,10 +1,13 @@
 // The host's end of the control channel (proto/control.proto), with @grpc/grpc-js and @grpc/proto-loader.
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import fs from 'node:fs';
 import path from 'node:path';
 import { layout } from '@tandem/ipc';
 
-const PROTO = path.resolve(__dirname, '..', '..', '..', 'proto', 'control.proto');
+// The repository's proto/control.proto; the npm package carries a copy at its own root (scripts/pack.js puts it there).
+const PROTO = [path.resolve(__dirname, '..', '..', 'proto', 'control.proto'), path.resolve(__dirname, '..', '..', '..', 'proto', 'control.proto')]
+  .find((candidate) => fs.existsSync(candidate)) as string;
 const definition = protoLoader.loadSync(PROTO, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
 const pkg = grpc.loadPackageDefinition(definition) as unknown as {
   tandem: { control: { v1: { Control: grpc.ServiceClientConstructor } } };
@@ -108,29 +111,28 @@ export class ControlClient {
     if (token) this.metadata.set('authorization', `Bearer ${token}`);
   }
 
-  private call<T>(method: string, request: object, deadlineMs = 10_000): Promise<T> {
+  private call<T>(method: string, request: object, deadlineMs = 10_000, metadata = this.metadata): Promise<T> {
     return new Promise((resolve, reject) =>
-      this.client[method](request, this.metadata, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, response: T) =>
+      this.client[method](request, metadata, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, response: T) =>
         err ? reject(err) : resolve(response),
       ),
     );
   }
 
-  /** Waits until the engine answers, then checks versions; a mismatch is an error saying which side to upgrade. */
+  /**
+   * Waits until the engine answers, then checks versions; a mismatch is an error saying which side to upgrade. The
+   * call itself waits for the endpoint (wait-for-ready), so that closing the client ends the wait at once.
+   */
   async handshake(hostVersion: string, waitMs: number): Promise<HandshakeResponse> {
-    await new Promise<void>((resolve, reject) =>
-      this.client.waitForReady(Date.now() + waitMs, (err) =>
-        err ? reject(new Error(`the engine's control endpoint ${this.endpoint} did not answer within ${waitMs} ms: ${err.message}`)) : resolve(),
-      ),
-    );
+    const waiting = this.metadata.clone();
+    waiting.setOptions({ waitForReady: true });
+    const request = { controlApiVersion: CONTROL_API_VERSION, ringLayoutVersion: layout.LAYOUT_VERSION, hostVersion };
     try {
-      return await this.call<HandshakeResponse>('Handshake', {
-        controlApiVersion: CONTROL_API_VERSION,
-        ringLayoutVersion: layout.LAYOUT_VERSION,
-        hostVersion,
-      });
+      return await this.call<HandshakeResponse>('Handshake', request, waitMs, waiting);
     } catch (err) {
-      throw new Error(`engine handshake failed: ${(err as grpc.ServiceError).details ?? (err as Error).message}`);
+      const { code, details } = err as grpc.ServiceError;
+      if (code === grpc.status.DEADLINE_EXCEEDED) throw new Error(`the engine's control endpoint ${this.endpoint} did not answer within ${waitMs} ms`);
+      throw new Error(`engine handshake failed: ${details ?? (err as Error).message}`);
     }
   }
 

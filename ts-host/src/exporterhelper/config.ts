@@ -1,5 +1,6 @@
-// The settings every exporter built with the helper shares, with the Go exporterhelper's defaults. Durations are
-// milliseconds.
+// The settings every exporter built with the helper shares, with the Go exporterhelper's defaults (but for
+// `wait_for_result`, see QueueConfig). Durations are milliseconds, sizes bytes.
+import { ID } from '../component';
 
 export interface TimeoutConfig {
   /** How long one push may take; 0 means no limit. */
@@ -17,14 +18,26 @@ export interface RetryConfig {
   max_elapsed_time: number;
 }
 
+/** What `queue_size` counts: requests (Go's default), items (spans, data points, log records) or payload bytes. */
+export type Sizer = 'requests' | 'items' | 'bytes';
+
 export interface QueueConfig {
   enabled: boolean;
   /** Pushes running at the same time. */
   num_consumers: number;
-  /** Requests held; a request arriving when it is full is refused with a retryable error. */
+  /** How much the queue holds, counted by `sizer`; a request that does not fit is refused with a retryable error. */
   queue_size: number;
-  /** When false (the default) a request is acknowledged once queued; when true, once exported. */
-  wait_for_result: boolean;
+  sizer: Sizer;
+  /** Tandem's: the most payload bytes the queue holds, whatever `sizer` counts. */
+  queue_size_bytes: number;
+  /**
+   * Whether a caller waits for its request's export. Unset means yes without `storage` (a request is acknowledged
+   * once exported, never while it is only in memory) and once written and synced with it. `false` without storage is
+   * Go's default: acknowledged once queued in memory, lost on a crash.
+   */
+  wait_for_result?: boolean;
+  /** A storage extension's ID (`file_storage[/name]`): the queue is kept there and survives a crash. */
+  storage?: string;
 }
 
 export interface ExporterHelperConfig extends TimeoutConfig {
@@ -43,7 +56,7 @@ export const defaultRetryConfig = (): RetryConfig => ({
   max_elapsed_time: 300000,
 });
 
-export const defaultQueueConfig = (): QueueConfig => ({ enabled: true, num_consumers: 10, queue_size: 1000, wait_for_result: false });
+export const defaultQueueConfig = (): QueueConfig => ({ enabled: true, num_consumers: 10, queue_size: 1000, sizer: 'requests', queue_size_bytes: 256 * 2 ** 20 });
 
 export function defaultExporterHelperConfig(): ExporterHelperConfig {
   return { ...defaultTimeoutConfig(), retry_on_failure: defaultRetryConfig(), sending_queue: defaultQueueConfig() };
@@ -53,8 +66,14 @@ export function validateExporterHelperConfig(config: Partial<ExporterHelperConfi
   if (config.timeout !== undefined && config.timeout < 0) throw new Error('"timeout" must be positive');
   const queue = config.sending_queue;
   if (queue?.enabled) {
-    if (queue.num_consumers <= 0) throw new Error('"num_consumers" must be positive');
-    if (queue.queue_size <= 0) throw new Error('"queue_size" must be positive');
+    // Go's checks, in its words.
+    if (queue.num_consumers <= 0) throw new Error('`num_consumers` must be positive');
+    if (queue.queue_size <= 0) throw new Error('`queue_size` must be positive');
+    if (queue.queue_size_bytes <= 0) throw new Error('`queue_size_bytes` must be positive');
+    if (queue.storage !== undefined) {
+      if (queue.wait_for_result) throw new Error('`wait_for_result` is not supported with a persistent queue configured with `storage`');
+      ID.parse(queue.storage);
+    }
   }
   const retry = config.retry_on_failure;
   if (retry?.enabled) {

@@ -16,7 +16,10 @@ export const queueSchema = field.object({
   enabled: field.boolean(),
   num_consumers: field.integer(),
   queue_size: field.integer(),
+  sizer: field.enum('requests', 'items', 'bytes'),
+  queue_size_bytes: field.bytes(),
   wait_for_result: field.boolean(),
+  storage: field.string(),
 });
 
 /** `timeout`, `retry_on_failure` and `sending_queue`. */

@@ -1,17 +1,17 @@
-// The sender chain of an exporter, innermost first: timeout -> retry -> queue. Each stage is a function with the
-// same signature, so stages compose by wrapping.
+// The sender chain of an exporter, innermost first: timeout -> retry (the queue in front of them is in queue.ts).
+// Each stage is a function with the same signature, so stages compose by wrapping.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TelemetrySettings } from '../component';
 import type { Context } from '../consumer';
 import { isPermanent } from '../consumererror';
-import type { QueueConfig, RetryConfig } from './config';
-import { ERR_QUEUE_IS_FULL, ThrottleRetryError } from './errors';
+import type { RetryConfig } from './config';
+import { ThrottleRetryError } from './errors';
 
 /** Sends one request. `signal` aborts when the timeout expires. */
 export type PushFunc<D> = (ctx: Context, data: D, signal: AbortSignal) => Promise<void>;
 export type Send<D> = (ctx: Context, data: D) => Promise<void>;
 
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 const NEVER = new AbortController().signal;
 
@@ -78,71 +78,4 @@ export function retrySender<D>(
       }
     }
   };
-}
-
-interface Queued<D> {
-  ctx: Context;
-  data: D;
-  done?: { resolve: () => void; reject: (err: unknown) => void };
-}
-
-/**
- * A bounded in-memory queue drained by `num_consumers` concurrent pushes. A request is refused with the retryable
- * `sending queue is full` when the queue holds `queue_size` requests.
- */
-export class QueueSender<D> {
-  private readonly items: Queued<D>[] = [];
-  private active = 0;
-  private idle: (() => void) | undefined;
-
-  constructor(
-    private readonly send: Send<D>,
-    private readonly config: QueueConfig,
-    private readonly logger: TelemetrySettings['logger'],
-    private readonly itemCount: (data: D) => number,
-  ) {}
-
-  size(): number {
-    return this.items.length;
-  }
-
-  offer(ctx: Context, data: D): Promise<void> {
-    if (this.items.length >= this.config.queue_size) {
-      this.logger.warn({ dropped_items: this.itemCount(data) }, 'Exporting failed. Rejecting data.');
-      return Promise.reject(new Error(ERR_QUEUE_IS_FULL));
-    }
-    if (!this.config.wait_for_result) {
-      this.items.push({ ctx, data });
-      this.pump();
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.items.push({ ctx, data, done: { resolve, reject } });
-      this.pump();
-    });
-  }
-
-  /** Resolves once every queued and running request has finished. */
-  async drain(): Promise<void> {
-    if (this.items.length === 0 && this.active === 0) return;
-    await new Promise<void>((resolve) => (this.idle = resolve));
-  }
-
-  private pump(): void {
-    while (this.active < this.config.num_consumers && this.items.length > 0) {
-      const item = this.items.shift() as Queued<D>;
-      this.active++;
-      this.send(item.ctx, item.data).then(
-        () => item.done?.resolve(),
-        (err: unknown) => {
-          if (item.done) return item.done.reject(err);
-          this.logger.error({ error: messageOf(err), dropped_items: this.itemCount(item.data) }, 'Exporting failed. Dropping data.');
-        },
-      ).finally(() => {
-        this.active--;
-        this.pump();
-        if (this.active === 0 && this.items.length === 0) this.idle?.();
-      });
-    }
-  }
 }

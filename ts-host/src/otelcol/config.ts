@@ -3,7 +3,7 @@
 import { ID, Kind, SIGNALS, Signal } from '../component';
 import { decode, field } from '../config';
 import type { ConfigMap } from '../confmap';
-import { LOG_LEVELS, LogLevel } from '../telemetry';
+import { LOG_ENCODINGS, LOG_LEVELS, type LogEncoding, type LogLevel } from '../telemetry';
 import type { AnyFactory, Factories } from './factories';
 import { defaultRustRuntimeConfig, finishRustRuntimeConfig, runtimeSchema, RustRuntimeConfig } from './runtime';
 
@@ -28,7 +28,8 @@ export interface PipelineConfig {
 }
 
 export interface TelemetryConfig {
-  readonly logs: { level: LogLevel };
+  /** `encoding` undefined: console on a terminal, json otherwise. */
+  readonly logs: { level: LogLevel; encoding?: LogEncoding };
   /** Where Prometheus scrapes the collector's own metrics; undefined when metrics are off. */
   readonly metrics: { level: string; prometheus?: { host: string; port: number } };
 }
@@ -52,7 +53,7 @@ const METRICS_LEVELS = ['none', 'basic', 'normal', 'detailed'];
 const telemetrySchema = field.object({
   logs: field.object({
     level: field.enum(...LOG_LEVELS),
-    encoding: field.enum('console', 'json'),
+    encoding: field.enum(...LOG_ENCODINGS),
     development: field.boolean(),
     output_paths: field.list(field.string()),
     error_output_paths: field.list(field.string()),
@@ -96,6 +97,12 @@ function parseID(text: string, where: string): ID {
   }
 }
 
+/** A component's config as the user wrote it (`null` for all defaults), decoded on top of its factory's defaults. */
+export function decodeComponentConfig(factory: AnyFactory, value: unknown): unknown {
+  const defaults = factory.createDefaultConfig();
+  return factory.configSchema ? decode(factory.configSchema, defaults, value) : (value ?? defaults);
+}
+
 function decodeComponents(section: ComponentSection, raw: unknown, factories: Factories, aliases: Array<{ alias: string; type: string }>): Map<string, ComponentConfig> {
   const components = new Map<string, ComponentConfig>();
   if (raw === undefined || raw === null) return components;
@@ -113,8 +120,7 @@ function decodeComponents(section: ComponentSection, raw: unknown, factories: Fa
     if (canonical) aliases.push({ alias: id.type, type: canonical });
     let config: unknown;
     try {
-      const defaults = factory.createDefaultConfig();
-      config = factory.configSchema ? decode(factory.configSchema, defaults, value) : (value ?? defaults);
+      config = decodeComponentConfig(factory, value);
     } catch (err) {
       throw new ConfigError(`error decoding '${section}': error reading configuration for "${id}": ${(err as Error).message}`);
     }
@@ -147,7 +153,7 @@ function decodePipelines(raw: ConfigMap | undefined): Map<string, PipelineConfig
 }
 
 interface RawTelemetry {
-  logs?: { level?: LogLevel };
+  logs?: { level?: LogLevel; encoding?: LogEncoding };
   metrics?: { level?: string; readers?: unknown[] };
 }
 
@@ -207,7 +213,7 @@ export function unmarshal(raw: ConfigMap, factories: Factories): Config {
       extensions: (service.extensions ?? []).map((text) => parseID(text, 'service::extensions')),
       pipelines: decodePipelines(service.pipelines),
       telemetry: {
-        logs: { level: service.telemetry?.logs?.level ?? 'info' },
+        logs: { level: service.telemetry?.logs?.level ?? 'info', encoding: service.telemetry?.logs?.encoding },
         metrics: { level: service.telemetry?.metrics?.level ?? 'normal', prometheus: prometheusEndpoint(service.telemetry?.metrics) },
       },
     },

@@ -7,7 +7,12 @@ import {
   collectorLogs, collectorMetrics, collectorTrace, metrics,
   ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest,
 } from './otlp';
-import { countAlong, MessageShape, messageShape, validate as validateWire } from './wire';
+import { MessageSlice } from './pcommon';
+import { RESOURCE_LOGS, ResourceLogsSlice } from './plog';
+import { RESOURCE_METRICS, ResourceMetricsSlice } from './pmetric';
+import { RESOURCE_SPANS, ResourceSpansSlice } from './ptrace';
+import { RootRef } from './ref';
+import { countAlong, MessageShape, messageShape, splitBySize, validate as validateWire } from './wire';
 
 /** The static side of a generated request class. */
 interface Codec<M> {
@@ -73,6 +78,16 @@ export abstract class OTLPData<M extends object, D extends OTLPData<M, D>> {
     return countAlong(this.#bytes as Uint8Array, this.schema.itemPath);
   }
 
+  /**
+   * This request as requests of at most `limit` encoded bytes, cut at resource, scope and item boundaries (wire-level,
+   * nothing decoded); itself when it fits. Throws UnsplittableError when one item with its resource and scope is larger.
+   */
+  splitBySize(limit: number): D[] {
+    const bytes = this.toProto();
+    if (bytes.length <= limit) return [this as unknown as D];
+    return splitBySize(bytes, limit, this.signal === 'metrics').map((part) => this.schema.wrap(part, undefined));
+  }
+
   /** The size of the protobuf encoding in bytes. */
   byteSize(): number {
     if (this.#bytes && !this.#written) return this.#bytes.length;
@@ -93,7 +108,12 @@ export abstract class OTLPData<M extends object, D extends OTLPData<M, D>> {
 
   /** The decoded request, for writing. Throws when the data was marked read-only. */
   mutable(): M {
-    if (this.#readOnly) throw new PdataError(`cannot modify read-only ${this.signal}: clone it first`);
+    if (this.#readOnly) {
+      throw new PdataError(
+        `cannot modify read-only ${this.signal}: other consumers share this data; ` +
+          'a consumer that changes its input must declare capabilities { mutatesData: true } (or work on a clone())',
+      );
+    }
     const message = this.request() as M;
     this.#written = true;
     this.#bytes = undefined;
@@ -103,6 +123,32 @@ export abstract class OTLPData<M extends object, D extends OTLPData<M, D>> {
   /** A deep copy that shares no memory with this one and is writable. */
   clone(): D {
     return this.schema.wrap(new Uint8Array(this.toProto()), undefined); // copies (Buffer#slice would not)
+  }
+
+  /** Makes `dest` a deep copy of this data (Go's `CopyTo`); `dest` must be writable. */
+  copyTo(dest: D): void {
+    dest.replace(new Uint8Array(this.toProto()));
+  }
+
+  /** Moves this data into `dest` and leaves this empty (Go's `MoveTo`); both must be writable. */
+  moveTo(dest: D): void {
+    if ((dest as unknown) === this) return;
+    const bytes = this.toProto();
+    this.replace(new Uint8Array(0));
+    dest.replace(bytes);
+  }
+
+  /** Replaces the contents with `bytes`, which this instance then owns. */
+  private replace(bytes: Uint8Array): void {
+    this.mutable();
+    this.#bytes = bytes;
+    this.#message = undefined;
+    this.#written = false;
+  }
+
+  /** The decoded request's root, for the navigable API of each signal. */
+  protected root(): RootRef<M> {
+    return new RootRef(this);
   }
 
   /** Forbids `mutable()` from now on; used when several consumers share one instance. */
@@ -154,6 +200,12 @@ export class Traces extends OTLPData<ExportTraceServiceRequest, Traces> {
   static fromRequest(request: ExportTraceServiceRequest | object): Traces {
     return new Traces(undefined, tracesSchema.codec.fromObject(request as { [key: string]: unknown }));
   }
+  resourceSpans(): ResourceSpansSlice {
+    return new MessageSlice(this.root(), 'resourceSpans', RESOURCE_SPANS);
+  }
+  spanCount(): number {
+    return this.itemCount();
+  }
 }
 
 /** Data points per metric, whichever of the data kinds it holds. */
@@ -190,6 +242,15 @@ export class Metrics extends OTLPData<ExportMetricsServiceRequest, Metrics> {
   static fromRequest(request: ExportMetricsServiceRequest | object): Metrics {
     return new Metrics(undefined, metricsSchema.codec.fromObject(request as { [key: string]: unknown }));
   }
+  resourceMetrics(): ResourceMetricsSlice {
+    return new MessageSlice(this.root(), 'resourceMetrics', RESOURCE_METRICS);
+  }
+  dataPointCount(): number {
+    return this.itemCount();
+  }
+  metricCount(): number {
+    return sum(this.request().resourceMetrics, (rm) => sum(rm.scopeMetrics, (sm) => sm.metrics?.length ?? 0));
+  }
 }
 
 const logsSchema: SignalSchema<ExportLogsServiceRequest, Logs> = {
@@ -218,6 +279,12 @@ export class Logs extends OTLPData<ExportLogsServiceRequest, Logs> {
   /** Wraps a decoded request, which the new instance owns. */
   static fromRequest(request: ExportLogsServiceRequest | object): Logs {
     return new Logs(undefined, logsSchema.codec.fromObject(request as { [key: string]: unknown }));
+  }
+  resourceLogs(): ResourceLogsSlice {
+    return new MessageSlice(this.root(), 'resourceLogs', RESOURCE_LOGS);
+  }
+  logRecordCount(): number {
+    return this.itemCount();
   }
 }
 

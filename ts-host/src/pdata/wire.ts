@@ -1,5 +1,6 @@
 // A protobuf wire-format walker driven by the OTLP schema. It validates payloads and counts items without building
 // decoded messages, so data that only passes through the collector is never materialised.
+import { isUtf8 } from 'node:buffer';
 import { Root, Type } from 'protobufjs';
 import { PdataError } from './errors';
 
@@ -11,6 +12,9 @@ const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_LEN = 2;
 const WIRE_FIXED32 = 5;
+
+/** The largest field number protobuf allows (2^29 - 1). */
+const MAX_FIELD_NUMBER = 536_870_911;
 
 /** Deep enough for any sensible AnyValue nesting, shallow enough that hostile input cannot exhaust the stack. */
 const MAX_DEPTH = 100;
@@ -33,6 +37,8 @@ interface FieldShape {
   readonly idLength?: number;
   /** Repeated numeric fields may also arrive packed (length-delimited). */
   readonly packable: boolean;
+  /** `string` fields must hold valid UTF-8 (proto3; Go's decoder refuses the request otherwise). */
+  readonly utf8: boolean;
   /** Set for message fields: the shape to validate the field's contents against. */
   readonly message?: MessageShape;
 }
@@ -53,11 +59,11 @@ function shapeOf(type: Type): MessageShape {
   for (const field of type.fieldsArray) {
     const resolved = field.resolvedType;
     if (resolved instanceof Type) {
-      shape.fields.set(field.id, { name: field.name, wireType: WIRE_LEN, packable: false, message: shapeOf(resolved) });
+      shape.fields.set(field.id, { name: field.name, wireType: WIRE_LEN, packable: false, utf8: false, message: shapeOf(resolved) });
     } else {
       const wireType = resolved ? WIRE_VARINT : SCALAR_WIRE_TYPES[field.type];
       const idLength = field.type === 'bytes' ? ID_LENGTHS[field.name] : undefined;
-      shape.fields.set(field.id, { name: field.name, wireType, idLength, packable: field.repeated && wireType !== WIRE_LEN });
+      shape.fields.set(field.id, { name: field.name, wireType, idLength, packable: field.repeated && wireType !== WIRE_LEN, utf8: field.type === 'string' });
     }
   }
   return shape;
@@ -100,6 +106,7 @@ class Cursor {
     const tag = this.varint();
     const field = Math.floor(tag / 8);
     if (field === 0) this.fail('field number 0');
+    if (field > MAX_FIELD_NUMBER) this.fail(`field number ${field} is larger than ${MAX_FIELD_NUMBER}`);
     return [field, tag & 7];
   }
 
@@ -120,6 +127,23 @@ class Cursor {
   }
 }
 
+/** Whether bytes [start, end) are valid UTF-8; ASCII, the common case, is checked without making a view. */
+function utf8(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return isUtf8(buf.subarray(i, end));
+  return true;
+}
+
+/** A packed repeated numeric field holds whole values only: complete varints, or a multiple of the fixed width. */
+function validatePacked(buf: Uint8Array, [start, end]: [number, number], field: FieldShape, shape: MessageShape): void {
+  const cursor = new Cursor(buf, start, end);
+  const width = field.wireType === WIRE_FIXED64 ? 8 : field.wireType === WIRE_FIXED32 ? 4 : 0;
+  if (width > 0) {
+    if ((end - start) % width !== 0) cursor.fail(`${shape.name}.${field.name} packs ${end - start} bytes, not a multiple of ${width}`);
+    return;
+  }
+  while (cursor.pos < end) cursor.varint();
+}
+
 function validateRange(buf: Uint8Array, start: number, end: number, shape: MessageShape, depth: number): void {
   const cursor = new Cursor(buf, start, end);
   if (depth > MAX_DEPTH) cursor.fail(`message nesting deeper than ${MAX_DEPTH}`);
@@ -131,7 +155,12 @@ function validateRange(buf: Uint8Array, start: number, end: number, shape: Messa
     }
     const range = cursor.value(wireType);
     if (!field || !range) continue;
-    if (field.message) validateRange(buf, range[0], range[1], field.message, depth + 1);
+    if (field.packable) validatePacked(buf, range, field, shape);
+    else if (field.message) validateRange(buf, range[0], range[1], field.message, depth + 1);
+    else if (field.utf8 && !utf8(buf, range[0], range[1])) {
+      cursor.pos = range[0];
+      cursor.fail(`${shape.name}.${field.name}: string field contains invalid UTF-8`);
+    }
     const length = range[1] - range[0];
     if (field.idLength && length !== 0 && length !== field.idLength) {
       cursor.fail(`${shape.name}.${field.name} is ${length} bytes long, expected ${field.idLength}`);
@@ -164,4 +193,136 @@ export function countAlong(buf: Uint8Array, path: readonly (readonly number[])[]
     return count;
   };
   return visit(0, buf.length, 0);
+}
+
+/** A request that cannot be cut into parts under a size limit: one item with its resource and scope is larger. */
+export class UnsplittableError extends Error {
+  override readonly name = 'UnsplittableError';
+  constructor(readonly itemBytes: number, readonly limit: number) {
+    super(`one item with its resource and scope takes ${itemBytes} bytes, more than the limit of ${limit}`);
+  }
+}
+
+/** Where the children sit in an Export*ServiceRequest: the resources (1), a resource's scopes (2), a scope's items (2). */
+const CHILD_FIELDS = [1, 2, 2] as const;
+/** A Metric's data (gauge 5, sum 7, histogram 9, exponential_histogram 10, summary 11) holds its data_points (1). */
+const METRIC_DATA_FIELDS = new Set([5, 7, 9, 10, 11]);
+
+interface WireField {
+  /** The whole field, tag and length included. */
+  readonly start: number;
+  readonly end: number;
+  readonly number: number;
+  /** The value of a length-delimited field. */
+  readonly body?: [number, number];
+}
+
+function fieldsIn(buf: Uint8Array, start: number, end: number): WireField[] {
+  const cursor = new Cursor(buf, start, end);
+  const fields: WireField[] = [];
+  while (cursor.pos < end) {
+    const fieldStart = cursor.pos;
+    const [number, wireType] = cursor.tag();
+    const body = cursor.value(wireType);
+    fields.push({ start: fieldStart, end: cursor.pos, number, body });
+  }
+  return fields;
+}
+
+const varintLength = (n: number) => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5);
+
+function lengthDelimited(number: number, parts: readonly Uint8Array[]): Buffer {
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  const prefix: number[] = [(number << 3) | WIRE_LEN];
+  for (let n = length; ; n = Math.floor(n / 128)) {
+    if (n < 0x80) {
+      prefix.push(n);
+      break;
+    }
+    prefix.push((n & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.from(prefix), ...parts]);
+}
+
+/** A message about to be split: its children, and how a part of it is made around some of them. */
+interface Frame {
+  readonly children: readonly Uint8Array[];
+  /** Makes one part from the header and some children. */
+  encode(children: readonly Uint8Array[]): Buffer;
+  /** The bytes the frame adds around its children. */
+  readonly overhead: number;
+  /** How to split a child that does not fit alone; undefined for items, which are never split. */
+  splitChild?: (child: Uint8Array, limit: number) => Uint8Array[];
+}
+
+/**
+ * Cuts the message in `buf[start, end)` into encodings of at most `limit` bytes each, keeping every child once under
+ * a copy of the message's other fields, in order. `level` is the depth in the request (0 is the request itself).
+ */
+function splitAt(buf: Uint8Array, start: number, end: number, level: number, metrics: boolean, limit: number): Uint8Array[] {
+  const frame = frameOf(buf, start, end, level, metrics);
+  if (frame.overhead > limit) throw new UnsplittableError(frame.overhead, limit);
+  const parts: Uint8Array[] = [];
+  let current: Uint8Array[] = [];
+  let size = frame.overhead;
+  for (const child of frame.children) {
+    let pieces: Uint8Array[] = [child];
+    if (frame.overhead + child.length > limit) {
+      if (!frame.splitChild) throw new UnsplittableError(frame.overhead + child.length, limit);
+      pieces = frame.splitChild(child, limit - frame.overhead);
+    }
+    for (const piece of pieces) {
+      if (current.length > 0 && size + piece.length > limit) {
+        parts.push(frame.encode(current));
+        current = [];
+        size = frame.overhead;
+      }
+      current.push(piece);
+      size += piece.length;
+    }
+  }
+  if (current.length > 0 || parts.length === 0) parts.push(frame.encode(current));
+  return parts;
+}
+
+function frameOf(buf: Uint8Array, start: number, end: number, level: number, metrics: boolean): Frame {
+  const fields = fieldsIn(buf, start, end);
+  if (level === CHILD_FIELDS.length) {
+    // A Metric: its data points are the items; the metric's fields and its data's own fields frame them.
+    const data = fields.find((f) => METRIC_DATA_FIELDS.has(f.number) && f.body);
+    if (!data) return plainFrame(buf, fields, -1, undefined);
+    const dataFields = fieldsIn(buf, data.body![0], data.body![1]);
+    const outer = fields.filter((f) => f !== data).map((f) => buf.subarray(f.start, f.end));
+    const inner = dataFields.filter((f) => f.number !== 1).map((f) => buf.subarray(f.start, f.end));
+    const children = dataFields.filter((f) => f.number === 1).map((f) => buf.subarray(f.start, f.end));
+    const encode = (points: readonly Uint8Array[]) => Buffer.concat([...outer, lengthDelimited(data.number, [...inner, ...points])]);
+    return { children, encode, overhead: encode([]).length + 4 }; // + room for the data's longer length prefix
+  }
+  const childField = CHILD_FIELDS[level];
+  const splitDeeper = level + 1 < CHILD_FIELDS.length || metrics;
+  const splitChild = (child: Uint8Array, limit: number) => {
+    const [bodyStart, bodyEnd] = fieldsIn(child, 0, child.length)[0].body!;
+    const room = limit - 1 - varintLength(limit); // each piece is wrapped in the child's tag and length again
+    return splitAt(child, bodyStart, bodyEnd, level + 1, metrics, room).map((piece) => lengthDelimited(childField, [piece]));
+  };
+  return plainFrame(buf, fields, childField, splitDeeper ? splitChild : undefined);
+}
+
+function plainFrame(buf: Uint8Array, fields: WireField[], childField: number, splitChild: Frame['splitChild']): Frame {
+  const isChild = (f: WireField) => f.number === childField && f.body !== undefined;
+  const header = fields.filter((f) => !isChild(f)).map((f) => buf.subarray(f.start, f.end));
+  const children = fields.filter(isChild).map((f) => buf.subarray(f.start, f.end));
+  const overhead = header.reduce((sum, h) => sum + h.length, 0);
+  return { children, encode: (some) => Buffer.concat([...header, ...some]), overhead, splitChild };
+}
+
+/**
+ * Cuts an encoded Export*ServiceRequest into requests of at most `limit` bytes, at resource, then scope, then item
+ * boundaries (for metrics, data points), each part keeping copies of the resource and scope around its items; the
+ * request itself when it fits. Throws UnsplittableError when one item with its resource and scope alone is larger.
+ * Assumes `buf` is valid (see validate).
+ */
+export function splitBySize(buf: Uint8Array, limit: number, metrics: boolean): Uint8Array[] {
+  if (buf.length <= limit) return [buf];
+  return splitAt(buf, 0, buf.length, 0, metrics, limit);
 }

@@ -1,13 +1,16 @@
 // Builds processors the way Go's processorhelper does: the component supplies a function that turns the incoming
 // data into the outgoing data, and the helper forwards the result to the next consumer.
-import type { Component, Host, Settings, Signal } from '../component';
+import { type Component, type Host, type Settings, type Signal, withLifecycle } from '../component';
 import * as consumer from '../consumer';
 import type { PDataFor } from '../pdata';
 
 /** Thrown by a process function to drop the data silently: the caller sees success. */
 export const ErrSkipProcessingData: Error = new Error('sentinel error to skip processing data from the remainder of the pipeline');
 
-export type ProcessFunc<S extends Signal> = (ctx: consumer.Context, data: PDataFor<S>) => Promise<PDataFor<S>>;
+/** Returns the data to pass on (the input, changed or not, or new data); may be async. */
+export type ProcessFunc<S extends Signal> = (ctx: consumer.Context, data: PDataFor<S>) => PDataFor<S> | Promise<PDataFor<S>>;
+
+export { withLifecycle };
 
 export interface Options {
   /** Defaults to `{ mutatesData: false }`; a processor that changes its input in place must say so. */
@@ -17,16 +20,6 @@ export interface Options {
 }
 
 export type Processor<S extends Signal> = Component & consumer.ConsumerFor<S>;
-
-/** Adds idempotent start and shutdown to a consumer. */
-export function withLifecycle<C extends object>(target: C, start?: (host: Host) => Promise<void>, shutdown?: () => Promise<void>): C & Component {
-  let started: Promise<void> | undefined;
-  let stopped: Promise<void> | undefined;
-  return Object.assign(target, {
-    start: (host: Host) => (started ??= start ? start(host) : Promise.resolve()),
-    shutdown: () => (stopped ??= shutdown ? shutdown() : Promise.resolve()),
-  });
-}
 
 export function newProcessor<S extends Signal>(
   signal: S,

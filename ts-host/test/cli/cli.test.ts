@@ -57,13 +57,13 @@ describe('components listing', () => {
     const doc = parseYAML(componentsYAML(defaultFactories(), BUILD_INFO));
     expect(doc.buildinfo).toEqual(BUILD_INFO);
     expect(doc.receivers.map((r: any) => r.name)).toEqual(['otlp']);
-    expect(doc.receivers[0]).toEqual({ name: 'otlp', runtime: 'typescript', stability: { traces: 'Stable', metrics: 'Stable', logs: 'Stable' } });
+    expect(doc.receivers[0]).toEqual({ name: 'otlp', package: '@tandem/host', runtime: 'typescript', stability: { traces: 'Stable', metrics: 'Stable', logs: 'Stable' } });
     const grpc = doc.exporters.find((e: any) => e.name === 'otlp_grpc');
     expect(grpc.deprecated_aliases).toEqual(['otlp']);
     expect(doc.exporters.map((e: any) => e.name)).toEqual([...doc.exporters.map((e: any) => e.name)].sort());
     const forward = doc.connectors.find((c: any) => c.name === 'forward');
     expect(Object.keys(forward.stability).sort()).toEqual(['logs-to-logs', 'metrics-to-metrics', 'traces-to-traces']);
-    expect(doc.extensions.map((e: any) => e.name)).toEqual(['health_check']);
+    expect(doc.extensions.map((e: any) => e.name)).toEqual(['file_storage', 'health_check', 'tandem_ui']);
     expect(Object.keys(doc.extensions[0].stability)).toEqual(['extension']);
   });
 });

@@ -17,7 +17,7 @@ function configOf(factory: { createDefaultConfig(): unknown; configSchema?: any;
 describe('built-in factories', () => {
   test('are listed once each with their kinds', () => {
     expect(builtinFactories().map((f) => `${f.kind}/${f.type}`).sort()).toEqual([
-      'connector/count', 'connector/forward', 'exporter/debug', 'exporter/file', 'exporter/otlp_grpc', 'exporter/otlp_http', 'extension/health_check',
+      'connector/count', 'connector/forward', 'exporter/debug', 'exporter/file', 'exporter/otlp_grpc', 'exporter/otlp_http', 'extension/file_storage', 'extension/health_check', 'extension/tandem_ui',
       'processor/batch', 'processor/memory_limiter', 'receiver/otlp',
     ]);
   });
@@ -44,7 +44,7 @@ describe('built-in factories', () => {
   });
 
   test('batch: durations decode to milliseconds and validation applies', () => {
-    expect(configOf(batchFactory(), { timeout: '1s', send_batch_size: 10 })).toEqual({ send_batch_size: 10, timeout: 1000, send_batch_max_size: 0 });
+    expect(configOf(batchFactory(), { timeout: '1s', send_batch_size: 10 })).toEqual({ send_batch_size: 10, timeout: 1000, linger: 1, send_batch_max_size: 0 });
     expect(() => configOf(batchFactory(), { send_batch_size: 10, send_batch_max_size: 5 })).toThrow('send_batch_max_size must be greater or equal to send_batch_size');
   });
 

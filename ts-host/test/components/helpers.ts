@@ -1,6 +1,7 @@
 // Shared fixtures for component tests.
 import * as net from 'node:net';
-import { ID, Settings } from '../../src/component';
+import type { Settings } from '../../src/component';
+import { nopSettings } from '../../src/componenttest';
 import { Logs, Metrics, PData, Traces } from '../../src/pdata';
 
 /** A TCP port that was free a moment ago. */
@@ -24,11 +25,7 @@ export function recordingLogger(): { logger: any; lines: Array<{ level: string; 
 }
 
 export function testSettings(type: string, name = '', logger = recordingLogger().logger): Settings {
-  return {
-    id: ID.parse(name ? `${type}/${name}` : type),
-    telemetry: { logger, metrics: undefined as never },
-    buildInfo: { command: 'tandem', description: 'test', version: '0.0.0' },
-  } as Settings;
+  return nopSettings('processor', type, { name, logger });
 }
 
 export function spans(count: number, name = 'span'): Traces {

@@ -24,7 +24,7 @@ test('requests cross into the engine; its answers and its death map to permanent
     await new Promise((r) => setTimeout(r, 50));
     const down = await consumer.consumeLogs(background, logs()).catch((e: unknown) => e);
     expect(isRetryable(down)).toBe(true);
-    expect((down as Error).message).toMatch(/^engine: (the engine is not running|ring session ended)/);
+    expect((down as Error).message).toMatch(/^engine: (the engine is not serving|ring session ended)/);
 
     for (let i = 0; i < 100 && engine.restarts === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(engine.restarts).toBe(1);

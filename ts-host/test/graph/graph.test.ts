@@ -7,6 +7,7 @@ import { Factories, unmarshal } from '../../src/otelcol';
 import { emptyFor, PData } from '../../src/pdata';
 import * as processor from '../../src/processor';
 import * as receiver from '../../src/receiver';
+import { StatusReporter } from '../../src/service/status';
 import { ServiceMetrics } from '../../src/telemetry';
 import { recordingLogger, sample } from '../components/helpers';
 
@@ -91,9 +92,9 @@ class World {
     ]);
   }
 
-  async build(raw: Record<string, unknown>): Promise<Graph> {
+  async build(raw: Record<string, unknown>, previous?: Graph): Promise<Graph> {
     const config = unmarshal(raw, this.factories());
-    return Graph.build(config, { logger: recordingLogger().logger, metrics: new ServiceMetrics(), buildInfo: { command: 't', description: 't', version: '0' } });
+    return Graph.build(config, { logger: recordingLogger().logger, metrics: new ServiceMetrics(), buildInfo: { command: 't', description: 't', version: '0' } }, previous);
   }
 
   push(id: string, signal: Signal, data: PData = sample[signal](2)): Promise<void> {
@@ -232,6 +233,13 @@ describe('graph: errors', () => {
   });
 });
 
+/** A status reporter that keeps `kind:id [pipelines] Status` for every accepted transition. */
+function recordingReporter(): { reporter: StatusReporter; statuses: string[] } {
+  const statuses: string[] = [];
+  const reporter = new StatusReporter((source, event) => statuses.push(`${source} [${source.pipelineIDs.join(' ')}] ${event.status}`), () => {});
+  return { reporter, statuses };
+}
+
 describe('graph: lifecycle', () => {
   const config = {
     receivers: { fake: null },
@@ -249,12 +257,12 @@ describe('graph: lifecycle', () => {
   test('start: exporters first, receivers last; shutdown: receivers first, exporters last', async () => {
     const world = new World();
     const graph = await world.build(config);
-    await graph.startAll(host);
+    await graph.startAll(host, recordingReporter().reporter);
     expect(world.events).toEqual([
       'start exporter fake/traces', 'start connector fake/c/traces->traces', 'start processor fake/traces#0', 'start receiver fake/traces',
     ]);
     world.events.length = 0;
-    expect(await graph.shutdownAll()).toEqual([]);
+    expect(await graph.shutdownAll(recordingReporter().reporter)).toEqual([]);
     expect(world.events).toEqual([
       'shutdown receiver fake/traces', 'shutdown processor fake/traces#0', 'shutdown connector fake/c/traces->traces', 'shutdown exporter fake/traces',
     ]);
@@ -263,7 +271,7 @@ describe('graph: lifecycle', () => {
   test('beforeReceivers runs once every other component started, before the first receiver', async () => {
     const world = new World();
     const graph = await world.build(config);
-    await graph.startAll(host, async () => {
+    await graph.startAll(host, recordingReporter().reporter, async () => {
       world.events.push('before receivers');
     });
     expect(world.events).toEqual([
@@ -275,7 +283,7 @@ describe('graph: lifecycle', () => {
     const world = new World();
     const graph = await world.build({ receivers: {}, exporters: { fake: null }, connectors: {}, service: { pipelines: {} } });
     const calls: string[] = [];
-    await graph.startAll(host, async () => {
+    await graph.startAll(host, recordingReporter().reporter, async () => {
       calls.push('before receivers');
     });
     expect(calls).toEqual(['before receivers']);
@@ -285,7 +293,7 @@ describe('graph: lifecycle', () => {
     const world = new World();
     const graph = await world.build(config);
     world.events.length = 0;
-    expect(await graph.shutdownAll(async () => {
+    expect(await graph.shutdownAll(recordingReporter().reporter, undefined, async () => {
       world.events.push('after receivers');
     })).toEqual([]);
     expect(world.events).toEqual([
@@ -296,7 +304,7 @@ describe('graph: lifecycle', () => {
   test('afterReceivers runs first when no component is a receiver of the graph, and its failure is collected', async () => {
     const world = new World();
     const graph = await world.build({ receivers: {}, exporters: { fake: null }, connectors: {}, service: { pipelines: {} } });
-    const errors = await graph.shutdownAll(async () => {
+    const errors = await graph.shutdownAll(recordingReporter().reporter, undefined, async () => {
       throw new Error('engine down');
     });
     expect(errors.map((e) => e.message)).toEqual(['engine down']);
@@ -306,8 +314,109 @@ describe('graph: lifecycle', () => {
     const world = new World();
     world.failStart = 'processor fake/traces#0';
     const graph = await world.build(config);
-    await expect(graph.startAll(host)).rejects.toThrow('failed to start "fake" processor: boom');
+    const { reporter, statuses } = recordingReporter();
+    await expect(graph.startAll(host, reporter)).rejects.toThrow('failed to start "fake" processor: boom');
     expect(world.events).toEqual(['start exporter fake/traces', 'start connector fake/c/traces->traces']);
+    expect(statuses.slice(-2)).toEqual(['processor:fake [traces/in] StatusStarting', 'processor:fake [traces/in] StatusPermanentError']);
+  });
+
+  test('each instance is reported Starting, OK, Stopping, Stopped, with the pipelines it belongs to', async () => {
+    const world = new World();
+    const graph = await world.build(config);
+    const { reporter, statuses } = recordingReporter();
+    await graph.startAll(host, reporter);
+    await graph.shutdownAll(reporter);
+    const lifecycle = (who: string) => ['StatusStarting', 'StatusOK', 'StatusStopping', 'StatusStopped'].map((s) => `${who} ${s}`);
+    const byInstance = (who: string) => statuses.filter((line) => line.startsWith(`${who} `));
+    expect(byInstance('exporter:fake [traces/out]')).toEqual(lifecycle('exporter:fake [traces/out]'));
+    expect(byInstance('connector:fake/c [traces/in traces/out]')).toEqual(lifecycle('connector:fake/c [traces/in traces/out]'));
+    expect(byInstance('processor:fake [traces/in]')).toEqual(lifecycle('processor:fake [traces/in]'));
+    expect(byInstance('receiver:fake [traces/in]')).toEqual(lifecycle('receiver:fake [traces/in]'));
+    expect(statuses).toHaveLength(16);
+  });
+
+  test('a component reporting through its host is heard; a transition Go forbids is not', async () => {
+    const world = new World();
+    const graph = await world.build(config);
+    const { reporter, statuses } = recordingReporter();
+    const hosts: any[] = [];
+    const spy = { getExtensions: () => new Map() };
+    await graph.startAll(spy, reporter);
+    // The host each instance got takes reports for that instance only.
+    for (const { instanceID } of graph.componentInstances()) hosts.push([instanceID.toString(), reporter.hostFor(spy, instanceID)]);
+    const [, exporterHost] = hosts.find(([id]) => id === 'exporter:fake');
+    statuses.length = 0;
+    exporterHost.report({ status: 'StatusRecoverableError', error: new Error('refused'), timestamp: new Date() });
+    exporterHost.report({ status: 'StatusStarting', timestamp: new Date() }); // OK -> Starting: refused
+    exporterHost.report({ status: 'StatusOK', timestamp: new Date() });
+    expect(statuses).toEqual(['exporter:fake [traces/out] StatusRecoverableError', 'exporter:fake [traces/out] StatusOK']);
+  });
+});
+
+describe('graph: reload', () => {
+  const pipeline = (exporterConfig: unknown) => ({
+    receivers: { fake: null },
+    processors: { fake: null },
+    exporters: { fake: exporterConfig },
+    service: { pipelines: { traces: { receivers: ['fake'], processors: ['fake'], exporters: ['fake'] } } },
+  });
+
+  /** The reload's order: build the new graph, hold, shut the old down, start the new, point the receivers at it. */
+  async function swap(old: Graph, next: Graph): Promise<void> {
+    next.holdReceivers();
+    await old.shutdownAll(recordingReporter().reporter, next);
+    await next.startAll(host, recordingReporter().reporter);
+    next.retargetReceivers();
+  }
+
+  test('the same config again: every component is taken over, nothing is created, stopped or started', async () => {
+    const world = new World();
+    const old = await world.build(pipeline(null));
+    await old.startAll(host, recordingReporter().reporter);
+    const created = world.created.length;
+    world.events.length = 0;
+    const next = await world.build(pipeline(null), old);
+    await swap(old, next);
+    expect(world.created.slice(created)).toEqual([]);
+    expect(world.events).toEqual([]);
+    expect(next.changes()).toEqual({ kept: ['exporter:fake', 'processor:fake', 'receiver:fake'], built: [] });
+    await world.push('fake', 'traces');
+    expect(world.to('exporter fake/traces')).toHaveLength(1);
+  });
+
+  test('a changed exporter is replaced with what feeds it; the receiver runs on and sends to the new pipeline', async () => {
+    const world = new World();
+    const old = await world.build(pipeline(null));
+    await old.startAll(host, recordingReporter().reporter);
+    const created = world.created.length;
+    world.events.length = 0;
+    const next = await world.build(pipeline({ mutates: false }), old);
+    expect(next.changes()).toEqual({ kept: ['receiver:fake'], built: ['exporter:fake', 'processor:fake'] });
+    expect(world.created.slice(created)).toEqual(['exporter fake/traces', 'processor fake/traces#1']);
+    await swap(old, next);
+    // The old processor and exporter stopped (upstream first), the new ones started (downstream first); not the receiver.
+    expect(world.events).toEqual(['shutdown processor fake/traces#0', 'shutdown exporter fake/traces', 'start exporter fake/traces', 'start processor fake/traces#1']);
+    world.deliveries.length = 0;
+    await world.push('fake', 'traces');
+    expect(world.deliveries.map((d) => d.who)).toEqual(['processor fake/traces#1', 'exporter fake/traces']);
+  });
+
+  test('requests that reach a held receiver wait for the new pipeline instead of the one stopping', async () => {
+    const world = new World();
+    const old = await world.build(pipeline(null));
+    await old.startAll(host, recordingReporter().reporter);
+    const next = await world.build(pipeline({ mutates: false }), old);
+    next.holdReceivers();
+    world.deliveries.length = 0;
+    let done = false;
+    const held = world.push('fake', 'traces').then(() => (done = true));
+    await new Promise((r) => setImmediate(r));
+    expect([done, world.deliveries]).toEqual([false, []]);
+    await old.shutdownAll(recordingReporter().reporter, next);
+    await next.startAll(host, recordingReporter().reporter);
+    next.retargetReceivers();
+    await held;
+    expect(world.deliveries.map((d) => d.who)).toEqual(['processor fake/traces#1', 'exporter fake/traces']);
   });
 });
 
@@ -357,6 +466,30 @@ describe('graph: capabilities', () => {
     expect(world.to('exporter fake/traces')[0]).toBe(data);
     expect(world.to('exporter fake/m/traces')[0]).not.toBe(data);
     expect(world.to('exporter fake/m/traces')[0].itemCount()).toBe(1);
+  });
+});
+
+describe('fanout with the navigable pdata API', () => {
+  const tagger = (key: string, mutates: boolean) => consumer.newTraces(async (_ctx, td) => {
+    td.resourceSpans().at(0).scopeSpans().at(0).spans().at(0).attributes().putStr(key, 'set');
+  }, { capabilities: { mutatesData: mutates } });
+  const reader = (seen: string[][]) => consumer.newTraces(async (_ctx, td) => {
+    seen.push([...td.resourceSpans().at(0).scopeSpans().at(0).spans().at(0).attributes()].map(([key]) => key));
+  });
+
+  test('a consumer that declares mutatesData writes its own copy; readers never see its writes', async () => {
+    const seen: string[][] = [];
+    const data = sample.traces(1) as any;
+    await fanout('traces', [tagger('mine', true), reader(seen), reader(seen)]).consumeTraces(consumer.background, data);
+    expect(seen).toEqual([[], []]);
+  });
+
+  test('a consumer that writes without declaring it, among others, is refused with the error naming mutatesData', async () => {
+    const seen: string[][] = [];
+    const error = await fanout('traces', [tagger('sneaky', false), reader(seen)])
+      .consumeTraces(consumer.background, sample.traces(1) as any).then(() => undefined, (err) => err as Error);
+    expect(error?.message).toMatch(/cannot modify read-only traces: .*mutatesData: true/);
+    expect(seen).toEqual([[]]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { noLifecycle, StabilityLevel } from '../../src/component';
+import { fromPackage, noLifecycle, StabilityLevel } from '../../src/component';
 import * as connector from '../../src/connector';
 import { field } from '../../src/config';
 import * as exporter from '../../src/exporter';
@@ -242,6 +242,19 @@ describe('Factories', () => {
       .toThrow('exporter type "oldnop" is defined twice: by the typescript runtime and by the rust runtime');
     // Same type, different kind: fine.
     expect(() => factories.add(processor.newFactory('batchy', () => ({}), [], { runtime: 'rust' }))).not.toThrow();
+  });
+
+  test('a clash with a factory of a component package makes the type ambiguous instead: unusable, but not fatal', () => {
+    const factories = nopFactories();
+    factories.add(fromPackage('@acme/nop', exporter.newFactory('nop', () => ({}), [])));
+    factories.add(exporter.newFactory('nop', () => ({}), [], { runtime: 'rust' }));
+    expect(factories.get('exporter', 'nop')).toBeUndefined();
+    expect(factories.clash('exporter', 'nop')).toBe(
+      'exporter type "nop" is defined 3 times: by the typescript runtime, by package "@acme/nop" (typescript runtime), by the rust runtime',
+    );
+    expect(factories.clashing('exporter', 'nop')).toEqual(['@tandem/host', '@acme/nop', 'tandem-engine']);
+    expect(factories.get('exporter', 'oldnop')).toBeDefined(); // the alias was defined once
+    expect(factories.clash('exporter', 'oldnop')).toBeUndefined();
   });
 });
 

@@ -153,8 +153,61 @@ describe('pdata', () => {
     // resource_spans { scope_spans { spans { trace_id: 3 bytes } } }
     ['short trace id', Uint8Array.from([0x0a, 0x09, 0x12, 0x07, 0x12, 0x05, 0x0a, 0x03, 1, 2, 3])],
     ['unterminated varint', Uint8Array.from([0x08, 0xff, 0xff])],
+    // Found by the wire fuzz target: both passed the wire check, then failed to decode.
+    // resource_spans { scope_spans { spans { a tag of field number 2^32 } } }
+    ['field number over 2^29 - 1', Uint8Array.from([0x0a, 0x09, 0x12, 0x07, 0x12, 0x05, 0x80, 0x80, 0x80, 0x80, 0x10])],
   ])('validate() rejects malformed protobuf: %s', (_why, bytes) => {
     expect(() => Traces.fromProto(bytes).validate()).toThrow(PdataError);
+  });
+
+  // scenario: string fields (span name, attribute key, string AnyValue, resource attribute, metric name, log body)
+  // hold invalid UTF-8 such as C3 28 / guarantee: validate() refuses the request, naming the field; bytes fields and
+  // valid multi-byte UTF-8 pass
+  describe('UTF-8 in string fields', () => {
+    const field = (tag: number, body: Uint8Array) => Uint8Array.from([tag, ...varint(body.length), ...body]);
+    const bad = Uint8Array.from([0xc3, 0x28]);
+    const valid = Buffer.from('caf\u00e9 \u{1F680}');
+    // KeyValue { key; value { string_value } }
+    const keyValue = (key: Uint8Array, value: Uint8Array) => Uint8Array.from([...field(0x0a, key), ...field(0x12, field(0x0a, value))]);
+    test.each<[string, (s: Uint8Array) => Uint8Array, typeof Traces | typeof Metrics | typeof Logs, string]>([
+      // resource_spans { scope_spans { spans { name } } }
+      ['span name', (s) => field(0x0a, field(0x12, field(0x12, field(0x2a, s)))), Traces, 'Span.name'],
+      // resource_spans { resource { attributes { key } } }
+      ['resource attribute key', (s) => field(0x0a, field(0x0a, field(0x0a, keyValue(s, Buffer.from('v'))))), Traces, 'KeyValue.key'],
+      // resource_spans { scope_spans { spans { attributes { value { string_value } } } } }
+      ['span attribute value', (s) => field(0x0a, field(0x12, field(0x12, field(0x4a, keyValue(Buffer.from('k'), s))))), Traces, 'AnyValue.stringValue'],
+      // resource_spans { scope_spans { scope { name } } }
+      ['scope name', (s) => field(0x0a, field(0x12, field(0x0a, field(0x0a, s)))), Traces, 'InstrumentationScope.name'],
+      // resource_metrics { scope_metrics { metrics { name } } }
+      ['metric name', (s) => field(0x0a, field(0x12, field(0x12, field(0x0a, s)))), Metrics, 'Metric.name'],
+      // resource_logs { scope_logs { log_records { body { string_value } } } }
+      ['log body', (s) => field(0x0a, field(0x12, field(0x12, field(0x2a, field(0x0a, s))))), Logs, 'AnyValue.stringValue'],
+    ])('%s', (_what, build, kind, name) => {
+      expect(() => kind.fromProto(build(valid)).validate()).not.toThrow();
+      expect(() => kind.fromProto(build(bad)).validate()).toThrow(new RegExp(`^invalid protobuf: ${name.replace('.', '\\.')}: string field contains invalid UTF-8 at byte \\d+$`));
+    });
+
+    test('bytes fields may hold any bytes', () => {
+      // resource_logs { scope_logs { log_records { body { bytes_value: C3 28 } } } }
+      expect(() => Logs.fromProto(field(0x0a, field(0x12, field(0x12, field(0x2a, field(0x3a, bad)))))).validate()).not.toThrow();
+    });
+  });
+
+  // scenario: packed repeated numbers with a truncated varint (exponential histogram bucket counts) or a length that
+  // is not a multiple of the width (histogram bucket counts, fixed64) / guarantee: refused by the wire check, which
+  // decoding would otherwise fail after the request was accepted (found by the wire fuzz target)
+  test('validate() checks the contents of packed repeated fields', () => {
+    const field = (tag: number, body: Uint8Array) => Uint8Array.from([tag, ...varint(body.length), ...body]);
+    // resource_metrics { scope_metrics { metrics { <data>: { data_points: <point> } } } }
+    const metric = (dataTag: number, point: Uint8Array) => field(0x0a, field(0x12, field(0x12, field(dataTag, field(0x0a, point)))));
+    // exponential_histogram point { positive { bucket_counts: packed varints } }
+    const exponential = (counts: number[]) => metric(0x52, field(0x42, field(0x12, Uint8Array.from(counts))));
+    expect(() => Metrics.fromProto(exponential([0x01, 0x02])).validate()).not.toThrow();
+    expect(() => Metrics.fromProto(exponential([0x01, 0x8a])).validate()).toThrow(/truncated varint/);
+    // histogram point { bucket_counts (6): packed fixed64 }
+    const histogram = (bytes: number) => metric(0x4a, field(0x32, new Uint8Array(bytes)));
+    expect(() => Metrics.fromProto(histogram(16)).validate()).not.toThrow();
+    expect(() => Metrics.fromProto(histogram(12)).validate()).toThrow(/bucketCounts packs 12 bytes, not a multiple of 8/);
   });
 
   test('validate() bounds nesting depth instead of overflowing the stack', () => {

@@ -6,6 +6,7 @@
 //! - `runtime`: running a pipeline on its core's thread, and reading the nodes' telemetry back as counters;
 //! - `ring`: the rings to the host, read and answered by each core's pipeline;
 //! - `components`: the components the host can deploy, each an otap-dataflow node (or a few);
+//! - `probe`: `tandem-engine probe`, the engine's own liveness check;
 //! - `otap`, `otlp`: the two forms data travels in, and the one place each is translated into the other.
 
 pub mod args;
@@ -16,6 +17,7 @@ pub mod grpc;
 pub mod log;
 pub mod otap;
 pub mod otlp;
+pub mod probe;
 pub mod ring;
 pub mod runtime;
 pub mod signal;

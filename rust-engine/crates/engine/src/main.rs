@@ -10,6 +10,9 @@ use tandem_engine::runtime::telemetry::Telemetry;
 use tandem_engine::log;
 use tonic::transport::Server;
 
+/// How long the pipelines of a host that is gone may drain (towards exporters outside; nothing can reach the host).
+const HOST_GONE_DRAIN: std::time::Duration = std::time::Duration::from_secs(1);
+
 fn main() {
     let command = match args::parse(std::env::args().skip(1)) {
         Ok(c) => c,
@@ -22,13 +25,7 @@ fn main() {
     let args = match command {
         Command::Version => return println!("tandem-engine {}", env!("CARGO_PKG_VERSION")),
         Command::Help => return println!("{}", args::USAGE),
-        Command::Probe { endpoint, token } => match runtime().block_on(probe(endpoint, token)) {
-            Ok(status) => return println!("tandem-engine answers: {status}"),
-            Err(e) => {
-                eprintln!("tandem-engine probe: {e}");
-                std::process::exit(1);
-            }
-        },
+        Command::Probe(probe) => std::process::exit(run_probe(probe)),
         Command::Run(a) => a,
     };
     if args.exit_with_parent {
@@ -44,26 +41,19 @@ fn main() {
     }
 }
 
-/// Asks the engine at `endpoint` for its health; Ok with its status when it answers.
-async fn probe(endpoint: Listen, token: Option<String>) -> Result<String, Box<dyn std::error::Error>> {
-    use tonic::transport::Endpoint;
-    let channel = match endpoint {
-        Listen::Unix(path) => {
-            let connector = tower::service_fn(move |_| {
-                let path = path.clone();
-                async move { Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tokio::net::UnixStream::connect(path).await?)) }
-            });
-            Endpoint::try_from("http://engine")?.connect_with_connector(connector).await?
+/// Prints the engine's status and exits 0 when it answers, prints why and exits 1 when it does not.
+fn run_probe(probe: args::ProbeArgs) -> i32 {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start tokio");
+    match runtime.block_on(tandem_engine::probe::probe(&probe.endpoint, probe.token.as_deref(), probe.timeout)) {
+        Ok(status) => {
+            println!("engine {status}");
+            0
         }
-        Listen::Tcp(addr) => Endpoint::from_shared(format!("http://{addr}"))?.connect().await?,
-    };
-    let mut request = tonic::Request::new(pb::HealthRequest {});
-    request.set_timeout(std::time::Duration::from_secs(5));
-    if let Some(token) = token {
-        request.metadata_mut().insert("authorization", format!("Bearer {token}").parse()?);
+        Err(e) => {
+            eprintln!("tandem-engine probe: {e}");
+            1
+        }
     }
-    let health = pb::control_client::ControlClient::new(channel).health(request).await?.into_inner();
-    Ok(health.status().as_str_name().to_string())
 }
 
 /// Whether `given` is the expected authorization, compared in constant time: how long the check takes says nothing
@@ -80,7 +70,7 @@ async fn forget_gone_hosts(deployment: Arc<Deployment>) {
     loop {
         let reason = rings().ended().await;
         log::info("the host went away: dropping its rings and deployment", serde_json::json!({ "reason": reason }));
-        deployment.shutdown(std::time::Duration::ZERO).await;
+        deployment.shutdown(HOST_GONE_DRAIN).await;
         rings().detach();
     }
 }
@@ -103,13 +93,21 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         tokio::spawn(forget_gone_hosts(deployment.clone()));
     }
     let service = pb::control_server::ControlServer::new(ControlService::new(runtime, deployment.clone()));
-    let stop = async {
+    let stop = async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");
+        // Spawn mode: an engine whose host's rings ended has nobody left to serve (its host restarts it if it lives).
+        let host_gone = async {
+            if attach_mode {
+                std::future::pending().await
+            } else {
+                rings().ended().await
+            }
+        };
         tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => log::info("engine stopping on signal", serde_json::json!({})),
+            _ = tokio::signal::ctrl_c() => log::info("engine stopping on signal", serde_json::json!({})),
+            reason = host_gone => log::info("engine stopping: the host's rings ended", serde_json::json!({ "reason": reason })),
         }
-        log::info("engine stopping on signal", serde_json::json!({}));
     };
     match args.listen {
         Listen::Unix(path) => {
@@ -119,6 +117,12 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
             std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
             Server::builder().add_service(service).serve_with_incoming_shutdown(tokio_stream::wrappers::UnixListenerStream::new(listener), stop).await?;
             let _ = std::fs::remove_file(&path);
+            if args.exit_with_parent {
+                // Spawn mode: the host made this folder for the socket alone; a host that was killed cannot remove it.
+                if let Some(dir) = path.parent() {
+                    let _ = std::fs::remove_dir(dir);
+                }
+            }
         }
         Listen::Tcp(addr) => {
             let token = format!("Bearer {}", args.token.expect("checked by args::parse"));

@@ -103,3 +103,43 @@ fn command_line_errors_are_clear() {
     let token = run(&["--listen", "tcp://127.0.0.1:1"]);
     assert!(String::from_utf8_lossy(&token.stderr).contains("a tcp:// control endpoint needs --token"));
 }
+
+// scenario: `tandem-engine probe` (a Kubernetes liveness/startup probe) against a live engine, a wrong token and an
+// endpoint nobody serves / guarantee: exit 0 with the status only when the engine answers, exit 1 naming why otherwise
+#[test]
+fn probe_exits_0_only_when_the_engine_answers() {
+    let probe = |args: &[&str]| Command::new(ENGINE).arg("probe").args(args).env_remove("TANDEM_ENGINE_TOKEN").output().unwrap();
+    let dir = std::env::temp_dir().join(format!("tandem-engine-probe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = format!("unix://{}", dir.join("control.sock").display());
+    let _engine = start(&["--listen", &socket]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let answered = loop {
+        let out = probe(&["--endpoint", &socket]);
+        if out.status.success() || std::time::Instant::now() > deadline {
+            break out;
+        }
+    };
+    assert_eq!(String::from_utf8_lossy(&answered.stdout), "engine ok\n");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _tcp = start(&["--listen", &format!("tcp://127.0.0.1:{port}"), "--token", "s3cret"]);
+    let tcp = format!("tcp://127.0.0.1:{port}");
+    let with_token = loop {
+        let out = probe(&["--endpoint", &tcp, "--token", "s3cret"]);
+        if out.status.success() || std::time::Instant::now() > deadline {
+            break out;
+        }
+    };
+    assert!(with_token.status.success(), "{}", String::from_utf8_lossy(&with_token.stderr));
+    let wrong = probe(&["--endpoint", &tcp, "--token", "guess"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("did not answer health: missing or wrong control token"));
+
+    let nobody = format!("unix://{}", dir.join("nobody.sock").display());
+    let absent = probe(&["--endpoint", &nobody, "--timeout-ms", "500"]);
+    assert_eq!(absent.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&absent.stderr);
+    assert!(stderr.contains(&format!("cannot reach the engine at {nobody}")) && stderr.contains("No such file"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -81,6 +81,9 @@ impl GoDuration {
     }
 
     pub fn parse(text: &str) -> Result<GoDuration, String> {
+        if text == "0" {
+            return Ok(GoDuration { duration: Duration::ZERO, text: text.to_string() });
+        }
         let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
         let value: f64 = number.parse().map_err(|_| format!("is not a duration: \"{text}\""))?;
@@ -99,8 +102,15 @@ impl GoDuration {
 
 impl<'de> Deserialize<'de> for GoDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer).map_err(|_| serde::de::Error::custom("must be a duration such as \"200ms\""))?;
-        GoDuration::parse(&text).map_err(serde::de::Error::custom)
+        // A number is nanoseconds, as in Go (so a YAML `0` is zero).
+        match serde_json::Value::deserialize(deserializer) {
+            Ok(serde_json::Value::String(text)) => GoDuration::parse(&text).map_err(serde::de::Error::custom),
+            Ok(serde_json::Value::Number(n)) if n.as_u64().is_some() => {
+                let nanos = n.as_u64().unwrap_or_default();
+                Ok(GoDuration { duration: Duration::from_nanos(nanos), text: format!("{nanos}ns") })
+            }
+            _ => Err(serde::de::Error::custom("must be a duration such as \"200ms\"")),
+        }
     }
 }
 
@@ -170,12 +180,18 @@ mod tests {
         assert!(listed.ends_with("'list[1]' has invalid keys: bad"), "{listed}");
     }
 
-    // Scenario: a duration in words, one with an unknown unit, a number. Guarantee: each error names the setting.
+    // Scenario: a duration in words, one with an unknown unit, numbers. Guarantee: each error names the setting; 0
+    // and a number of nanoseconds are durations, as in Go.
     #[test]
     fn durations_are_go_durations_and_errors_name_the_setting() {
         assert_eq!(decode::<Outer>(&serde_json::json!({ "timeout": "soon" })).unwrap_err(), "'timeout' is not a duration: \"soon\"");
         assert_eq!(decode::<Outer>(&serde_json::json!({ "timeout": "5d" })).unwrap_err(), "'timeout' has an unknown unit: \"5d\" (use ns, us, ms, s, m or h)");
-        assert!(decode::<Outer>(&serde_json::json!({ "timeout": 5 })).unwrap_err().starts_with("'timeout' must be a duration"));
+        assert!(decode::<Outer>(&serde_json::json!({ "timeout": -5 })).unwrap_err().starts_with("'timeout' must be a duration"));
+        assert!(decode::<Outer>(&serde_json::json!({ "timeout": true })).unwrap_err().starts_with("'timeout' must be a duration"));
+        // Go's forms of zero and of a bare number (nanoseconds), as a YAML `linger: 0` arrives.
+        assert_eq!(decode::<Outer>(&serde_json::json!({ "timeout": 0 })).unwrap().timeout.unwrap().duration, Duration::ZERO);
+        assert_eq!(decode::<Outer>(&serde_json::json!({ "timeout": "0" })).unwrap().timeout.unwrap().duration, Duration::ZERO);
+        assert_eq!(decode::<Outer>(&serde_json::json!({ "timeout": 1500 })).unwrap().timeout.unwrap().duration, Duration::from_nanos(1500));
         assert_eq!(GoDuration::of("1.5s").duration, Duration::from_millis(1500));
         assert_eq!(serde_json::to_value(GoDuration::of("200ms")).unwrap(), serde_json::json!("200ms"));
         assert_eq!(decode::<Outer>(&Value::Null).unwrap().timeout, None);

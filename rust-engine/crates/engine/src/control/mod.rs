@@ -106,6 +106,15 @@ impl pb::control_server::Control for ControlService {
 
     async fn attach_rings(&self, request: Request<pb::AttachRingsRequest>) -> Result<Response<pb::AttachRingsResponse>, Status> {
         let paths: Vec<std::path::PathBuf> = request.into_inner().region_paths.into_iter().map(Into::into).collect();
+        // A new host: whatever the previous one left (rings, deployment) goes first; a live one is refused.
+        if let Some(pid) = rings().live_host() {
+            return Err(Status::failed_precondition(format!("the engine already serves a host (pid {pid}); it serves one host at a time")));
+        }
+        if !rings().is_empty() {
+            self.deployment.shutdown(std::time::Duration::ZERO).await;
+            rings().detach();
+            crate::log::info("the previous host's rings and deployment were dropped", serde_json::json!({}));
+        }
         rings().attach_paths(&paths).map_err(Status::failed_precondition)?;
         Ok(Response::new(pb::AttachRingsResponse {}))
     }

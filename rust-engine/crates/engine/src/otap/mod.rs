@@ -13,7 +13,7 @@ use otel_arrow_dfe_pdata::otap::{from_record_messages, Logs, Metrics, Traces};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::BatchArrowRecords;
 use otel_arrow_dfe_pdata::{Consumer, OtapArrowRecords, OtapPayloadHelpers, OtlpProtoBytes, Producer, TryFromWithOptions};
 use otel_arrow_dfe_pdata_codec::{OtapPayload, PayloadStorage, PdataEncoding};
-use repairs::{nullable_schema, repaired_stream_batch, with_link_dropped_counts};
+use repairs::{nullable_schema, repaired_stream_batch, with_default_attribute_values, with_link_dropped_counts};
 use std::collections::HashSet;
 
 /// An OTLP `Export*ServiceRequest` of `signal` as OTAP record batches. Resources and scopes without records are left
@@ -46,7 +46,8 @@ pub struct StreamEncoder {
 }
 
 impl StreamEncoder {
-    pub fn encode(&mut self, mut records: OtapArrowRecords) -> Result<BatchArrowRecords, String> {
+    pub fn encode(&mut self, records: OtapArrowRecords) -> Result<BatchArrowRecords, String> {
+        let mut records = with_default_attribute_values(records)?;
         let root = records.root_payload_type() as i32;
         let mut batch = guarded("OTAP encoding", || self.producer.produce_bar(&mut records).map_err(|e| format!("OTAP encoding: {e}")))?;
         // The main table (spans, logs, metrics) first: the Go Collector's otelarrow receiver up to v0.148 takes the

@@ -25,6 +25,13 @@ struct Core {
     files: Option<PathBuf>,
 }
 
+impl Core {
+    /// Over: ended on this side, or closed by its creator (whose close this side may not have noticed yet).
+    fn ended(&self) -> bool {
+        self.session.closed_reason().is_some() || self.session.region().state() != tandem_ipc::layout::STATE_READY
+    }
+}
+
 #[derive(Default)]
 pub struct Rings {
     cores: Mutex<Vec<Core>>,
@@ -55,8 +62,8 @@ impl Rings {
     /// Maps the named regions of a host and connects to their doorbells (attach mode, ipc/SPEC.md section 6.2), one
     /// per core. Refused while another host's rings are attached: two hosts' rings are never served together.
     pub fn attach_paths(&self, paths: &[PathBuf]) -> Result<(), String> {
-        if self.live() {
-            return Err("the rings of another host are attached and alive: one host at a time".into());
+        if let Some(pid) = self.live_host() {
+            return Err(format!("the engine already serves a host (pid {pid}); it serves one host at a time"));
         }
         self.detach();
         for path in paths {
@@ -113,10 +120,10 @@ impl Rings {
         }
     }
 
-    /// Whether rings are attached and none of their sessions ended.
-    pub fn live(&self) -> bool {
+    /// The process id of the host whose rings are attached, while one of them has not ended: a live host.
+    pub fn live_host(&self) -> Option<u32> {
         let cores = self.cores.lock().unwrap();
-        !cores.is_empty() && cores.iter().all(|c| c.session.closed_reason().is_none())
+        cores.iter().find(|c| !c.ended()).map(|c| c.session.region().creator_pid())
     }
 
     /// Why a ring session ended, if one did.

@@ -1,10 +1,12 @@
 // Collects data into batches by item count and time. Unlike Go's batch processor, a caller's promise settles when
 // the batch holding its data has been exported, with that export's result, so errors and backpressure reach the
-// receiver (see README.md).
+// receiver; a batch that gets no new data for `linger` leaves early, so that callers waiting for it are not kept
+// until `timeout` (see README.md).
 import type { Settings, Signal } from '../../../component';
 import * as consumer from '../../../consumer';
+import { isPermanent } from '../../../consumererror';
 import { fromProtoFor, PDataFor } from '../../../pdata';
-import type { BatchConfig } from './config';
+import { BatchConfig, dueAt } from './config';
 import { splitItems } from './split';
 
 /** One caller's wait: its data may be split over several batches, and it settles when all of them are exported. */
@@ -36,7 +38,16 @@ interface Pending<S extends Signal> {
 export class Batcher<S extends Signal> {
   private pending: Pending<S>[] = [];
   private pendingItems = 0;
+  /** One timer for the pending batch, never one per request: it is armed by the batch's first data and re-arms
+   * itself for the remainder when data arrived after it was armed. */
   private timer: NodeJS.Timeout | undefined;
+  /** Arrival times (performance.now()) of the pending batch's first and latest data. */
+  private firstArrival = 0;
+  private latestArrival = 0;
+  /** Bumped by every flush, so that a timer armed for an earlier batch leaves a later one alone. */
+  private generation = 0;
+  /** The pending batch has lingered and waits for the exports in flight to end. */
+  private lingered = false;
   private readonly exports = new Set<Promise<void>>();
 
   constructor(
@@ -50,17 +61,48 @@ export class Batcher<S extends Signal> {
     const items = data.itemCount();
     if (items === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
+      const now = performance.now();
+      if (this.pending.length === 0) this.firstArrival = now;
+      this.latestArrival = now;
       this.pending.push({ data, items, waiter: new Waiter(resolve, reject) });
       this.pendingItems += items;
       if (this.pendingItems >= this.config.send_batch_size || this.config.timeout === 0) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.config.timeout);
+      else this.timer ??= this.armTimer(now);
     });
+  }
+
+  private armTimer(now: number, due = dueAt(this.config, this.firstArrival, this.latestArrival)): NodeJS.Timeout {
+    const generation = this.generation;
+    return setTimeout(() => {
+      // Requests that came in while the event loop was busy are read after the timers run: decide once they are in,
+      // so that a busy loop is not taken for a lull in the data.
+      setImmediate(() => {
+        if (generation === this.generation) this.decide(performance.now()); // else sent meanwhile
+      });
+    }, due - now);
+  }
+
+  /**
+   * The timer woke: not due yet, sleep again; lingered while an export of this processor is still in flight, let
+   * that export's end take the batch (its callers' next requests are what the batch is waiting for, as in Nagle's
+   * algorithm), with `timeout` still the bound; else send.
+   */
+  private decide(at: number): void {
+    const due = dueAt(this.config, this.firstArrival, this.latestArrival);
+    const deadline = this.firstArrival + this.config.timeout;
+    if (at < due) this.timer = this.armTimer(at, due);
+    else if (this.exports.size > 0 && at < deadline) {
+      this.lingered = true;
+      this.timer = this.armTimer(at, deadline);
+    } else this.flush();
   }
 
   /** Sends everything pending, in batches of at most send_batch_max_size items. */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.lingered = false;
+    this.generation++;
     const max = this.config.send_batch_max_size || Infinity;
     while (this.pending.length > 0) this.send(this.takeBatch(max));
   }
@@ -93,15 +135,32 @@ export class Batcher<S extends Signal> {
   }
 
   private send(batch: Pending<S>[]): void {
-    const exported = consumer.consume(this.signal, this.next, {}, merge(this.signal, batch.map((entry) => entry.data))).then(
-      () => batch.forEach((entry) => entry.waiter.partDone(undefined)),
-      (err: unknown) => {
-        this.settings.telemetry.logger.warn({ err: String(err) }, 'Sender failed');
-        batch.forEach((entry) => entry.waiter.partDone(err));
-      },
-    );
+    const exported = this.export(batch);
     this.exports.add(exported);
-    void exported.finally(() => this.exports.delete(exported));
+    void exported.finally(() => {
+      this.exports.delete(exported);
+      if (this.exports.size === 0 && this.lingered) this.flush();
+    });
+  }
+
+  /**
+   * Exports a batch and settles its members. A permanent failure of a batch of several members is not passed to all
+   * of them: each is exported on its own, so that only a member whose own data fails gets the failure.
+   */
+  private async export(batch: Pending<S>[]): Promise<void> {
+    try {
+      await consumer.consume(this.signal, this.next, {}, merge(this.signal, batch.map((entry) => entry.data)));
+    } catch (err) {
+      if (batch.length > 1 && isPermanent(err)) {
+        this.settings.telemetry.logger.debug({ err: String(err), members: batch.length }, 'Batch failed permanently; exporting its members one by one');
+        await Promise.all(batch.map((entry) => this.export([entry])));
+        return;
+      }
+      this.settings.telemetry.logger.warn({ err: String(err) }, 'Sender failed');
+      batch.forEach((entry) => entry.waiter.partDone(err));
+      return;
+    }
+    batch.forEach((entry) => entry.waiter.partDone(undefined));
   }
 }
 

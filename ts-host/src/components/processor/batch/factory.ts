@@ -7,6 +7,7 @@ import { createBatchProcessor } from './processor';
 export const configSchema = field.object({
   send_batch_size: field.integer(),
   timeout: field.duration(),
+  linger: field.duration(),
   send_batch_max_size: field.integer(),
 });
 

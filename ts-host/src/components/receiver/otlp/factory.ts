@@ -2,6 +2,7 @@ import { Settings, Signal, StabilityLevel } from '../../../component';
 import { field } from '../../../config';
 import type { ConsumerFor } from '../../../consumer';
 import * as receiver from '../../../receiver';
+import { SharedComponents } from '../../../receiverhelper';
 import { createDefaultConfig, defaultGRPCServerConfig, defaultHTTPServerConfig, OTLPReceiverConfig, validateConfig } from './config';
 import { OTLPReceiver } from './receiver';
 
@@ -23,19 +24,12 @@ export const configSchema = field.object({
   }),
 });
 
-/**
- * One receiver per config, whichever pipelines and signals use it (Go's sharedcomponent), so that one server pair
- * serves them all. The service decodes each component's config once, so the config object identifies the receiver.
- */
-const shared = new WeakMap<OTLPReceiverConfig, OTLPReceiver>();
+/** One receiver per config, whichever pipelines and signals use it, so that one server pair serves them all. */
+const shared = new SharedComponents<OTLPReceiverConfig, OTLPReceiver>();
 
 function createFor<S extends Signal>(signal: S): receiver.CreateFunc<S> {
   return async (settings: Settings, config: OTLPReceiverConfig, next: ConsumerFor<S>) => {
-    let instance = shared.get(config);
-    if (!instance) {
-      instance = new OTLPReceiver(settings, config);
-      shared.set(config, instance);
-    }
+    const instance = shared.getOrAdd(config, () => new OTLPReceiver(settings, config));
     instance.setConsumer(signal, next);
     return instance;
   };

@@ -1,11 +1,13 @@
 // OTLP over gRPC: the three Export services with raw-bytes (de)serializers, so a protobuf request is validated with a
 // wire walk and handed on without being decoded.
 import * as grpc from '@grpc/grpc-js';
+import net from 'node:net';
 import type { TelemetrySettings } from '../../../component';
 import type { Context } from '../../../consumer';
 import { toGRPCStatus } from '../../../consumererror';
 import { fromProtoFor, rawExportService } from '../../../pdata';
 import type { GRPCServerConfig } from './config';
+import { listenOn } from '../../../service/listen';
 import type { Exporter } from './receiver';
 
 const EMPTY_RESPONSE = new Uint8Array(0);
@@ -13,6 +15,11 @@ const MIB = 1024 * 1024;
 
 export class GRPCTransport {
   private server: grpc.Server | undefined;
+  /** The listener is the transport's own, so that shutdown can close every connection, even one that never spoke HTTP/2. */
+  private listener: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private injector: ReturnType<grpc.Server['createConnectionInjector']> | undefined;
+  private allClosed: (() => void) | undefined;
 
   constructor(private readonly config: GRPCServerConfig, private readonly receiver: Exporter, private readonly logger: TelemetrySettings['logger']) {}
 
@@ -38,10 +45,17 @@ export class GRPCTransport {
         },
       });
     }
-    await new Promise<void>((resolve, reject) => {
-      server.bindAsync(this.config.endpoint, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const listener = net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        if (this.sockets.size === 0) this.allClosed?.();
+      });
+      injector.injectConnection(socket);
     });
-    this.server = server;
+    await listenOn(listener, this.config.endpoint);
+    [this.server, this.listener, this.injector] = [server, listener, injector];
     this.logger.info({ endpoint: this.config.endpoint }, 'Starting GRPC server');
   }
 
@@ -51,12 +65,25 @@ export class GRPCTransport {
     return { transport: 'grpc', ...(Number.isFinite(deadline) ? { deadline } : {}), ...(metadata ? { metadata } : {}) };
   }
 
-  async shutdown(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    // Finish the calls in flight (their data is already in the pipeline), then refuse new ones.
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  /**
+   * Stops accepting at once (GOAWAY on every connection: new calls go elsewhere); calls in flight finish, for up to
+   * `drainMs`, then are cancelled.
+   */
+  async shutdown(drainMs: number): Promise<void> {
+    const [server, listener, injector] = [this.server, this.listener, this.injector];
+    [this.server, this.listener, this.injector] = [undefined, undefined, undefined];
+    if (!server || !listener || !injector) return;
+    listener.close();
+    injector.drain(drainMs);
+    if (this.sockets.size > 0) {
+      await new Promise<void>((resolve) => {
+        const cut = setTimeout(resolve, drainMs);
+        this.allClosed = () => (clearTimeout(cut), resolve());
+      });
+    }
+    for (const socket of this.sockets) socket.destroy(); // slow or silent clients do not hold the shutdown up
+    injector.destroy();
+    server.forceShutdown();
   }
 }
 

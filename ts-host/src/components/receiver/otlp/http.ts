@@ -6,8 +6,9 @@ import * as zlib from 'node:zlib';
 import { status as Code } from '@grpc/grpc-js';
 import type { Signal, TelemetrySettings } from '../../../component';
 import type { Context } from '../../../consumer';
-import { grpcToHTTP, toGRPCStatus } from '../../../consumererror';
+import { toGRPCStatus, toHTTPStatus } from '../../../consumererror';
 import { fromJSONFor, fromProtoFor, otlp, otlpServices, PData, PdataError } from '../../../pdata';
+import { listenOn } from '../../../service/listen';
 import type { HTTPServerConfig } from './config';
 import type { Exporter } from './receiver';
 
@@ -62,6 +63,8 @@ class RequestError extends Error {
 
 export class HTTPTransport {
   private server: http.Server | undefined;
+  /** Set when shutdown begins: from then on every request is refused, and its connection closed. */
+  private closing = false;
   private readonly routes: ReadonlyMap<string, Signal>;
 
   constructor(private readonly config: HTTPServerConfig, private readonly receiver: Exporter, private readonly logger: TelemetrySettings['logger']) {
@@ -77,14 +80,7 @@ export class HTTPTransport {
         res.end();
       });
     });
-    const { host, port } = splitEndpoint(this.config.endpoint);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, this.config.endpoint);
     this.server = server;
     this.logger.info({ endpoint: this.config.endpoint }, 'Starting HTTP server');
   }
@@ -94,17 +90,32 @@ export class HTTPTransport {
     return this.server?.address() as AddressInfo | undefined;
   }
 
-  async shutdown(): Promise<void> {
+  /**
+   * Stops accepting at once: new connections are refused, a request arriving on a kept-alive connection gets 503 with
+   * `Connection: close`. Requests already accepted finish, for up to `drainMs`; then their connections are cut.
+   */
+  async shutdown(drainMs: number): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    this.closing = true;
     if (!server) return;
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
       server.closeIdleConnections();
     });
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.closing) {
+      req.resume();
+      res.writeHead(503, { connection: 'close', 'content-type': 'text/plain; charset=utf-8' });
+      res.end('503 service unavailable: the collector is shutting down');
+      return;
+    }
     const signal = this.routes.get(new URL(req.url ?? '/', 'http://receiver').pathname);
     if (!signal) {
       req.resume();
@@ -130,9 +141,8 @@ export class HTTPTransport {
     try {
       await this.receiver.export(this.contextOf(req), data);
     } catch (err) {
-      // As in Go, the HTTP status derives from the gRPC one: retryable 503, permanent 500, carried statuses kept.
-      const status = toGRPCStatus(err);
-      return writeStatus(res, encoding, grpcToHTTP(status.code), status);
+      // As in Go, the HTTP status derives from the gRPC one (retryable 503, permanent 500), or is the one carried.
+      return writeStatus(res, encoding, toHTTPStatus(err), toGRPCStatus(err));
     }
     res.writeHead(200, { 'content-type': encoding.contentType });
     res.end(encoding.encodeSuccess(signal));
@@ -187,12 +197,4 @@ function writeText(res: http.ServerResponse, status: number, text: string): void
 function writeStatus(res: http.ServerResponse, encoding: Encoding, httpStatus: number, status: RPCStatus): void {
   res.writeHead(httpStatus, { 'content-type': encoding.contentType });
   res.end(encoding.encodeStatus(status));
-}
-
-/** Splits `host:port` (the host may be empty, a name, an IPv4 address or a bracketed IPv6 address). */
-export function splitEndpoint(endpoint: string): { host: string | undefined; port: number } {
-  const match = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(endpoint);
-  if (!match) throw new Error(`endpoint ${JSON.stringify(endpoint)} is not of the form host:port`);
-  const host = match[1] ?? match[2];
-  return { host: host === '' ? undefined : host, port: Number(match[3]) };
 }

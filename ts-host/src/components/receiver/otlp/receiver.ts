@@ -15,8 +15,15 @@ export interface Exporter {
 
 interface Transport {
   start(): Promise<void>;
-  shutdown(): Promise<void>;
+  /** Stops accepting at once; what was accepted finishes within `drainMs`. */
+  shutdown(drainMs: number): Promise<void>;
 }
+
+/**
+ * How long requests accepted before shutdown may take to finish. Shutdown as a whole must end well within the 30 s
+ * Kubernetes gives a pod, whatever clients do.
+ */
+const DRAIN_MS = 10_000;
 
 export class OTLPReceiver implements Component, Exporter {
   private readonly consumers = new Map<Signal, ConsumerFor<Signal>>();
@@ -50,7 +57,7 @@ export class OTLPReceiver implements Component, Exporter {
 
   shutdown(): Promise<void> {
     this.stopped ??= (this.started ?? Promise.resolve()).catch(() => undefined)
-      .then(() => Promise.all(this.transports.map((transport) => transport.shutdown())))
+      .then(() => Promise.all(this.transports.map((transport) => transport.shutdown(DRAIN_MS))))
       .then(() => undefined);
     return this.stopped;
   }
@@ -63,7 +70,7 @@ export class OTLPReceiver implements Component, Exporter {
     try {
       for (const transport of this.transports) await transport.start();
     } catch (err) {
-      await Promise.all(this.transports.map((transport) => transport.shutdown()));
+      await Promise.all(this.transports.map((transport) => transport.shutdown(0)));
       throw err;
     }
   }

@@ -8,7 +8,10 @@
 //!   so a batch never grows past either; an OTLP request alone over `send_batch_max_size` is translated to OTAP,
 //!   where the inner processor cuts it at item boundaries, and one alone over the byte limit is cut by the inner
 //!   processor's OTLP splitter (at resource, scope and record boundaries);
-//! - when no data arrived for `linger` (one wakeup per batch, re-armed for the remainder when it fires early);
+//! - before adding data that would take a batch past `send_batch_size_bytes`, so a batch's memory stays bounded;
+//! - when no data arrived for `linger` (one wakeup per batch, re-armed for the remainder when it fires early), unless
+//!   an earlier batch is still awaiting its acknowledgement: then when that acknowledgement comes (Nagle's algorithm,
+//!   DESIGN-NOTES "Linger, refined"), so closed-loop callers fill batches instead of sending them half full;
 //! - at `timeout` after a batch's first item (the inner processor's own timer).
 //!
 //! Callers are answered by the inner processor when the batches holding their data are acknowledged downstream.
@@ -80,6 +83,8 @@ struct Pending {
     bytes: u64,
     last_arrival: Option<Instant>,
     linger_armed: bool,
+    /// The batch lingered while an earlier one awaited its acknowledgement: it leaves when that comes.
+    lingered: bool,
 }
 
 struct Batch {
@@ -87,6 +92,10 @@ struct Batch {
     max_request_bytes: Option<u64>,
     inner: BatchProcessor,
     pending: [[Pending; 3]; FORMATS],
+    /// A batch was sent and no acknowledgement or refusal came back since. Any answer clears it: a batch cut in
+    /// several may let a lingered batch leave a little early, an output the inner processor does not track may keep
+    /// one waiting until `timeout`, never longer.
+    awaiting_answer: bool,
 }
 
 /// A size bound given as "none" when 0.
@@ -114,7 +123,7 @@ impl Batch {
     fn new(config: NodeConfig, context: &PipelineContext) -> Result<Batch, String> {
         let inner_config = Self::inner_config(&config.batch, config.max_request_bytes);
         let inner = BatchProcessor::build_from_json(&inner_config, BatchProcessorMetrics::register(context)).map_err(|e| e.to_string())?;
-        Ok(Batch { config: config.batch, max_request_bytes: config.max_request_bytes, inner, pending: Default::default() })
+        Ok(Batch { config: config.batch, max_request_bytes: config.max_request_bytes, inner, pending: Default::default(), awaiting_answer: false })
     }
 
     fn pending(&mut self, format: usize, signal: SignalType) -> &mut Pending {
@@ -124,9 +133,12 @@ impl Batch {
     /// Makes the inner processor send its batch of a buffer now.
     async fn flush(&mut self, format: usize, signal: SignalType, handler: &mut EffectHandler<OtapPdata>) -> Result<(), Error> {
         let pending = self.pending(format, signal);
+        let had_data = pending.items > 0 || pending.bytes > 0;
         pending.items = 0;
         pending.bytes = 0;
         pending.last_arrival = None;
+        pending.lingered = false;
+        self.awaiting_answer |= had_data;
         // A due time past any batch's age limit: the inner processor's timer flush then always sends.
         let when = Instant::now() + self.config.timeout.duration + Duration::from_secs(1);
         let wakeup = NodeControlMsg::Wakeup { slot: inner_slot(format, signal), when, revision: 0 };
@@ -150,10 +162,11 @@ impl Batch {
             format = OTAP;
         }
         let bytes = pdata.num_bytes().unwrap_or(0) as u64;
-        let (max_items, max_bytes) = (bound(self.config.send_batch_max_size), self.max_request_bytes);
+        let (max_items, max_bytes, size_bytes) = (bound(self.config.send_batch_max_size), self.max_request_bytes, bound(self.config.send_batch_size_bytes));
         let pending = self.pending(format, signal);
+        let past = |limit: Option<u64>, pending: u64, adding: u64| limit.is_some_and(|max| pending + adding > max);
         let overflows = pending.items > 0
-            && (max_items.is_some_and(|max| pending.items + items > max) || max_bytes.is_some_and(|max| pending.bytes + bytes > max));
+            && (past(max_items, pending.items, items) || past(max_bytes, pending.bytes, bytes) || past(size_bytes, pending.bytes, bytes));
         if overflows {
             self.flush(format, signal, handler).await?;
         }
@@ -174,6 +187,18 @@ impl Batch {
         Ok(())
     }
 
+    /// Sends the batches that lingered while an earlier one awaited its answer.
+    async fn send_lingered(&mut self, handler: &mut EffectHandler<OtapPdata>) -> Result<(), Error> {
+        for format in [OTAP, OTLP] {
+            for signal in SIGNALS {
+                if self.pending(format, signal).lingered {
+                    self.flush(format, signal, handler).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn wakeup(&mut self, slot: WakeupSlot, handler: &mut EffectHandler<OtapPdata>) -> Result<(), Error> {
         let Some((format, signal, linger)) = buffer_of(slot) else { return Ok(()) };
         if !linger {
@@ -186,6 +211,11 @@ impl Batch {
         let Some(last) = pending.last_arrival else { return Ok(()) };
         let quiet_until = last + linger;
         if Instant::now() >= quiet_until {
+            if self.awaiting_answer {
+                // The inner processor's own timer still sends it at `timeout` if no answer comes first.
+                self.pending(format, signal).lingered = true;
+                return Ok(());
+            }
             return self.flush(format, signal, handler).await;
         }
         // Data arrived since the wakeup was set: wait for the rest of the quiet time.
@@ -200,6 +230,11 @@ impl Processor<OtapPdata> for Batch {
         match message {
             Message::PData(pdata) => self.accept(pdata, handler).await,
             Message::Control(NodeControlMsg::Wakeup { slot, .. }) => self.wakeup(slot, handler).await,
+            answer @ Message::Control(NodeControlMsg::Ack(_) | NodeControlMsg::Nack(_)) => {
+                self.inner.process(answer, handler).await?;
+                self.awaiting_answer = false;
+                self.send_lingered(handler).await
+            }
             other => self.inner.process(other, handler).await,
         }
     }

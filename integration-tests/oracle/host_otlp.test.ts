@@ -1,0 +1,58 @@
+// Tandem's host OTLP path (otlp -> batch -> otlp_grpc, and with rust_batch in the middle) against the Go Collector's
+// (otlp -> batch): the Go Collector receives every input, batches it into its own file, and passes it over OTLP to
+// Tandem, whose two pipelines export it back to Go receivers of their own; each must be, item by item, Go's.
+import { Collector, freePort, WITH_ENGINE } from '../test/collector';
+import { agreement, goFile, inputs, outcome, pipelineYaml, receiverYaml, sendAll, serviceYaml, SIGNALS, startGo, workFolder, type Signal } from './oracle';
+
+const PATHS = ['batch', 'rust_batch'] as const;
+
+describe('Tandem otlp -> batch or rust_batch -> otlp_grpc, against Go otlp -> batch', () => {
+  const work = workFolder();
+  let go: Collector;
+  let tandem: Collector;
+  let into: { grpc: string; http: string };
+
+  beforeAll(async () => {
+    const [grpc, http, tandemGrpc] = [await freePort(), await freePort(), await freePort()];
+    const back: Record<string, number> = { batch: await freePort(), rust_batch: await freePort() };
+    into = { grpc: `127.0.0.1:${grpc}`, http: `127.0.0.1:${http}` };
+    tandem = await Collector.start(`${WITH_ENGINE}receivers:
+${receiverYaml('otlp', tandemGrpc)}processors:
+  batch:
+    timeout: 200ms
+  rust_batch:
+    timeout: 200ms
+exporters:
+${PATHS.map((p) => `  otlp_grpc/${p}:\n    endpoint: 127.0.0.1:${back[p]}\n    tls:\n      insecure: true\n`).join('')}${serviceYaml(
+  SIGNALS.flatMap((s) => PATHS.map((p) => pipelineYaml(`${s}/${p}`, ['otlp'], [p], [`otlp_grpc/${p}`]))).join(''))}`, [tandemGrpc]);
+    go = await startGo(`receivers:
+${receiverYaml('otlp', grpc, http)}${PATHS.map((p) => receiverYaml(`otlp/${p}`, back[p])).join('')}processors:
+  batch:
+    timeout: 200ms
+exporters:
+  otlp/tandem:
+    endpoint: 127.0.0.1:${tandemGrpc}
+    tls:
+      insecure: true
+  file/reference:
+${goFile(work.file('reference'))}${PATHS.map((p) => `  file/${p}:\n${goFile(work.file(p))}`).join('')}${serviceYaml(SIGNALS.map((s) => [
+  pipelineYaml(`${s}/reference`, ['otlp'], ['batch'], ['file/reference']),
+  pipelineYaml(`${s}/to_tandem`, ['otlp'], [], ['otlp/tandem']),
+  ...PATHS.map((p) => pipelineYaml(`${s}/${p}`, [`otlp/${p}`], [], [`file/${p}`])),
+].join('')).join(''))}`, [grpc, http, ...Object.values(back)]);
+  });
+
+  afterAll(async () => {
+    await go?.stop();
+    expect(await tandem?.stop()).toBe(0);
+    work.remove();
+  });
+
+  test.each(SIGNALS)('%s: through batch and through rust_batch as through Go\'s batch', async (signal: Signal) => {
+    const sent = inputs(signal);
+    await sendAll(sent, into);
+    for (const path of PATHS) {
+      expect({ path, ...(await outcome(work.file('reference'), work.file(path), sent)) }).toEqual({ path, ...agreement(sent) });
+    }
+  });
+});
