@@ -250,7 +250,7 @@ export class Engine {
     return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.failures);
   }
 
-  /** A new session with the running deployment deployed again; a failure counts towards the backoff and schedules the next try. */
+  /** A new session with the running deployment again; a failure counts towards the backoff and schedules the next try. */
   private async rebuild(): Promise<void> {
     if (this.stopping) return;
     await this.childExited; // spawn mode: the old engine is gone before a new one starts
@@ -258,7 +258,6 @@ export class Engine {
     try {
       await this.connect(session, REBUILD_HANDSHAKE_WAIT_MS);
       if (this.running) await this.runDeployment(this.running);
-      }
     } catch (err) {
       if (this.stopping) return;
       this.failures++;

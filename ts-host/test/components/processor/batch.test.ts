@@ -76,14 +76,14 @@ describe('batch processor', () => {
   // own; a retryable failure still reaches every member
   test("a batch's permanent failure is only its guilty member's; a retryable one is everyone's", async () => {
     const { batches, next } = recordingNext((td) => (spanNames(td).includes('bad-0') ? new PermanentError(new Error('bad data')) : undefined));
-    const batcher = new Batcher('traces', { send_batch_size: 6, timeout: 60_000, send_batch_max_size: 0 }, next, testSettings('batch'));
+    const batcher = new Batcher('traces', { send_batch_size: 6, timeout: 60_000, send_batch_max_size: 0, linger: 0 }, next, testSettings('batch'));
     const results = await Promise.allSettled([batcher.consume({}, spans(2, 'a')), batcher.consume({}, spans(2, 'bad')), batcher.consume({}, spans(2, 'c'))]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(PermanentError);
     expect(batches.map(spanNames)).toEqual([['a-0', 'a-1', 'bad-0', 'bad-1', 'c-0', 'c-1'], ['a-0', 'a-1'], ['bad-0', 'bad-1'], ['c-0', 'c-1']]);
 
     const retryable = recordingNext(() => new RetryableError('destination down'));
-    const again = new Batcher('traces', { send_batch_size: 4, timeout: 60_000, send_batch_max_size: 0 }, retryable.next, testSettings('batch'));
+    const again = new Batcher('traces', { send_batch_size: 4, timeout: 60_000, send_batch_max_size: 0, linger: 0 }, retryable.next, testSettings('batch'));
     const outcomes = await Promise.allSettled([again.consume({}, spans(2, 'a')), again.consume({}, spans(2, 'b'))]);
     expect(outcomes.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(retryable.batches).toHaveLength(1);
