@@ -182,15 +182,17 @@ export class Graph {
 
   /**
    * Receivers first, so that every component drains into its consumer before that one stops, with `afterReceivers`
-   * once the last receiver stopped (the engine stops what was deployed on it); each is reported Stopping, then Stopped
-   * (or PermanentError); errors accumulate. With `next` (a reload), what `next` takes over is left running.
+   * once the last receiver stopped and the host components feeding the engine drained into it, before the first
+   * engine processor, exporter or connector (the engine stops what was deployed on it); each is reported Stopping, then
+   * Stopped (or PermanentError); errors accumulate. With `next` (a reload), what `next` takes over is left running.
    */
   async shutdownAll(reporter: StatusReporter, next?: Graph, afterReceivers?: () => Promise<void>): Promise<Error[]> {
     const errors: Error[] = [];
     const handedOver = next ? this.handsOver(next) : new Set<Component>();
     const stillReported = new Set(next?.instances.map((i) => i.instanceID));
     const order = [...this.instances].reverse();
-    const lastReceiver = order.map((instance) => instance.kind).lastIndexOf('receiver');
+    const firstInEngine = order.findIndex((i) => i.kind !== 'receiver' && i.node.runtime === 'rust');
+    const afterAt = firstInEngine === -1 ? order.map((i) => i.kind).lastIndexOf('receiver') + 1 : firstInEngine;
     const after = async () => {
       try {
         await afterReceivers?.();
@@ -198,11 +200,10 @@ export class Graph {
         errors.push(err as Error);
       }
     };
-    if (lastReceiver === -1) await after();
     for (const [index, { node, id, kind, instanceID }] of order.entries()) {
+      if (index === afterAt) await after();
       if (node.component && handedOver.has(node.component)) {
         if (!stillReported.has(instanceID)) reporter.forget(instanceID);
-        if (index === lastReceiver) await after();
         continue;
       }
       reporter.report(instanceID, newEvent('StatusStopping'));
@@ -214,8 +215,8 @@ export class Graph {
         reporter.report(instanceID, newPermanentErrorEvent(err));
         errors.push(new Error(`failed to shutdown "${id}" ${kind}: ${(err as Error).message}`));
       }
-      if (index === lastReceiver) await after();
     }
+    if (afterAt >= order.length) await after();
     return errors;
   }
 

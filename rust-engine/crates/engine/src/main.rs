@@ -69,9 +69,9 @@ fn authorized(given: &[u8], expected: &[u8]) -> bool {
 async fn forget_gone_hosts(deployment: Arc<Deployment>) {
     loop {
         let reason = rings().ended().await;
-        log::info("the host went away: dropping its rings and deployment", serde_json::json!({ "reason": reason }));
         deployment.shutdown(HOST_GONE_DRAIN).await;
         rings().detach();
+        log::info("host gone: its rings and deployment were dropped; waiting for the next host", serde_json::json!({ "reason": reason }));
     }
 }
 

@@ -182,6 +182,68 @@ async fn a_batch_never_merges_past_what_the_ring_takes() {
     stop(deployment).await;
 }
 
+// Scenario (issue 11.2, from main's rust_batch): two requests of about 2 KB into rust_batch with
+// send_batch_size_bytes 3000, linger off. Guarantee: the pending batch is sent before the second would take it past
+// its byte bound: the host gets two requests each within it (the second at the 1 s timeout), not one of 4 KB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_would_pass_the_byte_bound_sends_the_pending_batch_first() {
+    let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut hosts = attach(1, 1 << 16);
+    let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size_bytes": 3000, "timeout": "1s", "linger": 0 }))).await;
+    let request = logs(&"y".repeat(190), 10);
+    assert!((1500..3000).contains(&request.len()), "{} bytes", request.len());
+    let session = hosts[0].session.clone();
+    let sends: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|_| {
+            let (session, request) = (session.clone(), request.clone());
+            tokio::spawn(async move { session.request(pb::Signal::Logs as u16, 1, &request, soon()).await })
+        })
+        .collect();
+    let sizes = [answer_next(&mut hosts[0]).await.1.len(), answer_next(&mut hosts[0]).await.1.len()];
+    for sent in sends {
+        assert_eq!(sent.await.unwrap(), Ok(()));
+    }
+    assert!(sizes.iter().all(|s| *s <= 3000), "{sizes:?}");
+    stop(deployment).await;
+}
+
+// Scenario (DESIGN-NOTES "Linger, refined"): a batch goes out after its linger and the host holds its answer; a
+// second request arrives and lingers, then a third. Guarantee: while the first batch awaits its answer, the second
+// does not leave on its linger (nothing reaches the host for 200 ms, ten lingers); once the first is answered, the
+// second and third leave together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lingered_batch_waits_for_the_batch_awaiting_its_answer() {
+    let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut hosts = attach(1, 1 << 16);
+    let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size": 1000, "timeout": "60s", "linger": "20ms" }))).await;
+    let session = hosts[0].session.clone();
+    let send = |tag: &'static str| {
+        let session = session.clone();
+        tokio::spawn(async move { session.request(pb::Signal::Logs as u16, 1, &logs(tag, 1), soon()).await })
+    };
+    let first = send("a");
+    let held = tokio::time::timeout(Duration::from_secs(20), hosts[0].incoming.recv()).await.expect("the first batch").expect("the ring is open");
+    assert_eq!(bodies(&held.payload), vec!["a 0".to_string()]);
+    let second = send("b");
+    let early = tokio::time::timeout(Duration::from_millis(200), hosts[0].incoming.recv()).await;
+    assert!(early.is_err(), "the second batch left while the first awaited its answer");
+    let third = send("c");
+    // The third arrives before the first is answered: wait until the engine has it (its counters say 3 items in).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while deployment.counters().await[0].items_in < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    held.reply.send(Ok(()));
+    assert_eq!(first.await.unwrap(), Ok(()));
+    let (_, together) = answer_next(&mut hosts[0]).await;
+    let mut got = bodies(&together);
+    got.sort();
+    assert_eq!(got, vec!["b 0".to_string(), "c 0".into()]);
+    assert_eq!((second.await.unwrap(), third.await.unwrap()), (Ok(()), Ok(())));
+    stop(deployment).await;
+}
+
 // Scenario: rust_batch feeding two host consumers. Guarantee: both get the batch (an engine fan-out, otap-dataflow's
 // fanout processor), and the caller is answered once both answered; a retryable refusal by one is the caller's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

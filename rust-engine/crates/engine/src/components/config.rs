@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::time::Duration;
 
-/// What mapstructure puts before its decoding errors; the Collector shows it for every component config.
+/// What mapstructure puts before its decoding errors, as the host's components show it for unknown top-level keys.
 const DECODING_FAILED: &str = "decoding failed due to the following error(s):\n\n";
 
 /// Decodes a user config (JSON; null is every default) into `T`.
@@ -36,7 +36,9 @@ fn describe(config: &Value, error: serde_path_to_error::Error<serde_json::Error>
         let at = map_path.iter().try_fold(config, |value, key| value.get(key.as_str()).or_else(|| key.parse::<usize>().ok().and_then(|i| value.get(i))));
         let mut invalid: Vec<&str> = at.and_then(Value::as_object).map(|map| map.keys().map(String::as_str).filter(|k| !known.contains(k)).collect()).unwrap_or_default();
         invalid.sort_unstable();
-        return format!("{DECODING_FAILED}'{}' has invalid keys: {}", path_text(map_path), invalid.join(", "));
+        // The host's components word a component's own unknown keys as mapstructure does at the top of its config.
+        let prefix = if map_path.is_empty() { DECODING_FAILED } else { "" };
+        return format!("{prefix}'{}' has invalid keys: {}", path_text(map_path), invalid.join(", "));
     }
     if segments.is_empty() {
         return message;

@@ -53,6 +53,23 @@ impl Graph {
         }
     }
 
+    /// The connections with every node's sources in one: otap-dataflow gives each connection its own channel and a
+    /// node one input, so a node fed by several (the ring's routes of one multi-signal exporter) must be fed by one
+    /// connection listing them all, or all but the last would send into a closed channel.
+    fn merged_connections(&self) -> Vec<Value> {
+        let mut sources: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for connection in &self.connections {
+            sources.entry(connection["to"].as_str().expect("one destination").to_string()).or_default().push(connection["from"].clone());
+        }
+        sources
+            .into_iter()
+            .map(|(to, mut from)| match from.len() {
+                1 => json!({ "from": from.remove(0), "to": to }),
+                _ => json!({ "from": from, "to": to }),
+            })
+            .collect()
+    }
+
     fn connect(&mut self, from: &str, port: Option<&str>, to: &str) {
         let from = match port {
             Some(port) => format!("{from}[\"{port}\"]"),
@@ -148,7 +165,7 @@ pub fn pipeline(plan: &Plan, core: usize, ring_limit: Option<usize>) -> Result<(
             }
         }
     }
-    let config = json!({ "type": "otap", "nodes": graph.nodes, "connections": graph.connections });
+    let config = json!({ "type": "otap", "nodes": graph.nodes, "connections": graph.merged_connections() });
     Ok((config, graph.counted))
 }
 
