@@ -122,6 +122,16 @@ async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger
 }
 
 /**
+ * Whether a config declares a component of an engine type (`rust_...`, the engine's naming): its config needs the
+ * engine's check, and a host component package defining the same type clashes with the engine's.
+ */
+function namesEngineTypes(raw: ConfigMap): boolean {
+  return (['receivers', 'processors', 'exporters', 'connectors'] as const).some((section) =>
+    Object.keys((raw[section] as Record<string, unknown> | undefined) ?? {}).some((id) => id.split('/')[0].startsWith('rust_')),
+  );
+}
+
+/**
  * The config with every factory it may name: the engine's part of the config is read first, the engine started, and
  * its factories registered before the components are decoded. With `engineIfNeeded` (validate, print-config), a config
  * that the host's factories decode alone gets no engine: checking it needs no engine binary.
@@ -136,7 +146,7 @@ export async function loadWithEngine(
   } catch (err) {
     throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${(err as Error).message}`);
   }
-  if (engineIfNeeded || rust.mode === 'off') {
+  if (rust.mode === 'off' || (engineIfNeeded && !namesEngineTypes(raw))) {
     const factories = registryOf(distribution);
     try {
       return { ...(await decodeRunnable(raw, factories, distribution, undefined)), factories };

@@ -88,9 +88,9 @@ impl Actions {
     }
 }
 
-impl ComponentConfig for Config {
-    /// Every action is complete, and no key is in two actions (otap-dataflow's transform applies them together).
-    fn check(&self) -> Result<(), String> {
+impl Config {
+    /// The actions as one otap-dataflow attribute transform (it applies them together, so no key may be in two).
+    pub fn transform(&self) -> Result<AttributesTransform, String> {
         let mut actions = Actions::default();
         for (i, action) in self.actions.iter().enumerate() {
             actions.add(i, action)?;
@@ -104,6 +104,14 @@ impl ComponentConfig for Config {
             rename: (!rename.is_empty()).then(|| RenameTransform::new(rename)),
             hash: (!hash.is_empty()).then(|| HashTransform::new(hash)),
         };
-        transform.validate().map_err(|e| format!("'actions': {e} (a key may appear in one action only)"))
+        transform.validate().map_err(|e| format!("'actions': {e} (a key may appear in one action only)"))?;
+        Ok(transform)
+    }
+}
+
+impl ComponentConfig for Config {
+    /// Every action is complete, and no key is in two actions.
+    fn check(&self) -> Result<(), String> {
+        self.transform().map(drop)
     }
 }

@@ -1,26 +1,27 @@
-//! `rust_attributes`: otap-dataflow's attributes processor (core-nodes) on OTAP batches: inserts, updates, upserts,
-//! deletes, renames and hashes record, resource and scope attributes.
+//! `rust_attributes`: inserts, updates, upserts, deletes, renames and hashes record, resource and scope attributes
+//! on OTAP batches, with otap-dataflow's attribute transform in a Tandem node (`node`) that changes the payloads the
+//! Go attributes processor changes. The settings are core-nodes' attributes processor's (`apply_to`, `actions`).
 
 pub mod config;
+mod node;
 
 use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
 use config::Config;
 use linkme::distributed_slice;
-use otel_arrow_dfe_core_nodes::processors::attributes_processor::ATTRIBUTES_PROCESSOR_URN;
 use serde_json::{Value, json};
 
 pub const TYPE: &str = "rust_attributes";
 
 fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
     // The settings are otap-dataflow's, checked as the Collector checks its own.
-    Ok(vec![NodeSpec { urn: ATTRIBUTES_PROCESSOR_URN, config: json!(Config::of(config)?) }])
+    Ok(vec![NodeSpec { urn: node::URN, config: json!(Config::of(config)?) }])
 }
 
 #[distributed_slice(FACTORIES)]
 static FACTORY: Factory = Factory {
     ty: TYPE,
     kind: Kind::Processor,
-    description: "otap-dataflow's attributes processor: inserts, updates, upserts, deletes, renames and hashes attributes on OTAP batches",
+    description: "inserts, updates, upserts, deletes, renames and hashes attributes on OTAP batches with otap-dataflow's attribute transform",
     pairs: &[],
     takes: Takes::Only(Form::Otap),
     gives: Gives::Only(Form::Otap),
@@ -31,7 +32,8 @@ static FACTORY: Factory = Factory {
 };
 
 pub fn keep_linked() {
-    std::hint::black_box((&FACTORY, &otel_arrow_dfe_core_nodes::processors::attributes_processor::ATTRIBUTES_PROCESSOR_FACTORY));
+    std::hint::black_box(&FACTORY);
+    node::keep_linked();
 }
 
 #[cfg(test)]
