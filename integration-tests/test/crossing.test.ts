@@ -241,13 +241,20 @@ ${metricsOn(metricsPort)}  pipelines:
       expect(spans.map((s: any) => s.spanId).sort()).toEqual(sent.map((s) => s.spanId).sort());
       expect(await crossings(metricsPort, 'host_to_engine')).toBe(0);
       expect(await crossings(metricsPort, 'engine_to_host')).toBe(0);
-      // The host's metrics still see the data through the engine's per-component counters.
-      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      const counted = (labels: string) => Number(new RegExp(`^tandem_engine_component_items_total\\{${labels}\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
-      for (const [component, kind] of [['rust_otlp', 'receiver'], ['rust_batch', 'processor'], ['rust_otlp_grpc', 'exporter']]) {
-        expect([component, counted(`component="${component}",kind="${kind}",direction="in"`)]).toEqual([component, sent.length]);
-        expect([component, counted(`component="${component}",kind="${kind}",direction="out"`)]).toEqual([component, sent.length]);
-      }
+      // The host's metrics still see the data through the engine's per-component counters. They are otap-dataflow's
+      // node metrics, which each pipeline reports every 250 ms: they may follow the answers by that much.
+      const components = [['rust_otlp', 'receiver'], ['rust_batch', 'processor'], ['rust_otlp_grpc', 'exporter']];
+      const countsOf = (metrics: string) => components.flatMap(([component, kind]) => (['in', 'out'] as const).map((direction) => {
+        const line = new RegExp(`^tandem_engine_component_items_total\\{component="${component}",kind="${kind}",direction="${direction}"\\} (\\d+)$`, 'm');
+        return [component, direction, Number(line.exec(metrics)?.[1])];
+      }));
+      const expected = components.flatMap(([component]) => [[component, 'in', sent.length], [component, 'out', sent.length]]);
+      let metrics = '';
+      const deadline = Date.now() + 10_000;
+      do {
+        metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      } while (JSON.stringify(countsOf(metrics)) !== JSON.stringify(expected) && Date.now() < deadline && (await new Promise((done) => setTimeout(done, 50, true))));
+      expect(countsOf(metrics)).toEqual(expected);
       expect(metrics).toMatch(/^tandem_engine_component_requests_total\{component="rust_otlp_grpc",kind="exporter",outcome="success"\} [1-9]/m);
     } finally {
       expect(await collector.stop()).toBe(0);
