@@ -1,6 +1,7 @@
-// What the benchmark drivers share: CPU time of a process, a description of the machine, writing results to
-// bench/results/<name>.json and the benchmark's own section of bench/RESULTS.md; and for the drivers that push OTLP
-// traces through real tandem processes (host, otap): starting a tandem, the trace sink, the load and its measurement.
+// What the benchmark drivers share: CPU time and memory of processes, a description of the machine and its load,
+// writing results to bench/results/<name>.json and the benchmark's own section of bench/RESULTS.md; and for the
+// drivers that push OTLP traces through real collectors: starting a tandem or the Go Collector, the trace sink, the
+// load (this process's gRPC client, telemetrygen, generated requests) and its measurement.
 'use strict';
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -12,6 +13,8 @@ const grpc = require('@grpc/grpc-js');
 
 const root = path.resolve(__dirname, '..');
 const { rawExportService, Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
+/** The Go Collector and telemetrygen of the oracle tests (integration-tests/otelcol), built on first use. */
+const oracleBuild = () => require(path.join(root, 'integration-tests', 'otelcol', 'build.js'));
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 /** User + system CPU seconds a process has used so far (from /proc/<pid>/stat). */
@@ -63,13 +66,14 @@ async function freePort() {
 
 /**
  * Runs `command ...args --config <file>` with the given YAML (`name` in errors); resolves with the process once `port`
- * accepts connections.
+ * on 127.0.0.1 accepts connections (within 60 s, else the process is killed).
  */
 async function startCollector(name, command, args, yaml, port) {
   const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-')), 'config.yaml');
   fs.writeFileSync(config, yaml);
   const child = spawn(command, [...args, '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 300; i++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     const open = await new Promise((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       socket.once('connect', () => { socket.destroy(); resolve(true); });
@@ -79,26 +83,39 @@ async function startCollector(name, command, args, yaml, port) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${name} did not start`);
+  child.kill('SIGKILL');
+  throw new Error(`${name} did not listen on ${port} within 60 s`);
 }
+
+/** The tandem command line (scripts/bin/tandem.js). */
+const TANDEM = path.join(root, 'scripts', 'bin', 'tandem.js');
 
 /**
  * Runs `tandem --config <file> ...args` (or `program`, a distribution's main, instead of tandem) with the given YAML;
  * resolves with the process once `port` accepts connections.
  */
-function startTandem(yaml, port, args = [], program = path.join(root, 'scripts', 'bin', 'tandem.js')) {
+function startTandem(yaml, port, args = [], program = TANDEM) {
   return startCollector('tandem', process.execPath, [program, ...args], yaml, port);
 }
 
-/** Runs the Go Collector the oracle tests use (integration-tests/otelcol, built on first use) with the given YAML. */
+/** Runs the Go Collector the oracle tests use with the given YAML, like startTandem. */
 function startGoCollector(yaml, port) {
-  const { otelcol } = require(path.join(root, 'integration-tests', 'otelcol', 'build.js'));
-  return startCollector('the Go Collector', otelcol(), [], yaml, port);
+  return startCollector('the Go Collector', oracleBuild().otelcol(), [], yaml, port);
 }
 
-async function stopTandem(child) {
+/** Stops a collector (Tandem or Go) and waits for it to exit; one still running after `graceMs` is killed. */
+async function stopCollector(child, graceMs = 30_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(resolve, graceMs, 'late'); });
+  if (await Promise.race([exited, late]) === 'late') {
+    process.stderr.write(`[bench] pid ${child.pid} did not stop within ${graceMs / 1000} s of SIGTERM: killed\n`);
+    child.kill('SIGKILL');
+    await exited;
+  }
+  clearTimeout(timer);
 }
 
 /** Starts the OTLP trace sink (bench/host/sink.js); resolves with its port, a span counter and a stop function. */
@@ -109,34 +126,88 @@ async function startTraceSink() {
   lines.on('line', (line) => waiting.shift()?.(JSON.parse(line)));
   const next = () => new Promise((resolve) => waiting.push(resolve));
   const { port } = await next();
+  const count = async () => {
+    const reply = next();
+    child.stdin.write('count\n');
+    return (await reply).spans;
+  };
   return {
     port,
-    count: async () => {
-      const reply = next();
-      child.stdin.write('count\n');
-      return (await reply).spans;
+    count,
+    /** Resolves with the count once it is at least `wanted`, or with what it is after `timeoutMs`. */
+    reach: async (wanted, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const spans = await count();
+        if (spans >= wanted || Date.now() > deadline) return spans;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    /** Resolves with the count once it has not moved for `quietMs` (what a collector still held has arrived). */
+    settle: async (quietMs = 500, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      let last = await count();
+      let since = Date.now();
+      while (Date.now() - since < quietMs && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const spans = await count();
+        if (spans !== last) [last, since] = [spans, Date.now()];
+      }
+      return last;
     },
     stop: () => child.stdin.end(),
   };
 }
 
-/** Keeps `inFlight` trace Export calls to `address` going until `until`, cycling through `requests` (OTLP bytes);
- * resolves with the number of failed calls. */
-async function sendTraces(address, requests, inFlight, until) {
+const spanCount = (bytes) => Traces.fromProto(bytes).itemCount();
+
+/**
+ * Keeps `inFlight` trace Export calls to `address` going until `until`, cycling through `requests` (OTLP bytes);
+ * resolves with the spans the collector acknowledged, how many of them should reach the sink (`kept[i]` of request
+ * `i` when a filter drops some, else all) and the number of failed calls.
+ */
+async function sendTraces(address, requests, inFlight, until, kept = requests.map(spanCount)) {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   const method = rawExportService('traces').Export;
+  const spans = requests.map(spanCount);
   let failures = 0;
+  let acked = 0;
+  let expected = 0;
   let sent = 0;
   const worker = async () => {
     while (Date.now() < until) {
-      const bytes = requests[sent++ % requests.length];
-      await new Promise((resolve) => client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, bytes,
-        (err) => { if (err) failures++; resolve(); }));
+      const i = sent++ % requests.length;
+      await new Promise((resolve) => client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, requests[i], (err) => {
+        if (err) failures++;
+        else [acked, expected] = [acked + spans[i], expected + kept[i]];
+        resolve();
+      }));
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   client.close();
-  return failures;
+  return { spans_acked: acked, spans_expected: expected, failed_requests: failures };
+}
+
+/**
+ * Load from `clients` telemetrygen processes (OTLP/gRPC, the Go SDK's batch span processor: `batchSize` spans per
+ * export, one export in flight per process), each offering `rate` spans/s (0: as fast as it can) until `until`.
+ * telemetrygen does not report what was acknowledged, so the window counts what reached the sink.
+ */
+async function telemetrygenTraces(address, { clients = 4, rate = 0, batchSize = 100 } = {}, until) {
+  const seconds = Math.max(1, Math.round((until - Date.now()) / 1000));
+  const args = ['traces', '--otlp-endpoint', address, '--otlp-insecure', '--duration', `${seconds}s`, '--rate', String(rate),
+    '--batch-size', String(batchSize), '--workers', '1', '--child-spans', '4', '--service', 'bench-telemetrygen',
+    '--telemetry-attributes', 'http.route="/api/items"', '--telemetry-attributes', 'http.response.status_code=200',
+    '--allow-export-failures'];
+  const runs = Array.from({ length: clients }, () => new Promise((resolve, reject) => {
+    const child = spawn(oracleBuild().telemetrygen(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let errors = '';
+    child.stderr.on('data', (chunk) => { errors = `${errors}${chunk}`.slice(-4000); });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`telemetrygen exited with ${code}: ${errors}`))));
+  }));
+  await Promise.all(runs);
+  return { failed_requests: 0 };
 }
 
 /** A process and its children (a tandem host and the engine it spawned): their CPU is the collector's together. */
@@ -149,25 +220,96 @@ function processTree(pid) {
 const treeCpuSeconds = (pids) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
 /**
- * Sends traces to `address` for `warmupMs`, then for a measured window of `durationMs`: resolves with the spans per
- * second that reached the sink, the failed calls, and for each named process (with its children) the CPU seconds it
- * used in the window and the spans per CPU-second.
+ * Resident memory of processes together, in bytes: `rss` sums each one's resident set (pages two of them share, such as
+ * the ring's shared memory, count twice), `pss` gives each shared page in shares (the memory they cost the machine).
  */
-async function measureTraces({ address, requests, sink, inFlight, warmupMs, durationMs, processes = {} }) {
-  await sendTraces(address, requests, inFlight, Date.now() + warmupMs);
-  const spansBefore = await sink.count();
-  const trees = Object.entries(processes).map(([name, pid]) => [name, processTree(pid)]);
-  const cpuBefore = trees.map(([, pids]) => treeCpuSeconds(pids));
-  const started = Date.now();
-  const failures = await sendTraces(address, requests, inFlight, started + durationMs);
-  await new Promise((resolve) => setTimeout(resolve, 500)); // let the last batch reach the sink
-  const elapsed = (Date.now() - started) / 1000;
-  const spans = (await sink.count()) - spansBefore;
-  const cpu = Object.fromEntries(trees.map(([name, pids], i) => {
-    const seconds = treeCpuSeconds(pids) - cpuBefore[i];
-    return [name, { cpu_seconds: seconds, spans_per_cpu_second: Math.round(spans / seconds) }];
-  }));
-  return { spans_per_second: Math.round(spans / elapsed), failed_requests: failures, cpu };
+function memoryOf(pids) {
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pids) {
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    rss += Number(/^Rss:\s+(\d+) kB/m.exec(rollup)[1]) * 1024;
+    pss += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)[1]) * 1024;
+  }
+  return { rss, pss };
 }
 
-module.exports = { root, cpuSeconds, machine, writeResults, traceRequest, freePort, startTandem, startGoCollector, stopTandem, startTraceSink, measureTraces };
+/** The largest of each field of memoryOf over samples taken every `everyMs` until `stop()`. */
+function peakMemory(pids, everyMs = 250) {
+  const peak = memoryOf(pids);
+  const timer = setInterval(() => {
+    const now = memoryOf(pids);
+    peak.rss = Math.max(peak.rss, now.rss);
+    peak.pss = Math.max(peak.pss, now.pss);
+  }, everyMs);
+  return () => {
+    clearInterval(timer);
+    return peak;
+  };
+}
+
+/**
+ * Sends traces to `address` for `warmupMs`, then for a measured window of `durationMs`, with the benchmark's own client
+ * (`inFlight` calls cycling through `requests`) or with `load(until)` (resolving like sendTraces, or with telemetrygen
+ * without `spans_acked`). Once the load stops the window waits for what the collector acknowledged to reach the sink
+ * (with telemetrygen, which does not say, until the sink's count stands still). Resolves with the spans per second the
+ * collector took (acknowledged; with telemetrygen, delivered), the spans acknowledged, delivered and lost (acknowledged,
+ * meant for the sink, never delivered), the failed calls, and for each named process (with its children) the CPU
+ * seconds it used in the window, the spans it took per CPU-second and its peak memory (memoryOf).
+ */
+async function measureTraces({ address, requests, sink, inFlight, warmupMs, durationMs, processes = {}, load }) {
+  const run = load ?? ((until) => sendTraces(address, requests, inFlight, until));
+  const arrived = (before, result) => (result.spans_expected === undefined ? sink.settle() : sink.reach(before + result.spans_expected));
+  const warmupStart = await sink.count();
+  const spansBefore = await arrived(warmupStart, await run(Date.now() + warmupMs));
+  const trees = Object.entries(processes).map(([name, pid]) => [name, processTree(pid)]);
+  const cpuBefore = trees.map(([, pids]) => treeCpuSeconds(pids));
+  const memory = trees.map(([, pids]) => peakMemory(pids));
+  const started = Date.now();
+  const result = await run(started + durationMs);
+  const delivered = (await arrived(spansBefore, result)) - spansBefore;
+  const taken = result.spans_acked ?? delivered;
+  const cpu = Object.fromEntries(trees.map(([name, pids], i) => {
+    const seconds = treeCpuSeconds(pids) - cpuBefore[i];
+    return [name, { cpu_seconds: seconds, spans_per_cpu_second: Math.round(taken / seconds), peak_memory: memory[i]() }];
+  }));
+  return {
+    spans_per_second: Math.round(taken / (durationMs / 1000)),
+    spans_acked: result.spans_acked,
+    spans_delivered: delivered,
+    spans_lost: result.spans_expected === undefined ? undefined : Math.max(0, result.spans_expected - delivered),
+    failed_requests: result.failed_requests,
+    cpu,
+  };
+}
+
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, 'rust-engine', 'target');
+/** The Rust half of bench:otap, which also writes the generated requests the collector benchmarks send. */
+const OTAP_PEER = path.join(targetDir, 'release', 'tandem-otap-bench');
+
+/** `count` generated trace requests of `spans` spans each (bench/otap/peer/src/generate.rs), as OTLP bytes. */
+function generatedTraces(spans, count) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-requests-'));
+  const file = path.join(dir, 'requests.bin');
+  try {
+    execFileSync(OTAP_PEER, ['requests', '--spans', String(spans), '--count', String(count), '--out', file]);
+    const bytes = fs.readFileSync(file);
+    const requests = [];
+    for (let at = 0; at < bytes.length;) {
+      const length = bytes.readUInt32LE(at);
+      requests.push(bytes.subarray(at + 4, at + 4 + length));
+      at += 4 + length;
+    }
+    return requests;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The 1, 5 and 15 minute load averages, two decimals. */
+const loadAverage = () => os.loadavg().map((v) => Number(v.toFixed(2)));
+
+module.exports = {
+  root, cpuSeconds, machine, writeResults, traceRequest, freePort, startCollector, TANDEM, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
+  sendTraces, telemetrygenTraces, processTree, memoryOf, generatedTraces, loadAverage, OTAP_PEER,
+};

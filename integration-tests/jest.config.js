@@ -2,7 +2,7 @@
 module.exports = {
   displayName: 'integration-tests',
   testEnvironment: 'node',
-  roots: ['<rootDir>/test', '<rootDir>/oracle'],
+  roots: ['<rootDir>/test', '<rootDir>/oracle', '<rootDir>/containers'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
 };

@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const {
-  root, machine, writeResults, traceRequest, freePort, startTandem, startGoCollector, stopTandem, startTraceSink, measureTraces,
+  root, machine, writeResults, traceRequest, freePort, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
 } = require('../lib');
 const { Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
 const { tagSpans } = require('./collector');
@@ -135,7 +135,7 @@ async function main() {
       });
       return { spans_per_second, collector_cpu_seconds: collector.cpu_seconds, spans_per_cpu_second: collector.spans_per_cpu_second, failed_requests };
     } finally {
-      await stopTandem(child);
+      await stopCollector(child);
     }
   };
   let without;

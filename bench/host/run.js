@@ -8,7 +8,7 @@
 'use strict';
 const os = require('node:os');
 
-const { machine, writeResults, traceRequest, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
+const { machine, writeResults, traceRequest, freePort, startTandem, stopCollector, startTraceSink, measureTraces } = require('../lib');
 
 const SPANS_PER_REQUEST = 100;
 // More spans in flight than send_batch_size (8192), so that batches fill by size: the load of a busy collector.
@@ -107,7 +107,7 @@ async function main() {
       try {
         return await measure(address, sink, child.pid);
       } finally {
-        await stopTandem(child);
+        await stopCollector(child);
       }
     };
     const collector = await through('host');

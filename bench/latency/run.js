@@ -14,7 +14,7 @@ const path = require('node:path');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
 const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 
-const { root, machine, writeResults, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
+const { root, machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces } = require('../lib');
 const { Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
 
 const WINDOW_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
@@ -158,7 +158,7 @@ async function withCollector(start, run) {
   try {
     return await run(collector);
   } finally {
-    await stopTandem(collector.child);
+    await stopCollector(collector.child);
   }
 }
 

@@ -17,11 +17,9 @@
 // Writes bench/results/otap.json and the "OTAP" section of bench/RESULTS.md.
 'use strict';
 const { execFileSync } = require('node:child_process');
-const fs = require('node:fs');
 const os = require('node:os');
-const path = require('node:path');
 
-const { root, machine, writeResults, freePort, startTandem, stopTandem, startTraceSink, measureTraces } = require('../lib');
+const { machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces, generatedTraces, OTAP_PEER } = require('../lib');
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
 const WARMUP_MS = Math.min(3_000, DURATION_MS / 3);
@@ -37,9 +35,6 @@ const IN_FLIGHT = 128;
 // docs/benchmarks-phase1.md of open-telemetry/otel-arrow, logs, compressed sizes: OTLP + zstd over OTel-Arrow stream
 // mode + zstd, for batches of 100 to 5000 log records (1.91 at 1000).
 const PUBLISHED_LOGS_RATIO = { batch_100: 1.65, batch_1000: 1.91, batch_5000: 2.01 };
-
-const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, 'rust-engine', 'target');
-const PEER = path.join(targetDir, 'release', 'tandem-otap-bench');
 
 /** The first tandem's pipelines. The engine's exporters take no compression setting and rust_otap does not accept
  * compressed OTLP, so the host's exporter sends OTLP uncompressed too. */
@@ -121,20 +116,6 @@ ${pipelineYaml('rust_otap', [], 'rust_otlp_grpc')}`, port);
   return { child, port };
 }
 
-/** The generated trace requests part 3 sends, as written by the peer (each prefixed by its length, u32 LE). */
-function traceRequests() {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-otap-bench-')), 'requests.bin');
-  execFileSync(PEER, ['requests', '--spans', String(SPANS_PER_REQUEST), '--count', String(DISTINCT_REQUESTS), '--out', file]);
-  const bytes = fs.readFileSync(file);
-  const requests = [];
-  for (let at = 0; at < bytes.length;) {
-    const length = bytes.readUInt32LE(at);
-    requests.push(bytes.subarray(at + 4, at + 4 + length));
-    at += 4 + length;
-  }
-  return requests;
-}
-
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** The figures of a pipeline over its windows: medians, and the range of spans/s. */
@@ -154,7 +135,7 @@ function summary(windows) {
 /** Every first tandem runs from the start; the load moves from one to the next in rounds, so that a slow moment of a
  * shared machine falls on all of them alike. Each window is preceded by a warm-up (longer the first time: V8's JIT). */
 async function endToEnd() {
-  const requests = traceRequests();
+  const requests = generatedTraces(SPANS_PER_REQUEST, DISTINCT_REQUESTS);
   const sink = await startTraceSink();
   const second = await startSecondTandem(sink.port);
   const relay = await startRelayTandem(second.port);
@@ -188,9 +169,9 @@ async function endToEnd() {
       otap_over_engine_otlp_per_first_tandem_cpu: firstCpu(engineOtap) / firstCpu(engineOtlp),
     };
   } finally {
-    for (const first of Object.values(firsts)) await stopTandem(first.child);
-    await stopTandem(relay.child);
-    await stopTandem(second.child);
+    for (const first of Object.values(firsts)) await stopCollector(first.child);
+    await stopCollector(relay.child);
+    await stopCollector(second.child);
     sink.stop();
   }
 }
@@ -276,7 +257,7 @@ Load average (1 min) when the run started: ${result.load_average_1m_at_start.toF
 
 async function main() {
   const loadAverage = os.loadavg()[0];
-  const conversion = JSON.parse(execFileSync(PEER, ['convert', '--slice-ms', String(SLICE_MS)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const conversion = JSON.parse(execFileSync(OTAP_PEER, ['convert', '--slice-ms', String(SLICE_MS)], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const endToEndResult = await endToEnd();
   const result = {
     date: new Date().toISOString(),

@@ -5,7 +5,7 @@
 'use strict';
 const http = require('node:http');
 const { launchChromium } = require('../../integration-tests/browser/chromium');
-const { freePort, machine, startTandem, stopTandem, writeResults } = require('../lib');
+const { freePort, machine, startTandem, stopCollector, writeResults } = require('../lib');
 
 const NAVIGATIONS = 25;
 
@@ -84,7 +84,7 @@ async function main() {
     flowing = false;
     await flow;
     blank.close();
-    await stopTandem(tandem);
+    await stopCollector(tandem);
   }
   const result = {
     machine: machine(),

@@ -14,7 +14,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 function ensureChromium() {
   if (fs.existsSync(CHROMIUM)) return;
   const apt = (...args) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-  if (!apt('install', '-y', 'chromium')) apt('update') && apt('install', '-y', 'chromium');
+  if (!apt('install', '-y', 'chromium') && apt('update')) apt('install', '-y', 'chromium');
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing and \`apt-get install -y chromium\` did not provide it`);
 }
 

@@ -28,8 +28,11 @@ function* fields(buf: Buffer): Generator<[number, number, Buffer | number]> {
     const tag = varint();
     const [number, type] = [Math.floor(tag / 8), tag & 7];
     if (type === 0) yield [number, type, varint()];
-    else if (type === 1) (yield [number, type, buf.subarray(pos, pos + 8)], (pos += 8));
-    else if (type === 5) (yield [number, type, buf.subarray(pos, pos + 4)], (pos += 4));
+    else if (type === 1 || type === 5) {
+      const size = type === 1 ? 8 : 4;
+      yield [number, type, buf.subarray(pos, pos + size)];
+      pos += size;
+    }
     else if (type === 2) {
       const length = varint();
       yield [number, type, buf.subarray(pos, pos + length)];

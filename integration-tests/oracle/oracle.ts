@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Collector, tempDir } from '../test/collector';
 import { send } from '../test/sdk';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const build: { otelcol(): string; telemetrygen(): string } = require('../otelcol/build.js');
 
 type Json = Record<string, any>;

@@ -133,7 +133,7 @@ async function withBatchPipeline(
 
 describe('host receiver -> rust_batch a -> b -> c -> host exporter', () => {
   test('each request crosses exactly twice (once each way) and arrives intact', async () => {
-    await withBatchPipeline('5ms', async ({ httpPort, metricsPort, out, collector }) => {
+    await withBatchPipeline('5ms', async ({ httpPort, metricsPort, out }) => {
     const REQUESTS = 10;
     // One request at a time, so that every batch holds exactly one request and the counts are exact.
     for (let i = 0; i < REQUESTS; i++) expect((await postLogs(httpPort, i)).status).toBe(200);
@@ -144,7 +144,7 @@ describe('host receiver -> rust_batch a -> b -> c -> host exporter', () => {
   });
 
   test('concurrent requests are merged into batches in the engine; every caller is answered once its batch is exported', async () => {
-    await withBatchPipeline('100ms', async ({ httpPort, metricsPort, out, collector }) => {
+    await withBatchPipeline('100ms', async ({ httpPort, metricsPort, out }) => {
     const REQUESTS = 30;
     const statuses = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => postLogs(httpPort, i).then((r) => r.status)));
     expect(statuses).toEqual(Array(REQUESTS).fill(200));
@@ -155,7 +155,7 @@ describe('host receiver -> rust_batch a -> b -> c -> host exporter', () => {
   });
 
   test('SIGKILL of the engine under load: clients see 503, retry, and everything they were told succeeded arrives', async () => {
-    await withBatchPipeline('20ms', async ({ httpPort, metricsPort, out, collector }) => {
+    await withBatchPipeline('20ms', async ({ httpPort, out, collector }) => {
     const REQUESTS = 300;
     let succeeded = 0;
     let unavailable = 0;

@@ -59,15 +59,16 @@ test('spawn mode: the engine is a child, restarted on fresh rings when killed, a
   const ready = records(collector.output, 'Engine ready')[0];
   expect(ready).toMatchObject({ executor: 'tokio_local', cores: 1, ring_setup: 'inherited' });
   const first = ready.pid as number;
-  const attached = records(collector.output, 'ring attached');
-  expect(attached).toHaveLength(1);
+  // The engine's own log lines reach the host's output through its stderr, possibly after the host's.
+  const attachedLines = (count: number) => () => (records(collector.output, 'ring attached').length >= count ? records(collector.output, 'ring attached') : undefined);
+  expect(await until('the ring attached', attachedLines(1))).toHaveLength(1);
 
   process.kill(first, 'SIGKILL');
   const restarted = await until('the restart', () => records(collector.output, 'Engine restarted')[0]);
   const second = restarted.pid as number;
   expect(second).not.toBe(first);
   expect(alive(second)).toBe(true);
-  const epochs = records(collector.output, 'ring attached').map((r) => r.epoch);
+  const epochs = (await until('the new ring attached', attachedLines(2))).map((r) => r.epoch);
   expect(epochs).toHaveLength(2);
   expect(epochs[1]).not.toBe(epochs[0]); // a new region, never the old one reused
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -76,7 +77,7 @@ test('spawn mode: the engine is a child, restarted on fresh rings when killed, a
   expect(metrics).toMatch(/^tandem_ring_in_flight 0$/m);
 
   collector.process.kill('SIGKILL');
-  await until('the engine to exit with its host', () => (alive(second) ? undefined : true), 3000);
+  await until('the engine to exit with its host', () => (alive(second) ? undefined : true));
 });
 
 test('executor.cores: 2 runs a ring and an otap-dataflow pipeline thread per core, and data flows', async () => {
@@ -113,31 +114,39 @@ test('attach mode: a separately started engine is reached at its endpoint, maps 
   const engine = spawn(process.execPath, [TANDEM_ENGINE, '--listen', `unix://${socket}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let engineLog = '';
   engine.stderr!.on('data', (d) => (engineLog += d));
-  await until('the engine socket', () => (fs.existsSync(socket) ? true : undefined));
-  expect(fs.statSync(socket).mode & 0o777).toBe(0o600);
+  try {
+    await until('the engine socket', () => (fs.existsSync(socket) ? true : undefined));
+    expect(fs.statSync(socket).mode & 0o777).toBe(0o600);
 
-  const port = await freePort();
-  const runtime = `    mode: attach\n    endpoint: unix://${socket}\n    ipc:\n      shm_dir: ${shm}\n      buffer_size: 1MiB\n      max_message_size: 256KiB`;
-  const collector = await Collector.start(config(port, runtime, undefined, ['rust_batch']), [port]);
-  const ready = records(collector.output, 'Engine ready')[0];
-  expect(ready).toMatchObject({ ring_setup: 'attached' });
-  // The engine that answered is the binary `npx tandem-engine` started (its parent is that wrapper).
-  const parent = Number(fs.readFileSync(`/proc/${ready.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-  expect(parent).toBe(engine.pid);
-  await until('the engine to attach the ring', () => (engineLog.includes('"ring attached"') ? true : undefined));
-  const [ring] = fs.readdirSync(shm);
-  expect(ring).toMatch(/^tandem-\d+-0\.ring$/);
-  expect(fs.statSync(path.join(shm, ring)).mode & 0o777).toBe(0o600);
+    const port = await freePort();
+    const runtime = `    mode: attach\n    endpoint: unix://${socket}\n    ipc:\n      shm_dir: ${shm}\n      buffer_size: 1MiB\n      max_message_size: 256KiB`;
+    const collector = await Collector.start(config(port, runtime, undefined, ['rust_batch']), [port]);
+    const ready = records(collector.output, 'Engine ready')[0];
+    expect(ready).toMatchObject({ ring_setup: 'attached' });
+    // The engine that answered is the binary `npx tandem-engine` started (its parent is that wrapper).
+    const parent = Number(fs.readFileSync(`/proc/${ready.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    expect(parent).toBe(engine.pid);
+    await until('the engine to attach the ring', () => (engineLog.includes('"ring attached"') ? true : undefined));
+    const [ring] = fs.readdirSync(shm);
+    expect(ring).toMatch(/^tandem-\d+-0\.ring$/);
+    expect(fs.statSync(path.join(shm, ring)).mode & 0o777).toBe(0o600);
 
-  // Data crosses into the attached engine (rust_batch) and back to the host's debug exporter.
-  expect((await post(port, 'attached')).status).toBe(200);
-  expect(records(collector.output, 'Logs')).toEqual([expect.objectContaining({ 'log records': 1 })]);
+    // Data crosses into the attached engine (rust_batch) and back to the host's debug exporter.
+    expect((await post(port, 'attached')).status).toBe(200);
+    // The debug exporter's line reaches the collector's stdout pipe after the answer does.
+    const logs = await until('the debug exporter\'s line', () => (records(collector.output, 'Logs').length > 0 ? records(collector.output, 'Logs') : undefined));
+    expect(logs).toEqual([expect.objectContaining({ 'log records': 1 })]);
 
-  expect(await collector.stop()).toBe(0);
-  expect(fs.readdirSync(shm)).toEqual([]); // removed on a clean exit
-  expect(alive(ready.pid as number)).toBe(true); // an attached engine belongs to whoever started it
-  engine.kill('SIGTERM');
-  await new Promise((r) => engine.once('exit', r));
+    expect(await collector.stop()).toBe(0);
+    expect(fs.readdirSync(shm)).toEqual([]); // removed on a clean exit
+    expect(alive(ready.pid as number)).toBe(true); // an attached engine belongs to whoever started it
+  } finally {
+    // Also when an expectation failed: the engine started here outlives the test otherwise.
+    if (engine.exitCode === null && engine.signalCode === null) {
+      engine.kill('SIGTERM');
+      await new Promise((r) => engine.once('exit', r));
+    }
+  }
 });
 
 /** The config with health check v2 on `healthPort`, which reports each component's status with its reason. */

@@ -6,9 +6,12 @@ import { collector } from '@tandem/host';
 
 collector.run({
   buildInfo: { command: 'acme-otelcol', description: 'Acme OpenTelemetry Collector (Tandem examples)', version: '0.1.0' },
+  // Each package is required only when the collector loads it, so that one that fails to load hurts nothing else.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   packages: [
     collector.loadPackage('@tandem-examples/redaction-processor', () => require('@tandem-examples/redaction-processor')),
     collector.loadPackage('@tandem-examples/webhook-exporter', () => require('@tandem-examples/webhook-exporter')),
     collector.loadPackage('@tandem-examples/webhook-receiver', () => require('@tandem-examples/webhook-receiver')),
   ],
+  /* eslint-enable @typescript-eslint/no-require-imports */
 });

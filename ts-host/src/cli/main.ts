@@ -9,7 +9,7 @@ import { type ComponentPackage, loadFailures } from '../collector/packages';
 import { builtin, builtinFactories, type BuiltinSelection, keeps } from '../components';
 import { resolve } from '../confmap';
 import { type ConfigMap } from '../confmap';
-import { Engine, engineConfigError, engineFactories } from '../engine';
+import { Engine, engineBinaryPath, engineConfigError, engineFactories } from '../engine';
 import {
   type AnyFactory, type ComponentFailure, Config, decodeRuntime, defaultRustRuntimeConfig, describeFailure, Factories,
   isFromComponentPackage, isolateConfigFailures, type PackageLoadFailure, pipelinesAffectedBy, type RustRuntimeConfig,
@@ -122,19 +122,10 @@ async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger
 }
 
 /**
- * Whether a config declares a component of an engine type (`rust_...`, the engine's naming): its config needs the
- * engine's check, and a host component package defining the same type clashes with the engine's.
- */
-function namesEngineTypes(raw: ConfigMap): boolean {
-  return (['receivers', 'processors', 'exporters', 'connectors'] as const).some((section) =>
-    Object.keys((raw[section] as Record<string, unknown> | undefined) ?? {}).some((id) => id.split('/')[0].startsWith('rust_')),
-  );
-}
-
-/**
  * The config with every factory it may name: the engine's part of the config is read first, the engine started, and
- * its factories registered before the components are decoded. With `engineIfNeeded` (validate, print-config), a config
- * that the host's factories decode alone gets no engine: checking it needs no engine binary.
+ * its factories registered before the components are decoded. With `engineIfNeeded` (validate, print-config) and no
+ * engine binary to spawn, a config that the host's factories decode alone is checked without the engine; with a binary,
+ * the engine is asked too (its factories catch a package's type that clashes with one of the engine's).
  */
 export async function loadWithEngine(
   configs: string[], sets: string[], logger: Logger, distribution: Distribution = TANDEM, engineIfNeeded = false,
@@ -146,7 +137,7 @@ export async function loadWithEngine(
   } catch (err) {
     throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${(err as Error).message}`);
   }
-  if (rust.mode === 'off' || (engineIfNeeded && !namesEngineTypes(raw))) {
+  if (rust.mode === 'off' || (engineIfNeeded && rust.mode === 'spawn' && !engineBinaryFound())) {
     const factories = registryOf(distribution);
     try {
       return { ...(await decodeRunnable(raw, factories, distribution, undefined)), factories };
@@ -163,6 +154,15 @@ export async function loadWithEngine(
   } catch (err) {
     await engine.stop();
     throw err;
+  }
+}
+
+function engineBinaryFound(): boolean {
+  try {
+    engineBinaryPath();
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -269,7 +269,7 @@ async function serve(
   config: Config, failures: ComponentFailure[], logger: Logger, engine: Engine | undefined, distribution: Distribution,
   reloadSource: () => Promise<Config>,
 ): Promise<void> {
-  let service: Service | undefined;
+  let service: Service | undefined = undefined; // until started, a SIGHUP has nothing to reload
   // SIGHUP reloads the config, as in the Go Collector; a config that does not load is refused and logged.
   process.on('SIGHUP', (signal) => {
     logger.info({ signal }, 'Received signal from OS');

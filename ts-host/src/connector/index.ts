@@ -15,9 +15,11 @@ export const pair = (from: Signal, to: Signal): Pair => `${from}->${to}`;
 export type Connector<From extends Signal> = Component & ConsumerFor<From>;
 export type CreateFunc<From extends Signal, To extends Signal> = (
   settings: Settings,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each factory's create takes its own config type; the factory checked it against its schema
   config: any,
   next: Router<To>,
 ) => Promise<Connector<From>>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table holds every signal's create function pair's create function
 export type Option = Support<Pair, CreateFunc<any, any>>;
 
 export interface Factory extends BaseFactory {

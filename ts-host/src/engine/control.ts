@@ -102,8 +102,13 @@ function target(endpoint: string): string {
   throw new Error(`runtime::rust::endpoint "${endpoint}": expected unix:///path or tcp://host:port`);
 }
 
+/** A unary method of the generated client, as `call` uses it. */
+type UnaryCall = (
+  request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response: never) => void,
+) => void;
+
 export class ControlClient {
-  private readonly client: grpc.Client & Record<string, Function>;
+  private readonly client: grpc.Client & Record<string, UnaryCall>;
   private readonly metadata = new grpc.Metadata();
 
   constructor(readonly endpoint: string, token?: string) {

@@ -21,6 +21,7 @@ import { fromProtoFor } from '../pdata';
 import { engineBinaryPath } from './binary';
 import { ControlClient, type ComponentCounters, type EngineFactory, type HandshakeResponse } from './control';
 import { Deployment } from './deployment';
+import { checkSharedDir, unansweredHint } from './shared_dir';
 
 const HANDSHAKE_WAIT_MS = 10_000;
 /** A rebuild asks a short while at a time, so that the host's own stop never waits long behind it. */
@@ -180,8 +181,12 @@ export class Engine {
 
   private async attach(handshakeWaitMs: number): Promise<HandshakeResponse> {
     const { endpoint, executor, ipc } = this.options.config;
+    const warning = checkSharedDir(ipc.shm_dir);
+    if (warning) this.logger.warn(warning);
     this.control = new ControlClient(endpoint, process.env.TANDEM_ENGINE_TOKEN);
-    const handshake = await this.control.handshake(this.options.hostVersion, handshakeWaitMs);
+    const handshake = await this.control.handshake(this.options.hostVersion, handshakeWaitMs).catch((err: Error) => {
+      throw new Error(`${err.message}${unansweredHint(endpoint)}`);
+    });
     // Ring files a killed host left behind (nobody holds their lock) are removed before new ones are made.
     for (const file of reclaimStaleRegions(ipc.shm_dir)) this.logger.info({ file }, 'Removed a ring file left by a host that is gone');
     const regions: Region[] = [];

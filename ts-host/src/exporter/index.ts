@@ -7,7 +7,9 @@ import {
 import type { ConsumerFor } from '../consumer';
 
 export type Exporter<S extends Signal> = Component & ConsumerFor<S>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each factory's create takes its own config type; the factory checked it against its schema
 export type CreateFunc<S extends Signal> = (settings: Settings, config: any) => Promise<Exporter<S>>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table holds every signal's create function
 export type Option = Support<Signal, CreateFunc<any>>;
 
 export interface Factory extends BaseFactory {

@@ -1,5 +1,5 @@
 // The registry of every factory the collector knows, from both runtimes, looked up by kind and type.
-import { type Factory as BaseFactory, HOST_PACKAGE, type Kind } from '../component';
+import { HOST_PACKAGE, type Kind } from '../component';
 import type * as connector from '../connector';
 import type * as exporter from '../exporter';
 import type * as extension from '../extension';

@@ -14,3 +14,10 @@ export import rpc = google.rpc;
 export type ExportTraceServiceRequest = collectorTrace.ExportTraceServiceRequest;
 export type ExportMetricsServiceRequest = collectorMetrics.ExportMetricsServiceRequest;
 export type ExportLogsServiceRequest = collectorLogs.ExportLogsServiceRequest;
+
+/**
+ * A decoded OTLP message walked generically, field by field (the debug exporter's text, the count connector): its
+ * shape is the schema's, so each walker checks the fields it reads.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the schema, not the type system, says what is there
+export type Message = Record<string, any>;

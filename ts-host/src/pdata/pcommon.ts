@@ -293,7 +293,8 @@ export class Value implements Wrapped<common.AnyValue> {
     if (raw === null || raw === undefined) this.clear();
     else if (typeof raw === 'string') this.setStr(raw);
     else if (typeof raw === 'bigint') this.setInt(raw);
-    else if (typeof raw === 'number') (Number.isInteger(raw) ? this.setInt(raw) : this.setDouble(raw));
+    else if (typeof raw === 'number' && Number.isInteger(raw)) this.setInt(raw);
+    else if (typeof raw === 'number') this.setDouble(raw);
     else if (typeof raw === 'boolean') this.setBool(raw);
     else if (raw instanceof Uint8Array) this.setBytes(raw);
     else if (Array.isArray(raw)) this.setEmptySlice().fromRaw(raw);

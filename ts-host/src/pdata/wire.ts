@@ -6,6 +6,7 @@ import { PdataError } from './errors';
 
 // The schema descriptor generated next to the static code (see proto/otlp/generate.js). `require` keeps the path
 // valid from both src/ (tests) and dist/ (the built package), which sit at the same depth.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const descriptor = require('../../generated/otlp.json');
 
 const WIRE_VARINT = 0;

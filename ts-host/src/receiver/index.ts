@@ -5,7 +5,9 @@ import {
 } from '../component';
 import type { ConsumerFor } from '../consumer';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each factory's create takes its own config type; the factory checked it against its schema
 export type CreateFunc<S extends Signal> = (settings: Settings, config: any, next: ConsumerFor<S>) => Promise<Component>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table holds every signal's create function
 export type Option = Support<Signal, CreateFunc<any>>;
 
 export interface Factory extends BaseFactory {

@@ -2,6 +2,7 @@ import { newTraces } from '../../../src/consumer';
 import { PermanentError, RetryableError } from '../../../src/consumererror';
 import { Batcher } from '../../../src/components/processor/batch/batcher';
 import { createDefaultConfig, validateConfig } from '../../../src/components/processor/batch/config';
+import { createBatchProcessor } from '../../../src/components/processor/batch/processor';
 import { splitItems } from '../../../src/components/processor/batch/split';
 import { Metrics, Traces } from '../../../src/pdata';
 import { spans, testSettings } from '../helpers';
@@ -32,6 +33,19 @@ describe('batch processor', () => {
     await Promise.all([batcher.consume({}, spans(2, 'a')), batcher.consume({}, spans(3, 'b'))]);
     expect(batches).toHaveLength(1);
     expect(spanNames(batches[0])).toEqual(['a-0', 'a-1', 'b-0', 'b-1', 'b-2']);
+  });
+
+  // scenario: the live page asks a batch processor how full it is / guarantee: the pending items against
+  // send_batch_size, back to empty once the batch is sent
+  test('reports its pending batch as its buffer fill', async () => {
+    const { next } = recordingNext();
+    const processor = createBatchProcessor('traces', testSettings('batch'), { send_batch_size: 10, timeout: 60_000, linger: 0, send_batch_max_size: 0 }, next);
+    expect(processor.bufferFill()).toEqual({ used: 0, capacity: 10, unit: 'items' });
+    const answered = processor.consumeTraces({}, spans(3));
+    expect(processor.bufferFill()).toEqual({ used: 3, capacity: 10, unit: 'items' });
+    await processor.shutdown();
+    await answered;
+    expect(processor.bufferFill().used).toBe(0);
   });
 
   test('sends after the timeout', async () => {

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { gzipSync } from 'node:zlib';
 import { Signal } from '../../../src/component';
 import { newLogs, newMetrics, newTraces } from '../../../src/consumer';
 import { PermanentError } from '../../../src/consumererror';
@@ -119,7 +120,7 @@ describe('OTLP receiver', () => {
     const res = await post('/v1/traces', big);
     expect(res.status).toBe(413);
     expect((await decodeStatus(res)).message).toMatch(/too large/);
-    const zipped = require('node:zlib').gzipSync(big);
+    const zipped = gzipSync(big);
     expect(zipped.length).toBeLessThan(64 * 1024);
     expect((await post('/v1/traces', zipped, { ...PROTOBUF, 'content-encoding': 'gzip' })).status).toBe(413);
     expect(received).toHaveLength(0);
@@ -129,7 +130,7 @@ describe('OTLP receiver', () => {
 
   test('gzip bodies are decompressed', async () => {
     const bytes = sample.traces(5).toProto();
-    const res = await post('/v1/traces', require('node:zlib').gzipSync(bytes), { ...PROTOBUF, 'content-encoding': 'gzip' });
+    const res = await post('/v1/traces', gzipSync(bytes), { ...PROTOBUF, 'content-encoding': 'gzip' });
     expect(res.status).toBe(200);
     expect(received[0].itemCount()).toBe(5);
   });

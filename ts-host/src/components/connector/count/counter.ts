@@ -1,13 +1,13 @@
 // Turns traces, metrics or logs into count metrics: per resource, one monotonic delta Int Sum per configured metric
 // with a single data point, as the Go count connector emits them.
 import type { Signal } from '../../../component';
-import { Metrics, PData } from '../../../pdata';
+import { Metrics, otlp, PData } from '../../../pdata';
 import { CountConfig, metricsFor } from './config';
 
 export const SCOPE_NAME = 'github.com/open-telemetry/opentelemetry-collector-contrib/connector/countconnector';
 const AGGREGATION_TEMPORALITY_DELTA = 1;
 
-type Node = Record<string, any>;
+type Node = otlp.Message;
 
 /** For each source signal: the resource list, the scope list, and the counts taken from one scope's contents. */
 interface Counting {

@@ -1,10 +1,10 @@
 // The debug exporter's `normal` output, as the Go Collector's normal marshalers write it: a line per resource and
 // per scope (`ResourceTraces #0 service.name=checkout`), then one line per span, data point or log record.
-import type { PData } from '../../../pdata';
+import type { otlp, PData } from '../../../pdata';
 import { metricDataField } from './text';
 import { goFloatF, goFloatV, idHex, integer, present, valueAsString } from './values';
 
-type Node = Record<string, any>;
+type Node = otlp.Message;
 
 const attributePairs = (attributes: Node[] | null | undefined): string[] => (attributes ?? []).map((kv) => `${kv.key}=${valueAsString(kv.value)}`);
 

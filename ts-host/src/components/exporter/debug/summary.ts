@@ -1,7 +1,7 @@
 // The counts the debug exporter logs for every request, at every verbosity.
-import type { PData } from '../../../pdata';
+import type { otlp, PData } from '../../../pdata';
 
-type Node = Record<string, any>;
+type Node = otlp.Message;
 
 /** Counts per request, as the Go debug exporter's basic verbosity prints them. */
 export function summary(data: PData): Record<string, number> {

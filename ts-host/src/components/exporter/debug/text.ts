@@ -1,9 +1,9 @@
 // The debug exporter's `detailed` output: the Go Collector's text dump of a request (its otlptext marshalers), line
 // for line: resources, scopes, then every span, data point or log record with its fields and attributes.
-import type { PData } from '../../../pdata';
+import type { otlp, PData } from '../../../pdata';
 import { goFloatF, idHex, integer, present, timestamp, valueAsString, valueTypeName } from './values';
 
-type Node = Record<string, any>;
+type Node = otlp.Message;
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
 const STATUS_CODES = ['Unset', 'Ok', 'Error'];

@@ -1,7 +1,8 @@
 // How the Go Collector's pdata prints values, ids and times, which the debug exporter's text follows: AnyValue's
 // type names and AsString, hex ids (empty when all zero), UTC times in Go's time.Time layout, Go's %f and %v.
+import type { otlp } from '../../../pdata';
 
-type Node = Record<string, any>;
+type Node = otlp.Message;
 
 const VALUE_TYPES: ReadonlyArray<[field: string, name: string]> = [
   ['stringValue', 'Str'], ['boolValue', 'Bool'], ['intValue', 'Int'], ['doubleValue', 'Double'],

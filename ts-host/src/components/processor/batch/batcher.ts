@@ -2,7 +2,7 @@
 // the batch holding its data has been exported, with that export's result, so errors and backpressure reach the
 // receiver; a batch that gets no new data for `linger` leaves early, so that callers waiting for it are not kept
 // until `timeout` (see README.md).
-import type { Settings, Signal } from '../../../component';
+import type { Buffered, Settings, Signal } from '../../../component';
 import * as consumer from '../../../consumer';
 import { isPermanent } from '../../../consumererror';
 import { fromProtoFor, PDataFor } from '../../../pdata';
@@ -105,6 +105,11 @@ export class Batcher<S extends Signal> {
     this.generation++;
     const max = this.config.send_batch_max_size || Infinity;
     while (this.pending.length > 0) this.send(this.takeBatch(max));
+  }
+
+  /** The pending batch against the size that sends it, for the live page. */
+  fill(): ReturnType<Buffered['bufferFill']> {
+    return { used: this.pendingItems, capacity: this.config.send_batch_size, unit: 'items' };
   }
 
   /** Flushes and waits for every export in flight. */
