@@ -8,9 +8,11 @@
 // 3. End to end: OTLP traces through a tandem running `otlp -> rust_batch -> rust_otap_grpc` into a second tandem
 //    (`rust_otap -> rust_otlp_grpc`) and on to a counting sink, against the same first pipeline with the host's `batch`
 //    and `otlp_grpc`, and with `rust_batch` and `rust_otlp_grpc` (the engine with OTLP out: what the protocol alone
-//    changes). The second tandem is the same for all three (rust_otap serves OTLP on its port too); the three first
-//    tandems run side by side and take the load in turns. Reports spans/s and spans per CPU-second of each tandem (host
-//    and engine processes together).
+//    changes), and with the whole pipeline in the engine (`rust_otlp -> rust_batch -> rust_otlp_grpc`). One more row
+//    puts a relay tandem (`rust_otap -> rust_attributes -> rust_otap_grpc`: OTAP in, OTAP out) between the
+//    `rust_otap_grpc` first tandem and the second one. The second tandem is the same for all (rust_otap serves OTLP on
+//    its port too); the first tandems run side by side and take the load in turns. Reports spans/s and spans per
+//    CPU-second of each tandem (host and engine processes together).
 // Parts 1 and 2 use the peer's generated logs and spans; part 3 sends generated spans from the same generator.
 // Writes bench/results/otap.json and the "OTAP" section of bench/RESULTS.md.
 'use strict';
@@ -37,9 +39,12 @@ const PUBLISHED_LOGS_RATIO = { batch_100: 1.65, batch_1000: 1.91, batch_5000: 2.
 /** The first tandem's pipelines. The engine's exporters take no compression setting and rust_otap does not accept
  * compressed OTLP, so the host's exporter sends OTLP uncompressed too. */
 const PIPELINES = {
-  host: { runtime: 'off', processor: 'batch', exporter: 'otlp_grpc', settings: '    tls:\n      insecure: true\n    compression: none\n' },
-  engine_otlp: { runtime: 'spawn', processor: 'rust_batch', exporter: 'rust_otlp_grpc', settings: '' },
-  engine_otap: { runtime: 'spawn', processor: 'rust_batch', exporter: 'rust_otap_grpc', settings: '' },
+  host: { runtime: 'off', receiver: 'otlp', processor: 'batch', exporter: 'otlp_grpc', settings: '    tls:\n      insecure: true\n    compression: none\n' },
+  engine_otlp: { runtime: 'spawn', receiver: 'otlp', processor: 'rust_batch', exporter: 'rust_otlp_grpc', settings: '' },
+  engine_otap: { runtime: 'spawn', receiver: 'otlp', processor: 'rust_batch', exporter: 'rust_otap_grpc', settings: '' },
+  engine_only: { runtime: 'spawn', receiver: 'rust_otlp', processor: 'rust_batch', exporter: 'rust_otlp_grpc', settings: '' },
+  // The OTAP first tandem again, sending to the relay instead of the second tandem.
+  relayed: { runtime: 'spawn', receiver: 'otlp', processor: 'rust_batch', exporter: 'rust_otap_grpc', settings: '', relay: true },
 };
 
 const pipelineYaml = (receiver, processors, exporter) => `service:
@@ -53,24 +58,47 @@ const pipelineYaml = (receiver, processors, exporter) => `service:
       exporters: [${exporter}]
 `;
 
+const RECEIVERS = {
+  otlp: (port) => `  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:${port}\n`,
+  rust_otlp: (port) => `  rust_otlp:\n    endpoint: 127.0.0.1:${port}\n`,
+};
+
 async function startFirstTandem(pipeline, nextPort) {
   const port = await freePort();
-  const { runtime, processor, exporter, settings } = PIPELINES[pipeline];
+  const { runtime, receiver, processor, exporter, settings } = PIPELINES[pipeline];
   const child = await startTandem(`runtime:
   rust:
     mode: ${runtime}
 receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${port}
-processors:
+${RECEIVERS[receiver](port)}processors:
   ${processor}:
 exporters:
   ${exporter}:
     endpoint: 127.0.0.1:${nextPort}
-${settings}${pipelineYaml('otlp', [processor], exporter)}`, port);
+${settings}${pipelineYaml(receiver, [processor], exporter)}`, port);
   return { child, address: `127.0.0.1:${port}` };
+}
+
+/** OTAP in, OTAP out: `rust_otap -> rust_attributes -> rust_otap_grpc`, between an OTAP first tandem and the second. */
+async function startRelayTandem(nextPort) {
+  const port = await freePort();
+  const child = await startTandem(`runtime:
+  rust:
+    mode: spawn
+receivers:
+  rust_otap:
+    endpoint: 127.0.0.1:${port}
+processors:
+  rust_attributes:
+    actions:
+      - key: bench.stage
+        value: relay
+        action: insert
+exporters:
+  rust_otap_grpc:
+    endpoint: 127.0.0.1:${nextPort}
+${pipelineYaml('rust_otap', ['rust_attributes'], 'rust_otap_grpc')}`, port);
+  return { child, port };
 }
 
 async function startSecondTandem(sinkPort) {
@@ -94,10 +122,11 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 function summary(windows) {
   const spansPerSecond = windows.map((w) => w.spans_per_second);
   const perCpu = (tandem) => median(windows.map((w) => w.cpu[tandem].spans_per_cpu_second));
+  const tandems = Object.keys(windows[0].cpu);
   return {
     spans_per_second: median(spansPerSecond),
     spans_per_second_range: [Math.min(...spansPerSecond), Math.max(...spansPerSecond)],
-    spans_per_cpu_second: { first_tandem: perCpu('first_tandem'), second_tandem: perCpu('second_tandem') },
+    spans_per_cpu_second: Object.fromEntries(tandems.map((tandem) => [tandem, perCpu(tandem)])),
     failed_requests: windows.reduce((sum, w) => sum + w.failed_requests, 0),
     windows,
   };
@@ -109,16 +138,17 @@ async function endToEnd() {
   const requests = generatedTraces(SPANS_PER_REQUEST, DISTINCT_REQUESTS);
   const sink = await startTraceSink();
   const second = await startSecondTandem(sink.port);
+  const relay = await startRelayTandem(second.port);
   const firsts = {};
   try {
-    for (const pipeline of Object.keys(PIPELINES)) firsts[pipeline] = await startFirstTandem(pipeline, second.port);
+    for (const pipeline of Object.keys(PIPELINES)) firsts[pipeline] = await startFirstTandem(pipeline, PIPELINES[pipeline].relay ? relay.port : second.port);
     const windows = Object.fromEntries(Object.keys(PIPELINES).map((pipeline) => [pipeline, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const [pipeline, first] of Object.entries(firsts)) {
         windows[pipeline].push(await measureTraces({
           address: first.address, requests, sink, inFlight: IN_FLIGHT,
           warmupMs: round === 0 ? WARMUP_MS : WARMUP_MS / 3, durationMs: DURATION_MS / ROUNDS,
-          processes: { first_tandem: first.child.pid, second_tandem: second.child.pid },
+          processes: { first_tandem: first.child.pid, second_tandem: second.child.pid, ...(PIPELINES[pipeline].relay ? { relay_tandem: relay.child.pid } : {}) },
         }));
       }
     }
@@ -140,6 +170,7 @@ async function endToEnd() {
     };
   } finally {
     for (const first of Object.values(firsts)) await stopCollector(first.child);
+    await stopCollector(relay.child);
     await stopCollector(second.child);
     sink.stop();
   }
@@ -165,6 +196,7 @@ const PIPELINE_NAMES = {
   host: '`otlp -> batch -> otlp_grpc` (host only)',
   engine_otlp: '`otlp -> rust_batch -> rust_otlp_grpc`',
   engine_otap: '`otlp -> rust_batch -> rust_otap_grpc`',
+  engine_only: '`rust_otlp -> rust_batch -> rust_otlp_grpc` (wholly in the engine)',
 };
 
 function writeOtapResults(result) {
@@ -201,7 +233,7 @@ ${result.published_logs_ratio.batch_100} at 100 records per batch, ${result.publ
 End to end: OTLP/gRPC traces (${e.spans_per_request} generated spans per request, ${e.distinct_requests} distinct requests in turn,
 ${e.in_flight} in flight, from the benchmark process) into a first tandem, which sends them to a second tandem
 (\`rust_otap -> rust_otlp_grpc\`, the same for every row: rust_otap also serves OTLP), which forwards them to a gRPC sink
-that counts spans. OTLP travels uncompressed (rust_otap does not accept compressed OTLP). The three first tandems run
+that counts spans. OTLP travels uncompressed (rust_otap does not accept compressed OTLP). The first tandems run
 side by side and take the load in turns: ${e.rounds} rounds of one ${e.duration_seconds / e.rounds} s window each (${e.duration_seconds} s per pipeline), after
 ${e.warmup_seconds} s of warm-up the first time; figures are the medians of the windows. A tandem's CPU is the user+system
 time of its host and engine processes together. The client, both tandems and the sink share the machine's cores, so
@@ -210,6 +242,11 @@ spans/s is the whole chain's; spans per CPU-second is the cost of each tandem al
 | first tandem's pipeline | spans/s (min-max) | spans per CPU-s, first tandem | spans per CPU-s, second tandem | failed requests |
 | --- | ---: | ---: | ---: | ---: |
 ${Object.entries(PIPELINE_NAMES).map(([key, name]) => { const p = e[key]; return `| ${name} | ${p.spans_per_second} (${p.spans_per_second_range.join('-')}) | ${p.spans_per_cpu_second.first_tandem} | ${p.spans_per_cpu_second.second_tandem} | ${p.failed_requests} |`; }).join('\n')}
+
+Relayed: the \`otlp -> rust_batch -> rust_otap_grpc\` first tandem sends to a relay tandem \`rust_otap -> rust_attributes ->
+rust_otap_grpc\` (OTAP in, OTAP out), which sends to the second tandem: ${e.relayed.spans_per_second} spans/s
+(${e.relayed.spans_per_second_range.join('-')}), **${e.relayed.spans_per_cpu_second.relay_tandem} spans per CPU-second of the relay**
+(first tandem ${e.relayed.spans_per_cpu_second.first_tandem}, second ${e.relayed.spans_per_cpu_second.second_tandem}), ${e.relayed.failed_requests} failed requests.
 
 OTAP pipeline / host pipeline: **${e.otap_over_host.toFixed(2)}** in spans/s, **${e.otap_over_host_per_first_tandem_cpu.toFixed(2)}** in spans per CPU-second of the
 first tandem. OTAP / OTLP out of the same engine pipeline: **${e.otap_over_engine_otlp.toFixed(2)}** in spans/s, **${e.otap_over_engine_otlp_per_first_tandem_cpu.toFixed(2)}** in spans per

@@ -241,13 +241,20 @@ ${metricsOn(metricsPort)}  pipelines:
       expect(spans.map((s: any) => s.spanId).sort()).toEqual(sent.map((s) => s.spanId).sort());
       expect(await crossings(metricsPort, 'host_to_engine')).toBe(0);
       expect(await crossings(metricsPort, 'engine_to_host')).toBe(0);
-      // The host's metrics still see the data through the engine's per-component counters.
-      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      const counted = (labels: string) => Number(new RegExp(`^tandem_engine_component_items_total\\{${labels}\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
-      for (const [component, kind] of [['rust_otlp', 'receiver'], ['rust_batch', 'processor'], ['rust_otlp_grpc', 'exporter']]) {
-        expect([component, counted(`component="${component}",kind="${kind}",direction="in"`)]).toEqual([component, sent.length]);
-        expect([component, counted(`component="${component}",kind="${kind}",direction="out"`)]).toEqual([component, sent.length]);
-      }
+      // The host's metrics still see the data through the engine's per-component counters. They are otap-dataflow's
+      // node metrics, which each pipeline reports every 250 ms: they may follow the answers by that much.
+      const components = [['rust_otlp', 'receiver'], ['rust_batch', 'processor'], ['rust_otlp_grpc', 'exporter']];
+      const countsOf = (metrics: string) => components.flatMap(([component, kind]) => (['in', 'out'] as const).map((direction) => {
+        const line = new RegExp(`^tandem_engine_component_items_total\\{component="${component}",kind="${kind}",direction="${direction}"\\} (\\d+)$`, 'm');
+        return [component, direction, Number(line.exec(metrics)?.[1])];
+      }));
+      const expected = components.flatMap(([component]) => [[component, 'in', sent.length], [component, 'out', sent.length]]);
+      let metrics = '';
+      const deadline = Date.now() + 10_000;
+      do {
+        metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      } while (JSON.stringify(countsOf(metrics)) !== JSON.stringify(expected) && Date.now() < deadline && (await new Promise((done) => setTimeout(done, 50, true))));
+      expect(countsOf(metrics)).toEqual(expected);
       expect(metrics).toMatch(/^tandem_engine_component_requests_total\{component="rust_otlp_grpc",kind="exporter",outcome="success"\} [1-9]/m);
     } finally {
       expect(await collector.stop()).toBe(0);
@@ -277,5 +284,66 @@ describe('pipelines joined by an engine connector', () => {
     } finally {
       expect(await collector.stop()).toBe(0);
     }
+  });
+});
+
+describe('fan-out in the engine', () => {
+  /** Two tandems' `file` outputs as sinks of `rust_otlp_grpc` exporters, and a collector whose logs pipeline is
+   * otlp -> rust_batch -> `exporters`. */
+  async function withFanout(
+    exporters: (sinkPorts: number[], out: string) => string,
+    list: string,
+    body: (c: { httpPort: number; metricsPort: number; out: string; sinkOuts: string[] }) => Promise<void>,
+  ): Promise<void> {
+    const sinks: Collector[] = [];
+    const sinkPorts: number[] = [];
+    const sinkOuts: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const [grpc, http] = [await freePort(), await freePort()];
+      sinkOuts.push(join(tempDir(), `sink${i}.jsonl`));
+      sinks.push(await Collector.start(otlpConfig(grpc, http, `  file:\n    path: ${sinkOuts[i]}\n`), [grpc]));
+      sinkPorts.push(grpc);
+    }
+    const [httpPort, metricsPort] = [await freePort(), await freePort()];
+    const out = join(tempDir(), 'out.jsonl');
+    const yaml = batchConfig(httpPort, metricsPort, out, '5ms')
+      .replace(/exporters:\n  file:\n    path: .*\n/, `exporters:\n${exporters(sinkPorts, out)}`)
+      .replace('processors: [rust_batch/a, rust_batch/b, rust_batch/c]', 'processors: [rust_batch/a]')
+      .replace('exporters: [file]', `exporters: [${list}]`);
+    const collector = await Collector.start(yaml, [httpPort, metricsPort]);
+    try {
+      await body({ httpPort, metricsPort, out, sinkOuts });
+    } finally {
+      expect(await collector.stop()).toBe(0);
+      for (const sink of sinks) await sink.stop();
+    }
+  }
+  const grpcExporter = (name: string, port: number) => `  ${name}:\n    endpoint: 127.0.0.1:${port}\n`;
+  const records = Array.from({ length: 5 }, (_, i) => `record ${i}`);
+
+  test('rust_batch -> [rust_otlp_grpc, rust_otlp_grpc/b]: both get everything and nothing comes back to the host', async () => {
+    await withFanout(
+      ([a, b]) => grpcExporter('rust_otlp_grpc', a) + grpcExporter('rust_otlp_grpc/b', b),
+      'rust_otlp_grpc, rust_otlp_grpc/b',
+      async ({ httpPort, metricsPort, sinkOuts }) => {
+        for (let i = 0; i < 5; i++) expect((await postLogs(httpPort, i)).status).toBe(200);
+        expect(sinkOuts.map(bodiesIn)).toEqual([records, records]);
+        expect(await crossings(metricsPort, 'host_to_engine')).toBe(5);
+        expect(await crossings(metricsPort, 'engine_to_host')).toBe(0);
+      },
+    );
+  });
+
+  test('rust_batch -> [rust_otlp_grpc, file]: the engine exporter is fed inside the engine, the host one crosses once', async () => {
+    await withFanout(
+      ([a], out) => grpcExporter('rust_otlp_grpc', a) + `  file:\n    path: ${out}\n`,
+      'rust_otlp_grpc, file',
+      async ({ httpPort, metricsPort, out, sinkOuts }) => {
+        for (let i = 0; i < 5; i++) expect((await postLogs(httpPort, i)).status).toBe(200);
+        expect([bodiesIn(sinkOuts[0]), bodiesIn(out)]).toEqual([records, records]);
+        expect(await crossings(metricsPort, 'host_to_engine')).toBe(5);
+        expect(await crossings(metricsPort, 'engine_to_host')).toBe(5);
+      },
+    );
   });
 });

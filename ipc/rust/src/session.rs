@@ -122,6 +122,41 @@ struct Shared {
     closed: Mutex<Option<String>>,
     closed_notify: Notify,
     stats: Mutex<SessionStats>,
+    /// The driver's state while no driver runs (between the end of one and the start of the next).
+    parked: Mutex<Option<Driver>>,
+    parked_notify: Notify,
+    /// Set while an `adopt` waits for the running driver to stop.
+    handover: std::sync::atomic::AtomicBool,
+    handover_notify: Notify,
+    /// One adoption at a time.
+    adoption: tokio::sync::Mutex<()>,
+}
+
+/// What a session's driver carries from one runtime to the next: the reading end of the incoming ring, where the
+/// peer's requests go, and how it watches the peer.
+struct Driver {
+    consumer: Consumer,
+    incoming: mpsc::UnboundedSender<Incoming>,
+    options: SessionOptions,
+}
+
+/// A running driver's state, put back into the session when the driver ends for any reason: it returned, or its
+/// runtime was dropped with it (a pipeline thread that stopped).
+struct Lease {
+    driver: Option<Driver>,
+    shared: Arc<Shared>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let mut driver = self.driver.take();
+        if let Some(driver) = driver.as_mut().filter(|_| self.shared.closed_reason().is_some()) {
+            // An ended session hands out no more requests: whoever reads the channel sees it end.
+            driver.incoming = mpsc::unbounded_channel().0;
+        }
+        *self.shared.parked.lock().unwrap() = driver;
+        self.shared.parked_notify.notify_waiters();
+    }
 }
 
 impl Shared {
@@ -235,12 +270,44 @@ impl Session {
             closed: Mutex::new(None),
             closed_notify: Notify::new(),
             stats: Mutex::new(SessionStats::default()),
+            parked: Mutex::new(None),
+            parked_notify: Notify::new(),
+            handover: std::sync::atomic::AtomicBool::new(false),
+            handover_notify: Notify::new(),
+            adoption: tokio::sync::Mutex::new(()),
             region: region.clone(),
         });
         let (tx, rx) = mpsc::unbounded_channel();
-        let consumer = Consumer::new(region, 1 - outgoing);
-        tokio::spawn(drive(shared.clone(), consumer, reader, tx, options));
+        let driver = Driver { consumer: Consumer::new(region, 1 - outgoing), incoming: tx, options };
+        tokio::spawn(drive(Lease { driver: Some(driver), shared: shared.clone() }, reader));
         Ok((Session { shared }, rx))
+    }
+
+    /// Moves the session's driver (the reading of the incoming ring, the heartbeat, the doorbell) onto the tokio
+    /// runtime of the calling task, with the peer's requests from now on going to the returned channel. The running
+    /// driver stops between two records and this one goes on where it stopped; a driver whose runtime was dropped has
+    /// left its state behind for this. Requests handed out before keep their replies. Must be called inside a tokio
+    /// runtime.
+    pub async fn adopt(&self) -> io::Result<mpsc::UnboundedReceiver<Incoming>> {
+        let s = &self.shared;
+        let _one_at_a_time = s.adoption.lock().await;
+        let mut driver = loop {
+            let parked = s.parked_notify.notified();
+            tokio::pin!(parked);
+            parked.as_mut().enable();
+            if let Some(driver) = s.parked.lock().unwrap().take() {
+                break driver;
+            }
+            s.handover.store(true, Ordering::Release);
+            s.handover_notify.notify_waiters();
+            parked.await;
+        };
+        s.handover.store(false, Ordering::Release);
+        let reader = tokio::net::UnixStream::from_std(s.bell.try_clone()?)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        driver.incoming = tx;
+        tokio::spawn(drive(Lease { driver: Some(driver), shared: s.clone() }, reader));
+        Ok(rx)
     }
 
     pub fn region(&self) -> &Arc<Region> {
@@ -373,13 +440,12 @@ impl Drop for Session {
 
 const PEER_GONE: &str = "the peer closed the doorbell (it exited or closed the session)";
 
-async fn drive(
-    s: Arc<Shared>,
-    mut consumer: Consumer,
-    bell: tokio::net::UnixStream,
-    incoming: mpsc::UnboundedSender<Incoming>,
-    options: SessionOptions,
-) {
+/// Runs the session until it ends or another runtime adopts it (`Session::adopt`); the lease puts the driver's state
+/// back either way.
+async fn drive(mut lease: Lease, bell: tokio::net::UnixStream) {
+    let s = lease.shared.clone();
+    let Driver { consumer, incoming, options } = lease.driver.as_mut().expect("a lease holds its driver until dropped");
+    let options = *options;
     let (own_heartbeat, peer_heartbeat) = match s.region.role() {
         Role::Creator => (OFF_CREATOR_HEARTBEAT, OFF_ATTACHER_HEARTBEAT),
         Role::Attacher => (OFF_ATTACHER_HEARTBEAT, OFF_CREATOR_HEARTBEAT),
@@ -390,13 +456,17 @@ async fn drive(
     let mut peer_seen = (s.region.word64(peer_heartbeat).load(Ordering::Relaxed), Instant::now());
     let mut ticker = tokio::time::interval(options.heartbeat_interval);
     let mut scratch = [0u8; 256];
+    let handed_over = || s.handover.load(Ordering::Acquire);
     loop {
-        if s.closed_reason().is_some() {
+        if s.closed_reason().is_some() || handed_over() {
             return;
         }
         // Drain the incoming ring until it is empty and the consumer has announced its sleep.
         loop {
-            let (outcome, wake_producer) = consumer.poll(|record| deliver(&s, &incoming, record.header, record.payload));
+            if handed_over() {
+                return;
+            }
+            let (outcome, wake_producer) = consumer.poll(|record| deliver(&s, incoming, record.header, record.payload));
             if wake_producer {
                 s.ring_bell(BELL_SPACE);
             }
@@ -429,6 +499,13 @@ async fn drive(
             s.ring_bell(BELL_RECORDS);
         }
         s.space.notify_waiters();
+        // Enabled before the flag is read, so that an adoption asking from now on wakes this wait.
+        let handover = s.handover_notify.notified();
+        tokio::pin!(handover);
+        handover.as_mut().enable();
+        if handed_over() {
+            return;
+        }
         tokio::select! {
             ready = bell.readable() => {
                 if let Err(e) = ready {
@@ -464,6 +541,7 @@ async fn drive(
                 }
             }
             _ = s.closed_notify.notified() => return,
+            _ = &mut handover => return,
         }
     }
 }

@@ -128,3 +128,70 @@ fn attaching_refuses_a_region_of_another_layout_version() {
     let err = Region::attach_fd(dup).err().unwrap().to_string();
     assert_eq!(err, "ring region refused: layout_version: the region has layout 2, this side implements 1");
 }
+
+/// Runs `body` on a current-thread runtime of its own thread, as an engine pipeline core does, and drops the runtime
+/// with whatever it still runs when `body` returns.
+fn on_own_runtime<T: Send + 'static>(body: impl FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = T>>> + Send + 'static) -> T {
+    std::thread::spawn(move || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(body())).join().unwrap()
+}
+
+// Scenario: a session's driver moves to another thread's runtime and back, as the engine hands a ring to a pipeline
+// core and takes it back when the pipeline stops. Guarantee: requests both ways keep being answered across each move,
+// the peer's requests go to the adopter's channel, and the adopter's runtime ending (its driver dropped mid-wait)
+// loses nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_driver_moves_between_runtimes_and_survives_its_runtime_being_dropped() {
+    let ((creator, creator_rx), (attacher, attacher_rx)) = pair(small());
+    serve(creator_rx, |_| Ok(()));
+    serve(attacher_rx, |_| Err(RequestError::Retryable("served on the first runtime".into())));
+    assert_eq!(creator.request(layout::SIGNAL_LOGS, 1, b"before", soon()).await, Err(RequestError::Retryable("served on the first runtime".into())));
+    let attacher = Arc::new(attacher);
+    let creator = Arc::new(creator);
+    let core = attacher.clone();
+    let (adopted, adopted_rx) = tokio::sync::oneshot::channel();
+    let core_thread = tokio::task::spawn_blocking(move || {
+        on_own_runtime(move || {
+            Box::pin(async move {
+                let mut rx = core.adopt().await.unwrap();
+                adopted.send(()).unwrap();
+                // The peer's next request arrives here; answering it and sending one back both work from this runtime.
+                let request = rx.recv().await.unwrap();
+                request.reply.send(Err(RequestError::Permanent("served on the core".into())));
+                assert_eq!(core.request(layout::SIGNAL_LOGS, 2, b"from the core", soon()).await, Ok(()));
+                std::thread::current().id()
+            })
+        })
+    });
+    adopted_rx.await.unwrap();
+    assert_eq!(creator.request(layout::SIGNAL_LOGS, 1, b"to the core", soon()).await, Err(RequestError::Permanent("served on the core".into())));
+    let answered_there = core_thread.await.unwrap();
+    // The core runtime above has been dropped with its driver: its state is waiting for the next adopter.
+    let c = creator.clone();
+    let sent = tokio::spawn(async move { c.request(layout::SIGNAL_LOGS, 1, b"while parked", soon()).await });
+    assert_ne!(answered_there, std::thread::current().id());
+    let mut rx = attacher.adopt().await.unwrap();
+    let request = rx.recv().await.unwrap();
+    assert_eq!(request.payload, b"while parked");
+    request.reply.send(Ok(()));
+    assert_eq!(sent.await.unwrap(), Ok(()));
+    assert_eq!(attacher.stats().requests_received, 3);
+    assert_eq!(attacher.stats().requests_sent, 1);
+}
+
+// Scenario: the peer's first request after a move is answered by the new driver, the one sent during the move is too.
+// Guarantee: one request per turn of the test: answered once, by whoever held the channel when it arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adopting_again_and_again_under_requests_answers_every_request_once() {
+    let ((creator, _creator_rx), (attacher, _attacher_rx)) = pair(small());
+    let creator = Arc::new(creator);
+    for i in 0..20u8 {
+        let mut rx = attacher.adopt().await.unwrap();
+        let c = creator.clone();
+        let sent = tokio::spawn(async move { c.request(layout::SIGNAL_LOGS, 1, &[i], soon()).await });
+        let request = rx.recv().await.unwrap();
+        assert_eq!(request.payload, [i]);
+        request.reply.send(Ok(()));
+        assert_eq!(sent.await.unwrap(), Ok(()));
+    }
+    assert_eq!(creator.stats().responses_received, 20);
+}

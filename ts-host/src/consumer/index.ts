@@ -63,10 +63,23 @@ export const ENGINE_COMPONENT = Symbol('tandem.engineComponent');
 /** The engine component a consumer forwards into, if it does. */
 export const engineComponentOf = (consumer: object): string | undefined => (consumer as { [ENGINE_COMPONENT]?: string })[ENGINE_COMPONENT];
 
-/** Marks `wrapper`, which only observes `inner`, as forwarding into the same engine component as `inner`, if any. */
+/**
+ * Set on a fan-out consumer, to the consumers it calls, so that an engine component feeding it sends to the engine
+ * components among them inside the engine (an engine fan-out) instead of crossing to the host and back.
+ */
+export const FANNED_OUT = Symbol('tandem.fannedOut');
+
+/** The consumers a fan-out consumer calls, if it is one. */
+export const fannedOutOf = (consumer: object): readonly AnyConsumer[] | undefined => (consumer as { [FANNED_OUT]?: readonly AnyConsumer[] })[FANNED_OUT];
+
+/** Marks `wrapper`, which only observes `inner`, as forwarding where `inner` forwards: into the same engine component,
+ * or to the same fanned-out consumers. */
 export function carryEngineComponent<C extends object>(inner: object, wrapper: C): C {
   const key = engineComponentOf(inner);
-  return key === undefined ? wrapper : Object.assign(wrapper, { [ENGINE_COMPONENT]: key });
+  const fanned = fannedOutOf(inner);
+  if (key !== undefined) Object.assign(wrapper, { [ENGINE_COMPONENT]: key });
+  if (fanned !== undefined) Object.assign(wrapper, { [FANNED_OUT]: fanned });
+  return wrapper;
 }
 
 const NOT_MUTATING: Capabilities = Object.freeze({ mutatesData: false });

@@ -44,19 +44,37 @@ export interface EngineFactory {
   routes: boolean;
 }
 
-/** One component instance deployed on the engine (proto `Component`). */
-export interface EngineComponent {
+type EngineSignal = EngineFactory['signals'][number]['signal'];
+
+/** One node of the engine's part of the pipelines (proto `Node`); a receiver or exporter lists every signal it serves. */
+export interface EngineNode {
   key: string;
   kind: EngineFactory['kind'];
   id: string;
-  signal: EngineFactory['signals'][number]['signal'];
+  signals: EngineSignal[];
   /** Connectors only: the signal they emit. */
-  outputSignal?: EngineFactory['signals'][number]['signal'];
+  outputSignal?: EngineSignal;
+  /** Processors only: the pipeline the node belongs to. */
+  pipeline?: string;
   configJson: string;
-  /** Where its output goes; a routing connector's targets each name the pipeline they start. */
-  next: Array<({ hostRoute: number } | { componentKey: string }) & { pipeline?: string }>;
-  /** The route the host feeds this component on (0: not fed by the host). */
-  entryRoute?: number;
+}
+
+/** Data of one signal from a node to another node or to a host consumer (proto `Edge`); a routing connector's edges
+ * name the pipeline they start. */
+export type EngineEdge = { from: string; signal: EngineSignal; pipeline?: string } & ({ node: string } | { hostRoute: number });
+
+/** A ring route on which the host feeds a node (proto `Entry`). */
+export interface EngineEntry {
+  route: number;
+  node: string;
+  signal: EngineSignal;
+}
+
+/** The engine's whole part of the pipelines (proto `DeployRequest`). */
+export interface EngineDeployment {
+  nodes: EngineNode[];
+  edges: EngineEdge[];
+  entries: EngineEntry[];
 }
 
 /** One deployed instance's counters (proto `ComponentCounters`). */
@@ -132,12 +150,12 @@ export class ControlClient {
     return (await this.call<{ error: string }>('ValidateConfig', { kind, id, configJson })).error;
   }
 
-  /** Declares components to the engine; errors carry the engine's Collector-style message. */
-  deploy(components: EngineComponent[]): Promise<void> {
-    return this.callWithDetails('Deploy', { components });
+  /** Hands the engine its whole part of the pipelines; errors carry the engine's Collector-style message. */
+  deploy(deployment: EngineDeployment): Promise<void> {
+    return this.callWithDetails('Deploy', deployment);
   }
 
-  /** Starts what was deployed since the last start: the components as one engine pipeline, then new receivers. */
+  /** Starts the deployment: a pipeline per engine core, its receivers included. */
   start(): Promise<void> {
     return this.callWithDetails('Start', {});
   }

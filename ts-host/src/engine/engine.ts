@@ -19,7 +19,8 @@ import { isPermanent, PermanentError } from '../consumererror';
 import type { RustRuntimeConfig } from '../otelcol/runtime';
 import { fromProtoFor } from '../pdata';
 import { engineBinaryPath } from './binary';
-import { ControlClient, type ComponentCounters, type EngineComponent, type EngineFactory, type HandshakeResponse } from './control';
+import { ControlClient, type ComponentCounters, type EngineFactory, type HandshakeResponse } from './control';
+import { Deployment } from './deployment';
 import { checkSharedDir, unansweredHint } from './shared_dir';
 
 const HANDSHAKE_WAIT_MS = 10_000;
@@ -73,8 +74,10 @@ export class Engine {
   private readonly endedTotals: SessionStats = zeroStats();
   /** Host consumers the engine sends to, by route (ipc/SPEC.md: REQUEST `route`). */
   private readonly routes = new Map<number, { signal: Signal; consumer: ConsumerFor<Signal> }>();
-  /** Everything deployed, so that a new engine session gets it again. */
-  private readonly deployed: EngineComponent[] = [];
+  /** The engine's part of the pipelines the graph being built collects (deployed at `startDeployed`). */
+  deployment = new Deployment((signal, consumer) => this.addRoute(signal, consumer));
+  /** The deployment that runs (between `startDeployed` and `undeploy`); a new engine session gets it again. */
+  private running: Deployment | undefined;
   /** The engine's factory catalogue, read at the first handshake. */
   factories: EngineFactory[] = [];
   /** What the engine reported at the last handshake. */
@@ -252,17 +255,14 @@ export class Engine {
     return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.failures);
   }
 
-  /** A new session with everything deployed again; a failure counts towards the backoff and schedules the next try. */
+  /** A new session with the running deployment again; a failure counts towards the backoff and schedules the next try. */
   private async rebuild(): Promise<void> {
     if (this.stopping) return;
     await this.childExited; // spawn mode: the old engine is gone before a new one starts
     const session = ++this.session;
     try {
       await this.connect(session, REBUILD_HANDSHAKE_WAIT_MS);
-      if (this.deployed.length > 0) {
-        await this.control!.deploy(this.deployed);
-        if (this.started) await this.control!.start();
-      }
+      if (this.running) await this.runDeployment(this.running);
     } catch (err) {
       if (this.stopping) return;
       this.failures++;
@@ -305,8 +305,6 @@ export class Engine {
   }
 
   private entryRoutes = 0;
-  /** Whether deployments start at once (after the service started the engine's first pipeline). */
-  private started = false;
 
   /** A new route on which the host feeds an engine component. */
   addEntryRoute(): number {
@@ -325,32 +323,40 @@ export class Engine {
     return this.control!.validateConfig(kind, id, JSON.stringify(config ?? null));
   }
 
+  private async runDeployment(deployment: Deployment): Promise<void> {
+    await this.control!.deploy(deployment.request());
+    await this.control!.start();
+  }
+
+  /** A fresh deployment for the graph about to be built (a reload's), dropping what a failed build collected. */
+  newDeployment(): Deployment {
+    this.deployment = new Deployment((signal, consumer) => this.addRoute(signal, consumer));
+    return this.deployment;
+  }
+
   /**
-   * Deploys a component on the engine; it is deployed again with every new engine session. Until `startDeployed` it
-   * waits for it, so that the components deployed until then run as one engine pipeline; after, it starts at once.
-   * While the engine is down it is only recorded: the next session deploys it.
+   * Deploys and starts the engine's part of the pipelines the graph collected, its receivers included, in place of
+   * any that runs. The service calls it when every host component but the receivers has started, so everything the
+   * engine sends to is running. A reload that kept the engine's part collected nothing: what runs keeps running.
+   * While the engine is down the deployment is only recorded: the next session deploys it.
    */
-  async deploy(component: EngineComponent): Promise<void> {
-    this.deployed.push(component);
-    if (!this.serving) return;
-    await this.control!.deploy([component]);
-    if (this.started) await this.control!.start();
-  }
-
-  /** Starts what was deployed. The service calls it when every component but the receivers has started. */
   async startDeployed(): Promise<void> {
-    this.started = true;
-    if (this.serving) await this.control!.start();
+    if (this.deployment.empty) return;
+    await this.undeploy();
+    const deployment = this.deployment;
+    this.newDeployment();
+    this.running = deployment;
+    if (this.serving) await this.runDeployment(deployment);
   }
 
   /**
-   * Stops everything deployed (idempotent). The graph shuts down upstream first, so nothing new arrives: what is in
-   * flight into the engine (batches included) is given time to come out at the host's still running consumers.
+   * Stops the running deployment (idempotent). The service calls it once every receiver has stopped, so nothing new
+   * arrives from the host: what is in flight into the engine (batches included) is given time to come out at the
+   * host's still running consumers.
    */
   async undeploy(): Promise<void> {
-    this.started = false;
-    if (this.deployed.length === 0) return;
-    this.deployed.length = 0;
+    if (!this.running) return;
+    this.running = undefined;
     const deadline = Date.now() + STOP_WAIT_MS;
     while (this.ringStats().inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     if (this.serving) await this.control?.shutdown(STOP_WAIT_MS);

@@ -1,8 +1,8 @@
 // The engine's factories as host factories (runtime: rust), so that they join the one registry the config is decoded
-// against. A component created from one proxies into the engine: it is deployed there when the graph starts it, and
-// its output comes back to the host consumer the graph gave it, over the ring.
+// against. A component created from one becomes a node of the engine's deployment (`deployment.ts`): its output goes
+// to the engine components after it inside the engine, and to host consumers over the ring.
 import { parseStability, type Component, type Settings, type Signal } from '../component';
-import { ENGINE_COMPONENT, engineComponentOf, type ConsumerFor } from '../consumer';
+import { ENGINE_COMPONENT, type ConsumerFor } from '../consumer';
 import type { Config } from '../otelcol/config';
 import type { AnyFactory } from '../otelcol/factories';
 import * as connector from '../connector';
@@ -10,12 +10,12 @@ import * as exporter from '../exporter';
 import * as processor from '../processor';
 import * as receiver from '../receiver';
 import { engineConsumer } from './consumer';
-import type { EngineComponent, EngineFactory } from './control';
+import type { EngineFactory, EngineNode } from './control';
+import { ENGINE_SIGNAL } from './deployment';
 import type { Engine } from './engine';
 
 type EngineSignal = EngineFactory['signals'][number]['signal'];
 const SIGNAL_OF: Readonly<Record<EngineSignal, Signal>> = { SIGNAL_TRACES: 'traces', SIGNAL_METRICS: 'metrics', SIGNAL_LOGS: 'logs' };
-const ENGINE_SIGNAL: Readonly<Record<Signal, EngineSignal>> = { traces: 'SIGNAL_TRACES', metrics: 'SIGNAL_METRICS', logs: 'SIGNAL_LOGS' };
 
 /** "STABILITY_DEVELOPMENT" -> the host's level. */
 const stabilityOf = (name: string) => parseStability(name.replace(/^STABILITY_/, ''));
@@ -66,73 +66,55 @@ export async function engineConfigError(config: Config, engine: Engine): Promise
 
 /**
  * A connector in the engine, for each pair it supports: an exporter of one pipeline feeding others. A routing
- * connector gets a target per pipeline (so each may cross to the host on its own); others one target for all.
+ * connector's edges each name the pipeline they start; others' lead to every pipeline they feed.
  */
 function engineConnectorFactory(engine: Engine, f: EngineFactory): AnyFactory {
   const pairs = f.pairs.map(({ from, to, stability }) =>
     connector.withPair(SIGNAL_OF[from], SIGNAL_OF[to], (settings: Settings, config: unknown, next: connector.Router<Signal>) => {
-      const targets = f.routes
-        ? next.pipelineIDs().map((pipeline) => ({ ...targetOf(engine, SIGNAL_OF[to], next.consumer(pipeline)), pipeline }))
-        : [targetOf(engine, SIGNAL_OF[to], next)];
-      return engineNode(engine, SIGNAL_OF[from], settings, config, 'KIND_CONNECTOR', targets, to) as never;
+      const key = `connector/${settings.id}/${SIGNAL_OF[from]}/${SIGNAL_OF[to]}`;
+      const node = engineNode(engine, key, 'KIND_CONNECTOR', SIGNAL_OF[from], settings, config, { outputSignal: ENGINE_SIGNAL[SIGNAL_OF[to]] });
+      if (f.routes) for (const pipeline of next.pipelineIDs()) engine.deployment.addOutput(key, SIGNAL_OF[to], next.consumer(pipeline), pipeline);
+      else engine.deployment.addOutput(key, SIGNAL_OF[to], next);
+      return node as never;
     }, stabilityOf(stability)),
   );
   return connector.newFactory(f.type, () => JSON.parse(f.defaultConfigJson), pairs, { runtime: 'rust' });
 }
 
-/** Where an engine component sends to reach `next`: the engine component behind it, else the host over the ring. */
-function targetOf(engine: Engine, signal: Signal, next: ConsumerFor<Signal>): EngineComponent['next'][number] {
-  const downstream = engineComponentOf(next);
-  return downstream !== undefined ? { componentKey: downstream } : { hostRoute: engine.addRoute(signal, next) };
-}
-
-let instances = 0;
-
 /**
- * A processor in the engine. The host feeds it on an entry route; its output goes to the next engine component
- * directly when the next component is an engine processor or exporter (no crossing), else to `next` in the host.
+ * An engine component that takes data, as a node of the engine's deployment: a consumer the host feeds on an entry
+ * route, marked with the node's key so that an engine component sending to it does so inside the engine. The
+ * deployment starts and stops as a whole (`Engine.startDeployed`, `Engine.undeploy`), not per component.
  */
-async function engineProcessor(engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
-  return engineNode(engine, signal, settings, config, 'KIND_PROCESSOR', [targetOf(engine, signal, next)]);
-}
-
-/** An engine component that takes data: a consumer the host feeds on an entry route, marked with the component's key. */
-async function engineNode(
-  engine: Engine, signal: Signal, settings: Settings, config: unknown, kind: EngineComponent['kind'], next: EngineComponent['next'],
-  outputSignal?: EngineComponent['outputSignal'],
-): Promise<Component> {
-  const id = settings.id.toString();
-  const key = `${kind}/${id}/${signal}/${++instances}`;
+function engineNode(
+  engine: Engine, key: string, kind: EngineNode['kind'], signal: Signal, settings: Settings, config: unknown,
+  extra: Pick<EngineNode, 'outputSignal'> = {},
+): Component {
+  engine.deployment.addNode({ key, kind, id: settings.id.toString(), configJson: JSON.stringify(config ?? null), ...extra }, signal);
   const entryRoute = engine.addEntryRoute();
-  const component: EngineComponent = { key, kind, id, signal: ENGINE_SIGNAL[signal], outputSignal, configJson: JSON.stringify(config ?? null), next, entryRoute };
-  return Object.assign(engineConsumer(engine, signal, entryRoute), {
-    [ENGINE_COMPONENT]: key,
-    start: () => engine.deploy(component),
-    shutdown: () => engine.undeploy(),
-  });
+  engine.deployment.addEntry(entryRoute, key, signal);
+  return Object.assign(engineConsumer(engine, signal, entryRoute), { [ENGINE_COMPONENT]: key, start: async () => {}, shutdown: async () => {} });
 }
 
-/** An exporter in the engine: the host feeds it on an entry route, unless an engine processor sends to it directly. */
+let processors = 0;
+
+/** A processor in the engine, one per pipeline that lists it; its output goes to `next`, inside the engine when it can. */
+async function engineProcessor(engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
+  const key = `processor/${settings.id}/${signal}/${++processors}`;
+  const node = engineNode(engine, key, 'KIND_PROCESSOR', signal, settings, config);
+  engine.deployment.addOutput(key, signal, next);
+  return node;
+}
+
+/** An exporter in the engine: one node for every signal it exports. */
 async function engineExporter(engine: Engine, signal: Signal, settings: Settings, config: unknown): Promise<Component> {
-  return engineNode(engine, signal, settings, config, 'KIND_EXPORTER', []);
+  return engineNode(engine, `exporter/${settings.id}`, 'KIND_EXPORTER', signal, settings, config);
 }
 
-/**
- * A receiver in the engine whose output, for `signal`, goes to `next`: inside the engine when `next` is an engine
- * component (no crossing), else to the host over the ring.
- */
+/** A receiver in the engine: one node for every signal it receives; its output of `signal` goes to `next`. */
 async function engineReceiver(engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
-  const id = settings.id.toString();
-  const component: EngineComponent = {
-    key: `${id}/${signal}`,
-    kind: 'KIND_RECEIVER',
-    id,
-    signal: ENGINE_SIGNAL[signal],
-    configJson: JSON.stringify(config ?? null),
-    next: [targetOf(engine, signal, next)],
-  };
-  return {
-    start: () => engine.deploy(component),
-    shutdown: () => engine.undeploy(),
-  };
+  const key = `receiver/${settings.id}`;
+  engine.deployment.addNode({ key, kind: 'KIND_RECEIVER', id: settings.id.toString(), configJson: JSON.stringify(config ?? null) }, signal);
+  engine.deployment.addOutput(key, signal, next);
+  return { start: async () => {}, shutdown: async () => {} };
 }

@@ -1,5 +1,6 @@
 // Fan-out with the Go Collector's sharing rules: mutating consumers get private copies (the last one may get the
-// original when nobody else reads it), read-only consumers share one instance marked read-only.
+// original when nobody else reads it), read-only consumers share one instance marked read-only. A fan-out names its
+// consumers (`FANNED_OUT`), so that an engine component feeding it fans out inside the engine.
 import type { Signal } from '../component';
 import { combine } from '../consumererror';
 import * as consumer from '../consumer';
@@ -12,7 +13,7 @@ export function fanout<S extends Signal>(signal: S, consumers: readonly consumer
   const readonly = consumers.filter((c) => !c.capabilities().mutatesData);
   const capabilities = { mutatesData: mutable.length > 0 && readonly.length === 0 };
 
-  return consumer.newConsumer(
+  const fanned = consumer.newConsumer(
     signal,
     async (ctx, data) => {
       const deliveries: Promise<void>[] = [];
@@ -31,4 +32,5 @@ export function fanout<S extends Signal>(signal: S, consumers: readonly consumer
     },
     { capabilities },
   );
+  return Object.assign(fanned, { [consumer.FANNED_OUT]: consumers });
 }

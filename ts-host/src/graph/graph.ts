@@ -181,14 +181,27 @@ export class Graph {
   }
 
   /**
-   * Receivers first, so that every component drains into its consumer before that one stops; each is reported
-   * Stopping, then Stopped (or PermanentError); errors accumulate.
+   * Receivers first, so that every component drains into its consumer before that one stops, with `afterReceivers`
+   * once the last receiver stopped and the host components feeding the engine drained into it, before the first
+   * engine processor, exporter or connector (the engine stops what was deployed on it); each is reported Stopping, then
+   * Stopped (or PermanentError); errors accumulate. With `next` (a reload), what `next` takes over is left running.
    */
-  async shutdownAll(reporter: StatusReporter, next?: Graph): Promise<Error[]> {
+  async shutdownAll(reporter: StatusReporter, next?: Graph, afterReceivers?: () => Promise<void>): Promise<Error[]> {
     const errors: Error[] = [];
     const handedOver = next ? this.handsOver(next) : new Set<Component>();
     const stillReported = new Set(next?.instances.map((i) => i.instanceID));
-    for (const { node, id, kind, instanceID } of [...this.instances].reverse()) {
+    const order = [...this.instances].reverse();
+    const firstInEngine = order.findIndex((i) => i.kind !== 'receiver' && i.node.runtime === 'rust');
+    const afterAt = firstInEngine === -1 ? order.map((i) => i.kind).lastIndexOf('receiver') + 1 : firstInEngine;
+    const after = async () => {
+      try {
+        await afterReceivers?.();
+      } catch (err) {
+        errors.push(err as Error);
+      }
+    };
+    for (const [index, { node, id, kind, instanceID }] of order.entries()) {
+      if (index === afterAt) await after();
       if (node.component && handedOver.has(node.component)) {
         if (!stillReported.has(instanceID)) reporter.forget(instanceID);
         continue;
@@ -196,14 +209,14 @@ export class Graph {
       reporter.report(instanceID, newEvent('StatusStopping'));
       try {
         await node.component?.shutdown();
+        reporter.report(instanceID, newEvent('StatusStopped'));
+        if (next) reporter.forget(instanceID);
       } catch (err) {
         reporter.report(instanceID, newPermanentErrorEvent(err));
         errors.push(new Error(`failed to shutdown "${id}" ${kind}: ${(err as Error).message}`));
-        continue;
       }
-      reporter.report(instanceID, newEvent('StatusStopped'));
-      if (next) reporter.forget(instanceID);
     }
+    if (afterAt >= order.length) await after();
     return errors;
   }
 

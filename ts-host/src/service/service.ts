@@ -213,6 +213,7 @@ export class Service implements Host, Inspectable, Reloadable {
     let extensions: Extension[];
     try {
       extensions = await this.createExtensions(next, this.extensions);
+      this.settings.engine?.newDeployment();
       graph = await Graph.build(next, this.graphSettings(), this.graph);
     } catch (err) {
       throw new ReloadRefused(`failed to build pipelines: ${(err as Error).message}`);
@@ -222,7 +223,10 @@ export class Service implements Host, Inspectable, Reloadable {
     logger.info({ kept: changes.kept, replaced: changes.built }, 'Reloading the config...');
     graph.holdReceivers();
     this.engineStatus?.stop();
-    const errors = await old.shutdownAll(this.status, graph);
+    // The engine's part is taken over whole (nothing new collected) or replaced whole, once the old receivers stopped.
+    const engine = this.settings.engine;
+    const engineKept = engine !== undefined && engine.deployment.empty && graph.componentInstances().some((i) => i.runtime === 'rust');
+    const errors = await old.shutdownAll(this.status, graph, engine && !engineKept ? () => engine.undeploy() : undefined);
     const leaving = this.extensions.filter((e) => !extensions.includes(e));
     for (const extension of [...leaving].reverse()) {
       await this.shutdownExtension(extension, errors);
@@ -240,7 +244,6 @@ export class Service implements Host, Inspectable, Reloadable {
         if (isWatcher(extension.component)) for (const [source, event] of this.status.latest()) extension.component.componentStatusChanged(source, event);
         await this.startExtension(extension);
       }
-      const engine = this.settings.engine;
       await graph.startAll(this, this.status, engine && (() => engine.startDeployed()));
     } catch (err) {
       const error = new Error(`cannot start pipelines after a reload: ${(err as Error).message}`);
@@ -273,7 +276,8 @@ export class Service implements Host, Inspectable, Reloadable {
     for (const extension of this.extensions) extension.component.notReady?.();
     this.engineStatus?.stop();
     logger.info('Stopping pipelines...');
-    const errors = (await this.graph?.shutdownAll(this.status)) ?? [];
+    const engine = this.settings.engine;
+    const errors = (await this.graph?.shutdownAll(this.status, undefined, engine && (() => engine.undeploy()))) ?? [];
     logger.info('Stopping extensions...');
     for (const extension of [...this.extensions].reverse()) await this.shutdownExtension(extension, errors);
     const server = this.metricsServer;

@@ -289,6 +289,27 @@ describe('graph: lifecycle', () => {
     expect(calls).toEqual(['before receivers']);
   });
 
+  test('afterReceivers runs once the last receiver stopped, before any other component stops', async () => {
+    const world = new World();
+    const graph = await world.build(config);
+    world.events.length = 0;
+    expect(await graph.shutdownAll(recordingReporter().reporter, undefined, async () => {
+      world.events.push('after receivers');
+    })).toEqual([]);
+    expect(world.events).toEqual([
+      'shutdown receiver fake/traces', 'after receivers', 'shutdown processor fake/traces#0', 'shutdown connector fake/c/traces->traces', 'shutdown exporter fake/traces',
+    ]);
+  });
+
+  test('afterReceivers runs first when no component is a receiver of the graph, and its failure is collected', async () => {
+    const world = new World();
+    const graph = await world.build({ receivers: {}, exporters: { fake: null }, connectors: {}, service: { pipelines: {} } });
+    const errors = await graph.shutdownAll(recordingReporter().reporter, undefined, async () => {
+      throw new Error('engine down');
+    });
+    expect(errors.map((e) => e.message)).toEqual(['engine down']);
+  });
+
   test('a failing start aborts with the component named', async () => {
     const world = new World();
     world.failStart = 'processor fake/traces#0';

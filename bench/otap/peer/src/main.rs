@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tandem_engine::otap::{to_otap, to_otlp, StreamDecoder, StreamEncoder};
-use tandem_ipc::layout::{SIGNAL_LOGS, SIGNAL_TRACES};
+use tandem_engine::signal::Signal as Kind;
 
 /// Log records or spans per request.
 const ITEMS_PER_REQUEST: usize = 1000;
@@ -43,7 +43,7 @@ const BASELINE: &str = "prost_decode";
 /// What the benchmark needs to know of a signal: its ring code, its request type and how to generate requests.
 trait Signal {
     const NAME: &'static str;
-    const CODE: u16;
+    const CODE: Kind;
     const SEED: u64;
     type Request: Message + Default + PartialEq;
     fn generate(rng: &mut Rng, index: u64, items: usize) -> Self::Request;
@@ -67,7 +67,7 @@ fn sort_by_encoding<M: Message>(items: &mut [M]) {
 struct Logs;
 impl Signal for Logs {
     const NAME: &'static str = "logs";
-    const CODE: u16 = SIGNAL_LOGS;
+    const CODE: Kind = Kind::Logs;
     const SEED: u64 = 1;
     type Request = ExportLogsServiceRequest;
     fn generate(rng: &mut Rng, index: u64, items: usize) -> Self::Request {
@@ -87,7 +87,7 @@ impl Signal for Logs {
 struct Traces;
 impl Signal for Traces {
     const NAME: &'static str = "traces";
-    const CODE: u16 = SIGNAL_TRACES;
+    const CODE: Kind = Kind::Traces;
     const SEED: u64 = 2;
     type Request = ExportTraceServiceRequest;
     fn generate(rng: &mut Rng, index: u64, items: usize) -> Self::Request {
@@ -115,17 +115,19 @@ fn generated<S: Signal>(count: usize, items: usize) -> Vec<Bytes> {
     (0..count).map(|index| Bytes::from(S::generate(&mut rng, index as u64, items).encode_to_vec())).collect()
 }
 
-/// The requests as a new `rust_otap_grpc` stream sends them: one `BatchArrowRecords` each, in order.
-fn encode_stream(signal: u16, requests: &[Bytes]) -> Vec<BatchArrowRecords> {
+/// OTLP requests as a new `rust_otap_grpc` stream sends them: translated to OTAP, one `BatchArrowRecords` each, in
+/// order.
+fn encode_stream(signal: Kind, requests: &[Bytes]) -> Vec<BatchArrowRecords> {
     let mut encoder = StreamEncoder::default();
-    requests.iter().map(|request| encoder.encode(signal, request.clone()).expect("OTAP encoding")).collect()
+    requests.iter().map(|request| encoder.encode(to_otap(signal, request.clone()).expect("OTLP to OTAP")).expect("OTAP encoding")).collect()
 }
 
-/// A stream's batches back as OTLP requests, decoded as `rust_otap` does on a new stream. The decoder takes each batch
-/// mutably, so it gets a copy (of the compressed payloads: a small part of the work).
-fn decode_stream(signal: u16, stream: &[BatchArrowRecords]) -> Vec<Bytes> {
+/// A stream's batches back as OTLP requests: decoded as `rust_otap` does on a new stream, then translated to OTLP as
+/// an OTLP exporter after it does. The decoder takes each batch mutably, so it gets a copy (of the compressed
+/// payloads: a small part of the work).
+fn decode_stream(signal: Kind, stream: &[BatchArrowRecords]) -> Vec<Bytes> {
     let mut decoder = StreamDecoder::default();
-    stream.iter().map(|batch| decoder.decode(signal, &mut batch.clone()).expect("OTAP decoding")).collect()
+    stream.iter().map(|batch| to_otlp(decoder.decode(signal, &mut batch.clone()).expect("OTAP decoding")).expect("OTAP to OTLP")).collect()
 }
 
 /// One pass of an operation over every request.

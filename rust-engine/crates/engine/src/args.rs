@@ -17,6 +17,8 @@ pub struct Args {
     pub token: Option<String>,
     pub executor: String,
     pub cores: u32,
+    /// Pins core N's pipeline thread to CPU N.
+    pub pin_cores: bool,
     /// Spawn mode: ring regions and doorbells inherited from the host, one pair per core.
     pub inherited: Vec<(i32, i32)>,
     /// Spawn mode: exit when the host does, even if it was killed.
@@ -32,7 +34,7 @@ pub struct ProbeArgs {
 }
 
 pub const USAGE: &str = "usage: tandem-engine --listen unix:///path/control.sock | tcp://host:port --token TOKEN
-                     [--executor tokio_local] [--cores N] [--region-fd N --bell-fd M]... [--exit-with-parent]
+                     [--executor tokio_local] [--cores N] [--pin-cores] [--region-fd N --bell-fd M]... [--exit-with-parent]
        tandem-engine probe --endpoint unix:///path/control.sock | tcp://host:port [--token TOKEN] [--timeout-ms N]
        tandem-engine --version";
 
@@ -57,6 +59,7 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Command, String> 
     let mut token = token_from_environment();
     let mut executor = EXECUTOR_TYPES[0].to_string();
     let mut cores = 1u32;
+    let mut pin_cores = false;
     let (mut regions, mut bells) = (Vec::new(), Vec::new());
     let mut exit_with_parent = false;
     let mut it = argv;
@@ -69,6 +72,7 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--token" => token = Some(value()?),
             "--executor" => executor = value()?,
             "--cores" => cores = value()?.parse().map_err(|_| "--cores must be a positive integer".to_string())?,
+            "--pin-cores" => pin_cores = true,
             "--region-fd" => regions.push(value()?.parse().map_err(|_| "--region-fd must be a descriptor number".to_string())?),
             "--bell-fd" => bells.push(value()?.parse().map_err(|_| "--bell-fd must be a descriptor number".to_string())?),
             "--exit-with-parent" => exit_with_parent = true,
@@ -88,7 +92,7 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Command, String> 
     if matches!(listen, Listen::Tcp(_)) && token.is_none() {
         return Err("a tcp:// control endpoint needs --token (or TANDEM_ENGINE_TOKEN): calls without it are refused".into());
     }
-    Ok(Command::Run(Args { listen, token, executor, cores, inherited: regions.into_iter().zip(bells).collect(), exit_with_parent }))
+    Ok(Command::Run(Args { listen, token, executor, cores, pin_cores, inherited: regions.into_iter().zip(bells).collect(), exit_with_parent }))
 }
 
 fn parse_probe(mut it: impl Iterator<Item = String>) -> Result<Command, String> {

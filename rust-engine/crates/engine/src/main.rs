@@ -1,10 +1,13 @@
 //! `tandem-engine`: the Rust side of Tandem. The host spawns it (or it is started on its own and the host attaches),
 //! drives it over the control channel (proto/control.proto) and exchanges payloads with it over the ring.
 
-use tandem_engine::args::{self, Command, Listen};
-use tandem_engine::control::{pb, ControlService};
-use tandem_engine::{catalogue, deployment, log, rings};
 use std::sync::Arc;
+use tandem_engine::args::{self, Command, Listen};
+use tandem_engine::control::{ControlService, pb};
+use tandem_engine::deployment::Deployment;
+use tandem_engine::ring::rings;
+use tandem_engine::runtime::telemetry::Telemetry;
+use tandem_engine::log;
 use tonic::transport::Server;
 
 /// How long the pipelines of a host that is gone may drain (towards exporters outside; nothing can reach the host).
@@ -18,6 +21,7 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let runtime = || tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start tokio");
     let args = match command {
         Command::Version => return println!("tandem-engine {}", env!("CARGO_PKG_VERSION")),
         Command::Help => return println!("{}", args::USAGE),
@@ -29,10 +33,9 @@ fn main() {
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
     }
     tandem_ipc::alloc::keep_freed_buffers();
-    // This thread serves the control channel, the rings' sessions and the receivers; the components run on
-    // otap-dataflow's runtime, a thread per core (`dataflow`).
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("cannot start tokio");
-    if let Err(e) = runtime.block_on(run(args)) {
+    // This thread serves the control channel and drives the rings while no pipeline does; the pipelines run on a
+    // thread per core (`runtime`).
+    if let Err(e) = runtime().block_on(run(args)) {
         log::error("engine failed", serde_json::json!({ "error": e.to_string() }));
         std::process::exit(1);
     }
@@ -53,52 +56,57 @@ fn run_probe(probe: args::ProbeArgs) -> i32 {
     }
 }
 
-async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
-    let rings = Arc::new(rings::Rings::default());
-    for &(region, bell) in &args.inherited {
-        rings.attach_inherited(region, bell)?;
+/// Whether `given` is the expected authorization, compared in constant time: how long the check takes says nothing
+/// about how much of the token was right.
+fn authorized(given: &[u8], expected: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    given.ct_eq(expected).into()
+}
+
+/// Attach mode: when the host that attached the rings goes away (its doorbell hangs up, or its heartbeat stops, as
+/// when it is killed), its deployment and rings are dropped and its ring files removed, so that the next host finds
+/// the engine as new.
+async fn forget_gone_hosts(deployment: Arc<Deployment>) {
+    loop {
+        let reason = rings().ended().await;
+        deployment.shutdown(HOST_GONE_DRAIN).await;
+        rings().detach();
+        log::info("host gone: its rings and deployment were dropped; waiting for the next host", serde_json::json!({ "reason": reason }));
     }
-    let runtime = pb::Runtime {
-        executor_type: args.executor.clone(),
-        cores: args.cores,
-        pid: std::process::id(),
-        ring_setup: if args.inherited.is_empty() { "attached" } else { "inherited" }.into(),
-    };
+}
+
+async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
+    for &(region, bell) in &args.inherited {
+        rings().attach_inherited(region, bell)?;
+    }
+    let attach_mode = args.inherited.is_empty();
+    let runtime = pb::Runtime { executor_type: args.executor.clone(), cores: args.cores, pid: std::process::id(), ring_setup: if attach_mode { "attached" } else { "inherited" }.into() };
     log::info(
         "engine started",
-        serde_json::json!({ "executor": runtime.executor_type, "cores": runtime.cores, "ring_setup": runtime.ring_setup, "listen": format!("{:?}", args.listen) }),
+        serde_json::json!({ "executor": runtime.executor_type, "cores": runtime.cores, "pin_cores": args.pin_cores, "ring_setup": runtime.ring_setup, "listen": format!("{:?}", args.listen) }),
     );
-    let deployment = Arc::new(deployment::Deployment::new(rings.clone(), args.cores as usize));
-    let spawned = !args.inherited.is_empty();
-    if !spawned {
-        // Attach mode: a host that is gone (exited, killed, or hung past the heartbeat) leaves nothing behind, and
-        // the next host is accepted.
-        let (rings, deployment) = (rings.clone(), deployment.clone());
-        tokio::spawn(async move {
-            loop {
-                rings.host_gone().await;
-                if rings.release_gone_host() {
-                    deployment.shutdown(HOST_GONE_DRAIN).await;
-                    log::info("host gone: its rings and deployment were dropped; waiting for the next host", serde_json::json!({}));
-                }
-            }
-        });
+    let telemetry = Arc::new(Telemetry::default());
+    let collecting = telemetry.clone();
+    tokio::spawn(async move { collecting.collect().await });
+    let deployment = Arc::new(Deployment::new(args.cores as usize, args.pin_cores, telemetry));
+    if attach_mode {
+        tokio::spawn(forget_gone_hosts(deployment.clone()));
     }
-    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, catalogue::Catalogue::builtin(), rings.clone(), deployment));
+    let service = pb::control_server::ControlServer::new(ControlService::new(runtime, deployment.clone()));
     let stop = async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");
         // Spawn mode: an engine whose host's rings ended has nobody left to serve (its host restarts it if it lives).
         let host_gone = async {
-            if spawned {
-                rings.host_gone().await
-            } else {
+            if attach_mode {
                 std::future::pending().await
+            } else {
+                rings().ended().await
             }
         };
         tokio::select! {
             _ = term.recv() => log::info("engine stopping on signal", serde_json::json!({})),
             _ = tokio::signal::ctrl_c() => log::info("engine stopping on signal", serde_json::json!({})),
-            _ = host_gone => log::info("engine stopping: the host's rings ended", serde_json::json!({})),
+            reason = host_gone => log::info("engine stopping: the host's rings ended", serde_json::json!({ "reason": reason })),
         }
     };
     match args.listen {
@@ -107,10 +115,7 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
             let listener = tokio::net::UnixListener::bind(&path)?;
             // Private to this user: the control channel can deploy code paths and read counters.
             std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-            Server::builder()
-                .add_service(service)
-                .serve_with_incoming_shutdown(tokio_stream::wrappers::UnixListenerStream::new(listener), stop)
-                .await?;
+            Server::builder().add_service(service).serve_with_incoming_shutdown(tokio_stream::wrappers::UnixListenerStream::new(listener), stop).await?;
             let _ = std::fs::remove_file(&path);
             if args.exit_with_parent {
                 // Spawn mode: the host made this folder for the socket alone; a host that was killed cannot remove it.
@@ -121,9 +126,8 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         Listen::Tcp(addr) => {
             let token = format!("Bearer {}", args.token.expect("checked by args::parse"));
-            // Compared in constant time, so that the time a refusal takes tells nothing about the token.
             let check = move |request: tonic::Request<()>| match request.metadata().get("authorization") {
-                Some(t) if bool::from(subtle::ConstantTimeEq::ct_eq(t.as_bytes(), token.as_bytes())) => Ok(request),
+                Some(given) if authorized(given.as_bytes(), token.as_bytes()) => Ok(request),
                 _ => Err(tonic::Status::unauthenticated("missing or wrong control token")),
             };
             let listener = tokio::net::TcpListener::bind(&addr).await?;
@@ -133,5 +137,20 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
                 .await?;
         }
     }
+    deployment.shutdown(std::time::Duration::from_secs(5)).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Scenario: the token, a prefix of it, a longer string, nothing. Guarantee: only the token itself passes.
+    #[test]
+    fn only_the_exact_token_is_authorized() {
+        assert!(authorized(b"Bearer s3cret", b"Bearer s3cret"));
+        assert!(!authorized(b"Bearer s3cre", b"Bearer s3cret"));
+        assert!(!authorized(b"Bearer s3cret!", b"Bearer s3cret"));
+        assert!(!authorized(b"", b"Bearer s3cret"));
+    }
 }

@@ -54,14 +54,16 @@ async fn handshake_checks_both_versions_and_names_the_side_to_upgrade() {
     let _engine = start(&["--listen", &format!("unix://{}", socket.display())]);
     let mut client = unix_client(socket.clone()).await;
 
-    let ok = client.handshake(handshake(1, 1)).await.unwrap().into_inner();
-    assert_eq!((ok.control_api_version, ok.ring_layout_version), (1, 1));
+    let ok = client.handshake(handshake(2, 1)).await.unwrap().into_inner();
+    assert_eq!((ok.control_api_version, ok.ring_layout_version), (2, 1));
     assert_eq!(ok.runtime.unwrap().executor_type, "tokio_local");
 
-    let newer_host = client.handshake(handshake(2, 1)).await.unwrap_err();
+    let newer_host = client.handshake(handshake(3, 1)).await.unwrap_err();
     assert_eq!(newer_host.code(), tonic::Code::FailedPrecondition);
-    assert_eq!(newer_host.message(), "control API version mismatch: the host speaks 2, the engine speaks 1: upgrade the engine (tandem-engine)");
-    let older_host = client.handshake(handshake(1, 0)).await.unwrap_err();
+    assert_eq!(newer_host.message(), "control API version mismatch: the host speaks 3, the engine speaks 2: upgrade the engine (tandem-engine)");
+    let older_host = client.handshake(handshake(1, 1)).await.unwrap_err();
+    assert_eq!(older_host.message(), "control API version mismatch: the host speaks 1, the engine speaks 2: upgrade the host (tandem)");
+    let older_host = client.handshake(handshake(2, 0)).await.unwrap_err();
     assert_eq!(older_host.message(), "ring layout version mismatch: the host speaks 0, the engine speaks 1: upgrade the host (tandem)");
 
     let unknown = client

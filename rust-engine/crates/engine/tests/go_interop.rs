@@ -20,11 +20,11 @@ use otel_arrow_dfe_pdata::proto::opentelemetry::collector::trace::v1::ExportTrac
 use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use prost::Message;
 use std::collections::BTreeMap;
-use tandem_engine::otap::{StreamDecoder, StreamEncoder};
-use tandem_ipc::layout::{SIGNAL_LOGS, SIGNAL_TRACES};
+use tandem_engine::otap::{StreamDecoder, StreamEncoder, to_otap, to_otlp};
+use tandem_engine::signal::Signal;
 
 /// The recorded batches of one stream, decoded one after the other by one decoder, as OTLP requests.
-fn decoded(file: &str, signal: u16) -> Vec<Bytes> {
+fn decoded(file: &str, signal: Signal) -> Vec<Bytes> {
     let bytes = std::fs::read(format!("{}/tests/go_streams/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let mut decoder = StreamDecoder::default();
     let mut requests = Vec::new();
@@ -32,7 +32,7 @@ fn decoded(file: &str, signal: u16) -> Vec<Bytes> {
     while at < bytes.len() {
         let length = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
         let mut batch = BatchArrowRecords::decode(&bytes[at + 4..at + 4 + length]).unwrap();
-        requests.push(decoder.decode(signal, &mut batch).unwrap());
+        requests.push(to_otlp(decoder.decode(signal, &mut batch).unwrap()).unwrap());
         at += 4 + length;
     }
     requests
@@ -66,7 +66,7 @@ fn expected(entries: &[(&str, &str, usize, &str, usize)]) -> Placement {
 #[test]
 fn logs_of_several_resources_stay_under_their_resources() {
     let mut placement = Placement::new();
-    for request in decoded("logs.bin", SIGNAL_LOGS) {
+    for request in decoded("logs.bin", Signal::Logs) {
         for resource_logs in ExportLogsServiceRequest::decode(request).unwrap().resource_logs {
             let service = service(&resource_logs.resource.unwrap_or_default().attributes);
             for scope_logs in resource_logs.scope_logs {
@@ -99,7 +99,7 @@ fn logs_of_several_resources_stay_under_their_resources() {
 #[test]
 fn spans_of_several_resources_stay_under_their_resources() {
     let mut placement = Placement::new();
-    for request in decoded("traces.bin", SIGNAL_TRACES) {
+    for request in decoded("traces.bin", Signal::Traces) {
         for resource_spans in ExportTraceServiceRequest::decode(request).unwrap().resource_spans {
             let service = service(&resource_spans.resource.unwrap_or_default().attributes);
             for scope_spans in resource_spans.scope_spans {
@@ -153,7 +153,7 @@ fn int_attributes_that_are_all_zero_are_written() {
         })
         .collect();
     let request = ExportTraceServiceRequest { resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }] };
-    let mut batch = StreamEncoder::default().encode(SIGNAL_TRACES, request.encode_to_vec().into()).unwrap();
+    let mut batch = StreamEncoder::default().encode(to_otap(Signal::Traces, request.encode_to_vec().into()).unwrap()).unwrap();
     let messages = Consumer::default().consume_bar(&mut batch).unwrap();
     let records = OtapArrowRecords::Traces(from_record_messages::<Traces>(messages).unwrap());
     let attrs = records.get(ArrowPayloadType::SpanLinkAttrs).unwrap();

@@ -1,0 +1,3 @@
+//! `rust_forward` has no settings.
+
+pub use crate::components::config::NoSettings as Config;

@@ -1,0 +1,157 @@
+//! The node that runs `rust_attributes`: otel-arrow-dfe-pdata's attribute transform (the one core-nodes' attributes
+//! processor runs) on the attribute payloads the Go attributes processor changes. core-nodes' node applies `signal`
+//! to every attribute payload of a signal, span event and link attributes and exemplar attributes included; the Go
+//! processor changes span, log record and data point attributes only (the oracle test
+//! `integration-tests/oracle/processors.test.ts` compares them).
+
+use super::config::{Config, Domain};
+use crate::otap::Payload;
+use async_trait::async_trait;
+use linkme::distributed_slice;
+use otel_arrow_dfe_config::SignalType;
+use otel_arrow_dfe_config::node::NodeUserConfig;
+use otel_arrow_dfe_engine::config::ProcessorConfig;
+use otel_arrow_dfe_engine::context::PipelineContext;
+use otel_arrow_dfe_engine::control::{NackCause, NackMsg};
+use otel_arrow_dfe_engine::error::Error;
+use otel_arrow_dfe_engine::local::processor::{EffectHandler, Processor};
+use otel_arrow_dfe_engine::message::Message;
+use otel_arrow_dfe_engine::node::NodeId;
+use otel_arrow_dfe_engine::processor::ProcessorWrapper;
+use otel_arrow_dfe_engine::wiring_contract::WiringContract;
+use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory};
+use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
+use otel_arrow_dfe_otap::pdata::OtapPdata;
+use otel_arrow_dfe_pdata::OtapArrowRecords;
+use otel_arrow_dfe_pdata::otap::transform::{AttributesTransform, apply_attribute_transform};
+use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::ArrowPayloadType;
+use std::sync::Arc;
+
+pub const URN: &str = "urn:tandem:processor:attributes";
+
+pub struct Attributes {
+    domains: Vec<Domain>,
+    transform: AttributesTransform,
+}
+
+impl Attributes {
+    pub fn new(config: &Config) -> Result<Attributes, String> {
+        Ok(Attributes { domains: config.apply_to.clone(), transform: config.transform()? })
+    }
+
+    /// The attribute payloads the actions change for a signal.
+    fn payloads(&self, signal: SignalType) -> Vec<ArrowPayloadType> {
+        let mut payloads = Vec::new();
+        for domain in &self.domains {
+            match domain {
+                Domain::Resource => payloads.push(ArrowPayloadType::ResourceAttrs),
+                Domain::Scope => payloads.push(ArrowPayloadType::ScopeAttrs),
+                Domain::Signal => payloads.extend_from_slice(match signal {
+                    SignalType::Traces => &[ArrowPayloadType::SpanAttrs][..],
+                    SignalType::Logs => &[ArrowPayloadType::LogAttrs],
+                    SignalType::Metrics => &[
+                        ArrowPayloadType::NumberDpAttrs,
+                        ArrowPayloadType::SummaryDpAttrs,
+                        ArrowPayloadType::HistogramDpAttrs,
+                        ArrowPayloadType::ExpHistogramDpAttrs,
+                    ],
+                }),
+            }
+        }
+        payloads
+    }
+
+    pub fn apply(&self, mut records: OtapArrowRecords) -> Result<OtapArrowRecords, String> {
+        let signal = match &records {
+            OtapArrowRecords::Traces(_) => SignalType::Traces,
+            OtapArrowRecords::Logs(_) => SignalType::Logs,
+            OtapArrowRecords::Metrics(_) => SignalType::Metrics,
+        };
+        for payload in self.payloads(signal) {
+            apply_attribute_transform(&mut records, payload, &self.transform, false).map_err(|e| e.to_string())?;
+        }
+        Ok(records)
+    }
+}
+
+#[async_trait(?Send)]
+impl Processor<OtapPdata> for Attributes {
+    async fn process(&mut self, message: Message<OtapPdata>, handler: &mut EffectHandler<OtapPdata>) -> Result<(), Error> {
+        let Message::PData(pdata) = message else { return Ok(()) };
+        let (context, payload) = pdata.into_parts();
+        let kept = payload.clone();
+        match Payload::of(payload).and_then(Payload::into_otap).and_then(|records| self.apply(records)) {
+            Ok(records) => handler.send_message_with_source_node(Payload::Otap(records).into_pdata(context)).await.map_err(Error::from),
+            Err(reason) => handler.notify_nack(NackMsg::new_permanent_with_cause(format!("rust_attributes: {reason}"), OtapPdata::new(context, kept), NackCause::Refused)).await,
+        }
+    }
+}
+
+fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
+    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
+}
+
+fn decoded(config: &serde_json::Value) -> Result<Attributes, otel_arrow_dfe_config::error::Error> {
+    let config: Config = serde_json::from_value(config.clone()).map_err(|e| invalid(e.to_string()))?;
+    Attributes::new(&config).map_err(invalid)
+}
+
+#[allow(unsafe_code)]
+#[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
+static ATTRIBUTES: ProcessorFactory<OtapPdata> = ProcessorFactory {
+    name: URN,
+    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| {
+        let attributes = decoded(&user.config)?;
+        Ok(ProcessorWrapper::local(attributes, node, user, config))
+    },
+    context_declarations: None,
+    wiring_contract: WiringContract::UNRESTRICTED,
+    validate_config: |config| decoded(config).map(drop),
+};
+
+pub fn keep_linked() {
+    std::hint::black_box(&ATTRIBUTES);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::ComponentConfig;
+    use crate::otap::{to_otap, to_otlp};
+    use crate::signal::Signal;
+    use otel_arrow_dfe_pdata::proto::opentelemetry::collector::trace::v1::ExportTraceServiceRequest;
+    use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::{AnyValue, KeyValue, any_value};
+    use otel_arrow_dfe_pdata::proto::opentelemetry::trace::v1::span::{Event, Link};
+    use otel_arrow_dfe_pdata::proto::opentelemetry::trace::v1::{ResourceSpans, ScopeSpans, Span};
+    use prost::Message as _;
+
+    fn attribute(key: &str, value: &str) -> KeyValue {
+        KeyValue { key: key.into(), value: Some(AnyValue { value: Some(any_value::Value::StringValue(value.into())) }) }
+    }
+
+    // Scenario: an insert on `signal` over a span with an event and a link, each with attributes of its own.
+    // Guarantee: the span gets the attribute, its event and link keep theirs unchanged (as the Go processor does;
+    // core-nodes' node changes them too).
+    #[test]
+    fn signal_actions_change_span_attributes_only() {
+        let span = Span {
+            trace_id: vec![1; 16],
+            span_id: vec![1; 8],
+            name: "s".into(),
+            attributes: vec![attribute("k", "v")],
+            events: vec![Event { name: "e".into(), attributes: vec![attribute("step", "1")], ..Default::default() }],
+            links: vec![Link { trace_id: vec![2; 16], span_id: vec![2; 8], attributes: vec![attribute("link.type", "random")], ..Default::default() }],
+            ..Default::default()
+        };
+        let request = ExportTraceServiceRequest { resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans: vec![span], ..Default::default() }], ..Default::default() }] };
+        let config = Config::of(&Config::effective(&serde_json::json!({ "actions": [{ "action": "insert", "key": "env", "value": "prod" }] })).unwrap()).unwrap();
+        let changed = Attributes::new(&config).unwrap().apply(to_otap(Signal::Traces, request.encode_to_vec().into()).unwrap()).unwrap();
+        let out = ExportTraceServiceRequest::decode(to_otlp(changed).unwrap()).unwrap();
+        let span = &out.resource_spans[0].scope_spans[0].spans[0];
+        let mut keys: Vec<&str> = span.attributes.iter().map(|a| a.key.as_str()).collect();
+        keys.sort();
+        assert_eq!(keys, vec!["env", "k"]);
+        assert_eq!(span.events[0].attributes, vec![attribute("step", "1")]);
+        assert_eq!(span.links[0].attributes, vec![attribute("link.type", "random")]);
+    }
+}

@@ -1,0 +1,54 @@
+//! `rust_filter`: drops log records by severity, body or attributes, spans by name, events or attributes, metrics by
+//! name, on OTAP batches with otel-arrow-dfe-pdata's filters (those of core-nodes' filter processor), in a Tandem node
+//! (`node`) that keeps what the Go filter processor keeps where pdata 0.62 alone would not. Matching runs on Arrow
+//! columns (a name pattern is evaluated once per distinct name in a dictionary column), not on decoded records.
+
+pub mod config;
+mod node;
+
+use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use config::Config;
+use linkme::distributed_slice;
+use serde_json::Value;
+
+pub const TYPE: &str = "rust_filter";
+
+fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
+    Config::of(config)?;
+    Ok(vec![NodeSpec { urn: node::URN, config: config.clone() }])
+}
+
+#[distributed_slice(FACTORIES)]
+static FACTORY: Factory = Factory {
+    ty: TYPE,
+    kind: Kind::Processor,
+    description: "drops log records, spans and metrics by the Collector's match properties, on OTAP batches with otap-dataflow's filters",
+    pairs: &[],
+    takes: Takes::Only(Form::Otap),
+    gives: Gives::Only(Form::Otap),
+    outputs: Outputs::One,
+    default_config: Config::defaults,
+    config: Config::effective,
+    nodes,
+};
+
+pub fn keep_linked() {
+    std::hint::black_box(&FACTORY);
+    node::keep_linked();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    // Scenario: the Collector's ways of getting a filter wrong. Guarantee: each refused with the setting's path.
+    #[test]
+    fn bad_blocks_are_refused_naming_the_setting() {
+        let refused = |config: Value| Config::effective(&config).unwrap_err();
+        assert_eq!(refused(json!({ "spans": { "exclude": { "match_type": "fuzzy", "span_names": ["a"] } } })), "'spans.exclude.match_type' must be strict or regexp, got fuzzy");
+        assert!(refused(json!({ "logs": { "include": { "match_type": "regexp", "severity_texts": ["(unclosed"] } } })).starts_with("'logs.include.severity_texts' is not a valid regexp"));
+        assert!(refused(json!({ "logs": { "include": { "severity": "WARN" } } })).ends_with("'logs.include' has invalid keys: severity"));
+        assert!(refused(json!({ "logs": { "include": { "severity_number": { "min": "LOUD" } } } })).starts_with("'logs.include.severity_number.min' must be a severity"));
+    }
+}

@@ -1,0 +1,68 @@
+//! `rust_transform`: otap-dataflow's transform processor (core-nodes), which runs a KQL or OPL query, or OTTL log
+//! statements, over OTAP batches: `logs | where severity_text == "ERROR"`, `traces | extend attributes["team"] = "a"`.
+//! Its settings are otap-dataflow's. Its named outputs (`route_to`) are not wired: its one output is the pipeline's.
+
+pub mod config;
+
+use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use config::Config;
+use linkme::distributed_slice;
+use otel_arrow_dfe_core_nodes::processors::transform_processor::TRANSFORM_PROCESSOR_URN;
+use serde_json::{Value, json};
+
+pub const TYPE: &str = "rust_transform";
+
+fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
+    Ok(vec![NodeSpec { urn: TRANSFORM_PROCESSOR_URN, config: json!(Config::of(config)?) }])
+}
+
+/// Parses the query as otap-dataflow will, by making (not running) a pipeline with the node: a query with an error
+/// fails validation, not the start.
+fn check_query(config: &Config) -> Result<(), String> {
+    let pipeline = json!({
+        "type": "otap",
+        "nodes": {
+            "in": { "type": crate::ring::ingress::URN, "config": { "core": 0, "routes": [1] } },
+            "transform": { "type": TRANSFORM_PROCESSOR_URN, "config": config },
+            "out": { "type": otel_arrow_dfe_core_nodes::exporters::noop_exporter::NOOP_EXPORTER_URN, "config": {} },
+        },
+        "connections": [{ "from": "in[\"route-1\"]", "to": "transform" }, { "from": "transform", "to": "out" }],
+    });
+    crate::runtime::check(crate::runtime::config_of("check", &pipeline)?)
+}
+
+#[distributed_slice(FACTORIES)]
+static FACTORY: Factory = Factory {
+    ty: TYPE,
+    kind: Kind::Processor,
+    description: "otap-dataflow's transform processor: a KQL or OPL query, or OTTL log statements, over OTAP batches",
+    pairs: &[],
+    takes: Takes::Only(Form::Otap),
+    gives: Gives::Only(Form::Otap),
+    outputs: Outputs::One,
+    default_config: Config::defaults,
+    config: Config::effective,
+    nodes,
+};
+
+pub fn keep_linked() {
+    std::hint::black_box((&FACTORY, &otel_arrow_dfe_core_nodes::processors::transform_processor::TRANSFORM_PROCESSOR_FACTORY));
+    std::hint::black_box(&otel_arrow_dfe_core_nodes::exporters::noop_exporter::NOOP_EXPORTER);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Scenario: no query, two queries, a query that does not parse, one that does. Guarantee: the first three are
+    // refused before anything runs (the third with otap-dataflow's parse error); the last is accepted.
+    #[test]
+    fn exactly_one_query_that_parses() {
+        crate::keep_linked();
+        let expected = "exactly one of kql_query, opl_query, ottl must be set";
+        assert_eq!(Config::effective(&json!({})).unwrap_err(), expected);
+        assert_eq!(Config::effective(&json!({ "kql_query": "logs", "opl_query": "logs" })).unwrap_err(), expected);
+        assert!(Config::effective(&json!({ "kql_query": "logs | explode" })).unwrap_err().contains("Could not parse TransformProcessor query"));
+        assert!(Config::effective(&json!({ "kql_query": "logs | where severity_text == \"ERROR\"" })).is_ok());
+    }
+}

@@ -1,0 +1,232 @@
+//! `rust_otap`: the OTel-Arrow receiver, a Tandem receiver node serving OTLP and the OTel-Arrow streams on one port
+//! (`services`), as the Go Collector's `otelarrow` receiver does, bound on every core (`SO_REUSEPORT`). Arrow batches
+//! enter the pipeline as OTAP records, OTLP requests as OTLP bytes once checked; each is answered when the pipeline
+//! acks or nacks it. otap-dataflow's own OTAP receiver serves no OTLP on its port and reads no stream of the Go
+//! encoder (it declares columns non-nullable and writes nulls in them; `otap::repairs`).
+
+pub mod config;
+pub mod services;
+
+use crate::components::{ComponentConfig, FACTORIES, Factory, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::otap::Payload;
+use crate::signal::Signal;
+use async_trait::async_trait;
+use config::Config;
+use linkme::distributed_slice;
+use otel_arrow_dfe_config::node::NodeUserConfig;
+use otel_arrow_dfe_engine::config::ReceiverConfig;
+use otel_arrow_dfe_engine::context::PipelineContext;
+use otel_arrow_dfe_engine::control::{CallData, Context8u8, NodeControlMsg};
+use otel_arrow_dfe_engine::error::Error;
+use otel_arrow_dfe_engine::node::NodeId;
+use otel_arrow_dfe_engine::receiver::ReceiverWrapper;
+use otel_arrow_dfe_engine::terminal_state::TerminalState;
+use otel_arrow_dfe_engine::wiring_contract::WiringContract;
+use otel_arrow_dfe_engine::{MessageSourceSharedEffectHandlerExtension, Interests, ProducerEffectHandlerExtension, ReceiverFactory, shared};
+use otel_arrow_dfe_otap::OTAP_RECEIVER_FACTORIES;
+use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use services::{ArrowService, Logs, Metrics, OtlpService, Traces};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tandem_ipc::{Answer, RequestError};
+use tokio::sync::oneshot;
+
+pub const TYPE: &str = "rust_otap";
+pub const URN: &str = "urn:tandem:receiver:otap";
+
+/// The node's config: the address to listen on, and the signals the pipelines take from it.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct NodeConfig {
+    listening_addr: SocketAddr,
+    signals: Vec<String>,
+}
+
+fn nodes(config: &Value, placement: &Placement) -> Result<Vec<NodeSpec>, String> {
+    let config = Config::of(config)?;
+    let node = NodeConfig { listening_addr: config.endpoint.socket_addr()?, signals: placement.signals.iter().map(|s| s.name().to_string()).collect() };
+    Ok(vec![NodeSpec { urn: URN, config: json!(node) }])
+}
+
+#[distributed_slice(FACTORIES)]
+static FACTORY: Factory = Factory {
+    ty: TYPE,
+    kind: Kind::Receiver,
+    description: "OTel-Arrow (OTAP) gRPC receiver, also serving OTLP/gRPC on the same port; Arrow batches enter as OTAP",
+    pairs: &[],
+    takes: Takes::Any,
+    gives: Gives::Either,
+    outputs: Outputs::BySignal,
+    default_config: Config::defaults,
+    config: Config::effective,
+    nodes,
+};
+
+fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
+    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
+}
+
+fn node_config(config: &Value) -> Result<NodeConfig, otel_arrow_dfe_config::error::Error> {
+    serde_json::from_value(config.clone()).map_err(|e| invalid(e.to_string()))
+}
+
+#[allow(unsafe_code)]
+#[distributed_slice(OTAP_RECEIVER_FACTORIES)]
+static RECEIVER: ReceiverFactory<OtapPdata> = ReceiverFactory {
+    name: URN,
+    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, receiver: &ReceiverConfig, _| {
+        let config = node_config(&user.config)?;
+        let signals = config.signals.iter().filter_map(|name| Signal::ALL.into_iter().find(|s| s.name() == name)).collect();
+        Ok(ReceiverWrapper::shared(OtapReceiver { addr: config.listening_addr, signals }, node, user, receiver).with_startup_readiness())
+    },
+    context_declarations: None,
+    wiring_contract: WiringContract::UNRESTRICTED,
+    validate_config: |config| node_config(config).map(drop),
+};
+
+pub fn keep_linked() {
+    std::hint::black_box((&FACTORY, &RECEIVER));
+}
+
+struct OtapReceiver {
+    addr: SocketAddr,
+    signals: Vec<Signal>,
+}
+
+/// Requests in the pipeline, each waiting for its Ack or Nack.
+#[derive(Default)]
+struct Waiting {
+    answers: HashMap<u64, oneshot::Sender<Answer>>,
+    last_id: u64,
+}
+
+/// How the gRPC services send into the pipeline: on the output port of the signal, subscribed to Ack/Nack.
+#[derive(Clone)]
+pub struct Sender {
+    handler: shared::receiver::EffectHandler<OtapPdata>,
+    waiting: Arc<Mutex<Waiting>>,
+    signals: Arc<[Signal]>,
+}
+
+impl Sender {
+    /// Whether a pipeline takes this signal from the receiver.
+    pub fn serves(&self, signal: Signal) -> bool {
+        self.signals.contains(&signal)
+    }
+
+    /// Sends one request into the pipeline and resolves with the pipeline's answer.
+    pub async fn send(&self, payload: Payload) -> Answer {
+        let signal = payload.signal();
+        let (tx, answered) = oneshot::channel();
+        let id = {
+            let mut waiting = self.waiting.lock().unwrap();
+            waiting.last_id += 1;
+            let id = waiting.last_id;
+            waiting.answers.insert(id, tx);
+            id
+        };
+        let mut pdata = payload.into_pdata(Context::with_capacity(1));
+        let calldata: CallData = smallvec::smallvec![Context8u8::from(id)];
+        self.handler.subscribe_to(Interests::ACKS | Interests::NACKS, calldata, &mut pdata);
+        if let Err(e) = self.handler.send_message_with_source_node_to(signal.name(), pdata).await {
+            self.waiting.lock().unwrap().answers.remove(&id);
+            return Err(RequestError::Retryable(format!("the engine pipeline is stopping: {e}")));
+        }
+        answered.await.unwrap_or_else(|_| Err(RequestError::Retryable("the engine pipeline stopped before answering".into())))
+    }
+
+    /// Answers a request the runtime acked or nacked.
+    fn settle(&self, message: &NodeControlMsg<OtapPdata>) {
+        let (calldata, answer) = match message {
+            NodeControlMsg::Ack(ack) => (&ack.unwind.route.calldata, Ok(())),
+            NodeControlMsg::Nack(nack) if nack.permanent => (&nack.unwind.route.calldata, Err(RequestError::Permanent(nack.reason.clone()))),
+            NodeControlMsg::Nack(nack) => (&nack.unwind.route.calldata, Err(RequestError::Retryable(nack.reason.clone()))),
+            _ => return,
+        };
+        let waiting = calldata.first().and_then(|id| self.waiting.lock().unwrap().answers.remove(&u64::from(*id)));
+        if let Some(tx) = waiting {
+            let _ = tx.send(answer);
+        }
+    }
+
+    fn is_idle(&self) -> bool {
+        self.waiting.lock().unwrap().answers.is_empty()
+    }
+
+    fn abandon(&self) {
+        for (_, tx) in self.waiting.lock().unwrap().answers.drain() {
+            let _ = tx.send(Err(RequestError::Retryable("the engine pipeline stopped before answering".into())));
+        }
+    }
+}
+
+#[async_trait]
+impl shared::receiver::Receiver<OtapPdata> for OtapReceiver {
+    async fn start(self: Box<Self>, mut control: shared::receiver::ControlChannel<OtapPdata>, handler: shared::receiver::EffectHandler<OtapPdata>) -> Result<TerminalState, Error> {
+        let listener = handler.tcp_listener(self.addr)?;
+        let sender = Sender { handler: handler.clone(), waiting: Arc::default(), signals: self.signals.into() };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let router = tonic::transport::Server::builder()
+            .add_service(OtlpService::<Traces>::new(&sender))
+            .add_service(OtlpService::<Metrics>::new(&sender))
+            .add_service(OtlpService::<Logs>::new(&sender))
+            .add_service(ArrowService::<Traces>::new(&sender))
+            .add_service(ArrowService::<Metrics>::new(&sender))
+            .add_service(ArrowService::<Logs>::new(&sender));
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+            let _ = stopped.await;
+        }));
+        handler.signal_ready();
+        let mut stop = Some(stop);
+        let mut draining: Option<Instant> = None;
+        loop {
+            if let Some(deadline) = draining
+                && (sender.is_idle() || Instant::now() >= deadline)
+            {
+                sender.abandon();
+                handler.notify_receiver_drained().await?;
+                return Ok(TerminalState::default());
+            }
+            let deadline = draining.map(tokio::time::Instant::from_std);
+            tokio::select! {
+                biased;
+                message = control.recv() => match message.map_err(Error::ChannelRecvError)? {
+                    NodeControlMsg::DrainIngress { deadline, .. } => {
+                        // Stop accepting; what is in flight gets until the deadline to be answered.
+                        if let Some(stop) = stop.take() {
+                            let _ = stop.send(());
+                        }
+                        draining = Some(deadline);
+                    }
+                    NodeControlMsg::Shutdown { .. } => {
+                        sender.abandon();
+                        server.abort();
+                        return Ok(TerminalState::default());
+                    }
+                    other => sender.settle(&other),
+                },
+                _ = async { tokio::time::sleep_until(deadline.expect("draining")).await }, if deadline.is_some() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Scenario: a receiver used by the traces and logs pipelines. Guarantee: its node listens on the endpoint and
+    // serves those two signals only.
+    #[test]
+    fn the_node_serves_the_signals_its_pipelines_take() {
+        let effective = Config::effective(&json!({ "endpoint": "127.0.0.1:4998" })).unwrap();
+        let placement = Placement { id: TYPE, signals: &[Signal::Traces, Signal::Logs], pipelines: &[], max_request_bytes: None };
+        let nodes = nodes(&effective, &placement).unwrap();
+        assert_eq!(nodes, vec![NodeSpec { urn: URN, config: json!({ "listening_addr": "127.0.0.1:4998", "signals": ["traces", "logs"] }) }]);
+    }
+}

@@ -1,0 +1,72 @@
+//! The node after an engine receiver that hands on OTLP as it came: it checks each request decodes (strings in
+//! UTF-8 included) and refuses one that does not with a permanent Nack of cause `Refused`, which otap-dataflow's
+//! receivers answer with INVALID_ARGUMENT (HTTP 400). What passes goes on on its signal's output port
+//! (`traces`, `metrics`, `logs`), to the pipelines of that signal. Data from the ring is not checked again: the host
+//! checked it.
+
+use crate::otap::Payload;
+use crate::otlp;
+use async_trait::async_trait;
+use linkme::distributed_slice;
+use otel_arrow_dfe_config::node::NodeUserConfig;
+use otel_arrow_dfe_engine::config::ProcessorConfig;
+use otel_arrow_dfe_engine::context::PipelineContext;
+use otel_arrow_dfe_engine::control::{NackCause, NackMsg};
+use otel_arrow_dfe_engine::error::Error;
+use otel_arrow_dfe_engine::message::Message;
+use otel_arrow_dfe_engine::node::NodeId;
+use otel_arrow_dfe_engine::processor::ProcessorWrapper;
+use otel_arrow_dfe_engine::wiring_contract::WiringContract;
+use otel_arrow_dfe_engine::{MessageSourceLocalEffectHandlerExtension, ConsumerEffectHandlerExtension, ProcessorFactory, local};
+use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
+use otel_arrow_dfe_otap::pdata::OtapPdata;
+use std::sync::Arc;
+
+pub const URN: &str = "urn:tandem:processor:validate";
+
+#[allow(unsafe_code)]
+#[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
+static VALIDATE: ProcessorFactory<OtapPdata> = ProcessorFactory {
+    name: URN,
+    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| Ok(ProcessorWrapper::local(Validate, node, user, config)),
+    context_declarations: None,
+    wiring_contract: WiringContract::UNRESTRICTED,
+    validate_config: otel_arrow_dfe_config::validation::no_config,
+};
+
+pub fn keep_linked() {
+    std::hint::black_box(&VALIDATE);
+}
+
+struct Validate;
+
+/// Why a request is refused, or None when it may go on.
+fn refusal(payload: &Payload) -> Option<String> {
+    match payload {
+        Payload::Otlp(signal, bytes) => otlp::validate(*signal, bytes).err(),
+        Payload::Otap(_) => None,
+    }
+}
+
+#[async_trait(?Send)]
+impl local::processor::Processor<OtapPdata> for Validate {
+    async fn process(&mut self, message: Message<OtapPdata>, handler: &mut local::processor::EffectHandler<OtapPdata>) -> Result<(), Error> {
+        let Message::PData(pdata) = message else { return Ok(()) };
+        let (context, payload) = pdata.into_parts();
+        let kept = payload.clone();
+        let checked = Payload::of(payload).map_err(Some).and_then(|payload| match refusal(&payload) {
+            Some(reason) => Err(Some(reason)),
+            None => Ok(payload),
+        });
+        match checked {
+            Ok(payload) => {
+                let port = payload.signal().name();
+                handler.send_message_with_source_node_to(port, payload.into_pdata(context)).await.map_err(Error::from)
+            }
+            Err(reason) => {
+                let reason = reason.unwrap_or_default();
+                handler.notify_nack(NackMsg::new_permanent_with_cause(reason, OtapPdata::new(context, kept), NackCause::Refused)).await
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Running a deployment's pipeline on one core: a thread of its own (`tandem-core-N`, optionally pinned to CPU N) on
+//! which otap-dataflow's local executor (`RuntimePipeline::run_forever`: a current-thread tokio runtime and a
+//! `LocalSet`) runs every node of the pipeline, the core's ring ingress and egress included. The runtime is used
+//! without its controller, which wants to own the process (the whole `OtelDataflowSpec`, signals, admin endpoint):
+//! the few channels and reporters a pipeline needs are made here.
+
+pub mod telemetry;
+
+use otel_arrow_dfe_config::DeployedPipelineKey;
+use otel_arrow_dfe_config::observed_state::SendPolicy;
+use otel_arrow_dfe_config::pipeline::PipelineConfig;
+use otel_arrow_dfe_config::policy::{ChannelCapacityPolicy, MetricLevel, TelemetryPolicy};
+use otel_arrow_dfe_engine::context::{ControllerContext, PipelineContext};
+use otel_arrow_dfe_engine::control::{RuntimeControlMsg, RuntimeCtrlMsgSender, pipeline_completion_msg_channel, runtime_ctrl_msg_channel};
+use otel_arrow_dfe_engine::memory_limiter::MemoryPressureChanged;
+use otel_arrow_dfe_engine::runtime_pipeline::RuntimePipeline;
+use otel_arrow_dfe_otap::OTAP_PIPELINE_FACTORY;
+use otel_arrow_dfe_otap::pdata::OtapPdata;
+use otel_arrow_dfe_telemetry::event::ObservedEventReporter;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+use telemetry::Telemetry;
+use tokio::sync::oneshot;
+
+const PIPELINE_GROUP: &str = "tandem";
+
+/// Requests queued between two nodes; beyond this, senders wait (backpressure). It also bounds the OTLP receivers'
+/// concurrent requests, which otap-dataflow derives from it.
+const PDATA_CHANNEL: usize = 1024;
+
+/// How often nodes report their metrics (Tandem's component counters are read from them).
+const METRICS_INTERVAL: Duration = Duration::from_millis(250);
+
+/// The pipeline config of an otap-dataflow pipeline given as JSON (`deployment::graph`).
+pub fn config_of(name: &str, json: &serde_json::Value) -> Result<PipelineConfig, String> {
+    PipelineConfig::from_json(PIPELINE_GROUP.into(), name.to_string().into(), &json.to_string()).map_err(|e| format!("invalid engine pipeline: {e}"))
+}
+
+fn capacity() -> ChannelCapacityPolicy {
+    ChannelCapacityPolicy { pdata: PDATA_CHANNEL, ..ChannelCapacityPolicy::default() }
+}
+
+fn telemetry_policy() -> TelemetryPolicy {
+    // Node metrics only where a node's own policy asks (the components' nodes, `deployment::graph`).
+    TelemetryPolicy { runtime_metrics: MetricLevel::Basic, tokio_metrics: false, ..TelemetryPolicy::default() }
+}
+
+fn context(telemetry: &Telemetry, name: &str, core: usize, cores: usize) -> PipelineContext {
+    let controller = ControllerContext::new(telemetry.registry());
+    controller.pipeline_context_with(PIPELINE_GROUP.into(), name.to_string().into(), core, cores, core)
+}
+
+/// Registers the pipeline's telemetry entity for this thread, as otap-dataflow's nodes expect.
+fn enter(context: &PipelineContext) -> impl Drop + use<> {
+    otel_arrow_dfe_engine::entity_context::set_pipeline_entity_key(context.metrics_registry(), context.register_pipeline_entity())
+}
+
+fn build(context: &PipelineContext, config: PipelineConfig) -> Result<RuntimePipeline<OtapPdata>, String> {
+    crate::keep_linked();
+    OTAP_PIPELINE_FACTORY
+        .build(context.clone(), config, capacity(), telemetry_policy(), Default::default(), None, None)
+        .map_err(|e| e.to_string())
+}
+
+/// Builds, without running, a pipeline of `config`: otap-dataflow creates every node, so the nodes' own configs are
+/// checked as they will be at Start.
+pub fn check(config: PipelineConfig) -> Result<(), String> {
+    let telemetry = Telemetry::default();
+    let context = context(&telemetry, "check", 0, 1);
+    let _entity = enter(&context);
+    build(&context, config).map(drop)
+}
+
+/// Pins the calling thread to CPU `cpu` (modulo the CPUs there are).
+fn pin_to(cpu: usize) -> Result<(), String> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    unsafe { libc::CPU_SET(cpu % cpus, &mut set) };
+    // The calling thread only (pid 0), with a set of the right size.
+    let done = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if done == 0 { Ok(()) } else { Err(std::io::Error::last_os_error().to_string()) }
+}
+
+/// One core's pipeline, running on its thread.
+pub struct Core {
+    control: RuntimeCtrlMsgSender<OtapPdata>,
+    stopped: oneshot::Receiver<()>,
+}
+
+impl Core {
+    /// Builds the pipeline of `config` as core `core` of `cores` and runs it on a thread of its own; resolves once
+    /// its receivers are ready (bound, their ring adopted) or with why it could not start.
+    pub async fn start(name: &str, core: usize, cores: usize, pin: bool, config: PipelineConfig, telemetry: &Telemetry) -> Result<Core, String> {
+        let context = context(telemetry, name, core, cores);
+        let capacity = capacity();
+        let (control, control_rx) = runtime_ctrl_msg_channel::<OtapPdata>(capacity.control.pipeline);
+        let (completion, completion_rx) = pipeline_completion_msg_channel::<OtapPdata>(capacity.control.completion);
+        let key = DeployedPipelineKey { pipeline_group_id: PIPELINE_GROUP.into(), pipeline_id: name.to_string().into(), core_id: core, deployment_generation: 0 };
+        let (started_tx, started) = oneshot::channel::<Result<(), String>>();
+        let (stopped_tx, stopped) = oneshot::channel();
+        let runtime_control = control.clone();
+        let metrics = telemetry.reporter();
+        std::thread::Builder::new()
+            .name(format!("tandem-core-{core}"))
+            .spawn(move || {
+                let started_tx = Rc::new(RefCell::new(Some(started_tx)));
+                let report_start = |result: Result<(), String>| {
+                    if let Some(tx) = started_tx.borrow_mut().take() {
+                        let _ = tx.send(result);
+                    }
+                };
+                if pin && let Err(e) = pin_to(core) {
+                    crate::log::error("cannot pin a pipeline thread", serde_json::json!({ "core": core, "error": e }));
+                }
+                let _entity = enter(&context);
+                let pipeline = match build(&context, config) {
+                    Ok(pipeline) => pipeline,
+                    Err(e) => return report_start(Err(format!("cannot build the engine pipeline: {e}"))),
+                };
+                let on_start = started_tx.clone();
+                let pipeline = pipeline.with_startup_callback(move || {
+                    if let Some(tx) = on_start.borrow_mut().take() {
+                        let _ = tx.send(Ok(()));
+                    }
+                });
+                // Nobody watches the runtime's events or memory pressure.
+                let (events, _) = flume::bounded(1);
+                let (_pressure, pressure) = tokio::sync::watch::channel(MemoryPressureChanged::initial());
+                let ran = pipeline.run_forever(
+                    key,
+                    context,
+                    ObservedEventReporter::new(SendPolicy { blocking_timeout: None, console_fallback: false }, events),
+                    metrics,
+                    METRICS_INTERVAL,
+                    pressure,
+                    runtime_control,
+                    control_rx,
+                    completion,
+                    completion_rx,
+                );
+                if let Err(e) = ran {
+                    crate::log::error("engine pipeline failed", serde_json::json!({ "core": core, "error": e.to_string() }));
+                    report_start(Err(e.to_string()));
+                }
+                let _ = stopped_tx.send(());
+            })
+            .map_err(|e| format!("cannot start a pipeline thread: {e}"))?;
+        match started.await {
+            Ok(Ok(())) => Ok(Core { control, stopped }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err("the engine pipeline thread ended while starting".into()),
+        }
+    }
+
+    /// Whether the pipeline has stopped (done, or failed after starting).
+    pub fn stopped(&mut self) -> bool {
+        !matches!(self.stopped.try_recv(), Err(oneshot::error::TryRecvError::Empty))
+    }
+
+    /// Stops the pipeline: receivers admit nothing new and what is in flight has until `deadline` to be answered,
+    /// then every node stops.
+    pub async fn stop(self, deadline: Instant) {
+        let message = RuntimeControlMsg::Shutdown { deadline, reason: "the host shut the deployment down".into() };
+        if self.control.try_send(message).is_err() {
+            crate::log::error("cannot ask an engine pipeline to stop", serde_json::json!({}));
+        }
+        // The runtime's control loop ends only when every sender is gone (else it waits for the deadline).
+        drop(self.control);
+        let grace = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
+        if tokio::time::timeout(grace, self.stopped).await.is_err() {
+            crate::log::error("an engine pipeline did not stop in time", serde_json::json!({}));
+        }
+    }
+}
