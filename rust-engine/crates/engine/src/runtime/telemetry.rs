@@ -65,10 +65,6 @@ impl Telemetry {
                     "node.output" => false,
                     _ => return,
                 };
-                if std::env::var("TANDEM_DEBUG_METRICS").is_ok() {
-                    let attrs: Vec<String> = attributes.iter_attributes().map(|(k, v)| format!("{k}={}", v.to_string_value())).collect();
-                    eprintln!("METRIC {} {attrs:?} {item:?}", descriptor.name);
-                }
                 let Some(node) = attributes.iter_attributes().find(|(k, _)| *k == "node.id").map(|(_, v)| v.to_string_value()) else { return };
                 let ok = usize::from(item.iter().any(|(k, v)| *k == "outcome" && *v == "success"));
                 let counts = nodes.entry(node).or_default();
