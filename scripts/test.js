@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: build what is missing, lint the TypeScript and JavaScript (ESLint, eslint.config.js), then run the Rust
+// `npm test`: build what is missing, lint the TypeScript and JavaScript (ESLint, eslint.config.js), check the Rust
+// workspace's formatting (rustfmt.toml), then run the Rust
 // workspace's tests and every Jest project (the TypeScript host and the integration tests that spawn real processes).
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -16,5 +17,6 @@ function run(cmd, args) {
 
 run(process.execPath, [path.join(__dirname, 'prepare.js')]);
 run(path.join(root, 'node_modules', '.bin', 'eslint'), ['--max-warnings', '0', '.']);
+run('cargo', ['fmt', '--all', '--check', '--manifest-path', path.join(root, 'rust-engine', 'Cargo.toml')]);
 run('cargo', ['test', '--release', '--locked', '--workspace', '--manifest-path', path.join(root, 'rust-engine', 'Cargo.toml')]);
 run(path.join(root, 'node_modules', '.bin', 'jest'), ['--runInBand', ...process.argv.slice(2)]);

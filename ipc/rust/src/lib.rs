@@ -12,5 +12,8 @@ mod session;
 
 pub use record::{Corruption, Header};
 pub use region::{Region, RegionOptions, Role};
-pub use ring::{testing, Claim, Consumer, Producer, Record};
-pub use session::{create_inherited, Answer, Incoming, Reply, RequestError, Session, SessionOptions, SessionStats, Submitted};
+pub use ring::{Claim, Consumer, Producer, Record, testing};
+pub use session::{
+    Answer, Incoming, Reply, RequestError, Session, SessionOptions, SessionStats, Submitted,
+    create_inherited,
+};

@@ -49,7 +49,11 @@ pub struct Corruption {
 
 impl fmt::Display for Corruption {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "corrupt record at position {}: {}: {}", self.position, self.field, self.reason)
+        write!(
+            f,
+            "corrupt record at position {}: {}: {}",
+            self.position, self.field, self.reason
+        )
     }
 }
 
@@ -65,22 +69,51 @@ pub(crate) struct Bounds {
 /// Checks, before any header is read there, that a record can start at `position` (section 3.2, rule 0): the
 /// positions are words of shared memory, so a peer could have left anything in them.
 pub(crate) fn check_position(position: u64, tail: u64, b: &Bounds) -> Result<(), Corruption> {
-    let fail = |field, reason: String| Err(Corruption { position, field, reason });
+    let fail = |field, reason: String| {
+        Err(Corruption {
+            position,
+            field,
+            reason,
+        })
+    };
     if position % RECORD_HEADER as u64 != 0 {
-        return fail("head", format!("position {position} is not a multiple of {RECORD_HEADER}"));
+        return fail(
+            "head",
+            format!("position {position} is not a multiple of {RECORD_HEADER}"),
+        );
     }
     if tail - position > b.capacity {
-        return fail("tail", format!("the published tail {tail} is more than a ring ({}) ahead", b.capacity));
+        return fail(
+            "tail",
+            format!(
+                "the published tail {tail} is more than a ring ({}) ahead",
+                b.capacity
+            ),
+        );
     }
     Ok(())
 }
 
 /// Decodes and checks the header at `position`, in the order of section 3.2. `tail` is the published tail.
-pub(crate) fn check(raw: &[u8; RECORD_HEADER], position: u64, tail: u64, b: &Bounds) -> Result<Header, Corruption> {
+pub(crate) fn check(
+    raw: &[u8; RECORD_HEADER],
+    position: u64,
+    tail: u64,
+    b: &Bounds,
+) -> Result<Header, Corruption> {
     let (h, tag) = Header::decode(raw);
-    let fail = |field, reason: String| Err(Corruption { position, field, reason });
+    let fail = |field, reason: String| {
+        Err(Corruption {
+            position,
+            field,
+            reason,
+        })
+    };
     if tag != b.epoch_tag {
-        return fail("epoch_tag", format!("{tag:#010x} is not this session's {:#010x}", b.epoch_tag));
+        return fail(
+            "epoch_tag",
+            format!("{tag:#010x} is not this session's {:#010x}", b.epoch_tag),
+        );
     }
     let code_ok = match h.kind {
         TYPE_PADDING => h.code == 0,
@@ -89,28 +122,55 @@ pub(crate) fn check(raw: &[u8; RECORD_HEADER], position: u64, tail: u64, b: &Bou
         _ => return fail("type", format!("unknown record type {}", h.kind)),
     };
     if !code_ok {
-        return fail("code", format!("code {} is not valid for record type {}", h.code, h.kind));
+        return fail(
+            "code",
+            format!("code {} is not valid for record type {}", h.code, h.kind),
+        );
     }
     let index = position & (b.capacity - 1);
     if h.kind == TYPE_PADDING {
         let expected = b.capacity - index - RECORD_HEADER as u64;
         if u64::from(h.length) != expected {
-            return fail("length", format!("padding of {} bytes does not reach the end of the ring ({expected})", h.length));
+            return fail(
+                "length",
+                format!(
+                    "padding of {} bytes does not reach the end of the ring ({expected})",
+                    h.length
+                ),
+            );
         }
         return Ok(h);
     }
     let size = record_size(u64::from(h.length));
     if h.length > b.max_message_size {
-        return fail("length", format!("{} exceeds max_message_size ({})", h.length, b.max_message_size));
+        return fail(
+            "length",
+            format!(
+                "{} exceeds max_message_size ({})",
+                h.length, b.max_message_size
+            ),
+        );
     }
     if index + size > b.capacity {
-        return fail("length", format!("record of {size} bytes at index {index} crosses the end of the ring"));
+        return fail(
+            "length",
+            format!("record of {size} bytes at index {index} crosses the end of the ring"),
+        );
     }
     if position + size > tail {
-        return fail("length", format!("record of {size} bytes runs past the published tail {tail}"));
+        return fail(
+            "length",
+            format!("record of {size} bytes runs past the published tail {tail}"),
+        );
     }
     if h.kind == TYPE_RESPONSE && h.code == STATUS_OK && h.length != 0 {
-        return fail("length", format!("an OK response carries no payload, found {} bytes", h.length));
+        return fail(
+            "length",
+            format!(
+                "an OK response carries no payload, found {} bytes",
+                h.length
+            ),
+        );
     }
     Ok(h)
 }

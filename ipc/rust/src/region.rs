@@ -23,13 +23,23 @@ impl RegionOptions {
     /// Both rings of `buffer_size` bytes (rounded up to a power of two), as `runtime.rust.ipc` configures them.
     pub fn symmetric(buffer_size: u64, max_message_size: u32, queue_size: u32) -> Self {
         let capacity = buffer_size.max(MIN_CAPACITY).next_power_of_two();
-        RegionOptions { ring0_capacity: capacity, ring1_capacity: capacity, max_message_size, queue_size }
+        RegionOptions {
+            ring0_capacity: capacity,
+            ring1_capacity: capacity,
+            max_message_size,
+            queue_size,
+        }
     }
 
     fn check(&self) -> io::Result<()> {
-        for (name, c) in [("ring0_capacity", self.ring0_capacity), ("ring1_capacity", self.ring1_capacity)] {
+        for (name, c) in [
+            ("ring0_capacity", self.ring0_capacity),
+            ("ring1_capacity", self.ring1_capacity),
+        ] {
             if !c.is_power_of_two() || c < MIN_CAPACITY {
-                return Err(invalid(format!("{name} {c} must be a power of two of at least {MIN_CAPACITY}")));
+                return Err(invalid(format!(
+                    "{name} {c} must be a power of two of at least {MIN_CAPACITY}"
+                )));
             }
         }
         let limit = self.ring0_capacity.min(self.ring1_capacity) / 2 - RECORD_HEADER as u64;
@@ -96,7 +106,12 @@ impl Region {
         replace_stale(&path)?;
         let tmp = dir.join(format!("{name}.ring.tmp"));
         let _ = std::fs::remove_file(&tmp);
-        let file = OpenOptions::new().read(true).write(true).create_new(true).mode(0o600).open(&tmp)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
         lock(&file, false)?;
         let region = Self::initialize(file, opts, Some(path.clone()))?;
         std::fs::rename(&tmp, &path)?;
@@ -106,7 +121,13 @@ impl Region {
     fn initialize(file: File, opts: RegionOptions, named: Option<PathBuf>) -> io::Result<Region> {
         let size = HEADER_SIZE as u64 + opts.ring0_capacity + opts.ring1_capacity;
         file.set_len(size)?;
-        let region = Region { base: map(&file, size as usize)?, size: size as usize, file, role: Role::Creator, named };
+        let region = Region {
+            base: map(&file, size as usize)?,
+            size: size as usize,
+            file,
+            role: Role::Creator,
+            named,
+        };
         let epoch = random_epoch()?;
         // The file is fresh (zeroed), so only the identity block needs writing; plain stores, published by `state`.
         unsafe {
@@ -126,7 +147,9 @@ impl Region {
             put32(OFF_CREATOR_PID, std::process::id());
         }
         // Release: readiness is written last and publishes the identity block.
-        region.word32(OFF_STATE).store(STATE_READY, Ordering::Release);
+        region
+            .word32(OFF_STATE)
+            .store(STATE_READY, Ordering::Release);
         Ok(region)
     }
 
@@ -137,17 +160,33 @@ impl Region {
 
     /// Maps the region at `path` (section 6.2, step 2).
     pub fn attach_path(path: &Path) -> io::Result<Region> {
-        let file = OpenOptions::new().read(true).write(true).open(path)
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot open ring region {}: {e}", path.display())))?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot open ring region {}: {e}", path.display()),
+                )
+            })?;
         Self::attach(file, None)
     }
 
     fn attach(file: File, named: Option<PathBuf>) -> io::Result<Region> {
         let size = file.metadata()?.len();
         if size < HEADER_SIZE as u64 {
-            return Err(invalid(format!("region of {size} bytes is smaller than its header")));
+            return Err(invalid(format!(
+                "region of {size} bytes is smaller than its header"
+            )));
         }
-        let region = Region { base: map(&file, size as usize)?, size: size as usize, file, role: Role::Attacher, named };
+        let region = Region {
+            base: map(&file, size as usize)?,
+            size: size as usize,
+            file,
+            role: Role::Attacher,
+            named,
+        };
         // Acquire: pairs with the creator's release of READY, after which the identity block is complete.
         let state = region.word32(OFF_STATE).load(Ordering::Acquire);
         if state != STATE_READY {
@@ -155,24 +194,39 @@ impl Region {
         }
         region.check_identity()?;
         // Release: informational, tells the creator an attacher mapped the region.
-        region.word32(OFF_ATTACHER_PID).store(std::process::id(), Ordering::Release);
+        region
+            .word32(OFF_ATTACHER_PID)
+            .store(std::process::id(), Ordering::Release);
         Ok(region)
     }
 
     fn check_identity(&self) -> io::Result<()> {
-        let fail = |field: &str, why: String| Err(invalid(format!("ring region refused: {field}: {why}")));
+        let fail =
+            |field: &str, why: String| Err(invalid(format!("ring region refused: {field}: {why}")));
         if self.get64(OFF_MAGIC) != MAGIC {
-            return fail("magic", format!("{:#018x} is not a Tandem ring", self.get64(OFF_MAGIC)));
+            return fail(
+                "magic",
+                format!("{:#018x} is not a Tandem ring", self.get64(OFF_MAGIC)),
+            );
         }
         let version = self.get32(OFF_LAYOUT_VERSION);
         if version != LAYOUT_VERSION {
-            return fail("layout_version", format!("the region has layout {version}, this side implements {LAYOUT_VERSION}"));
+            return fail(
+                "layout_version",
+                format!("the region has layout {version}, this side implements {LAYOUT_VERSION}"),
+            );
         }
         if self.get32(OFF_HEADER_SIZE) != HEADER_SIZE as u32 {
-            return fail("header_size", format!("{} is not {HEADER_SIZE}", self.get32(OFF_HEADER_SIZE)));
+            return fail(
+                "header_size",
+                format!("{} is not {HEADER_SIZE}", self.get32(OFF_HEADER_SIZE)),
+            );
         }
         if self.get32(OFF_FEATURES) != 0 {
-            return fail("features", format!("unknown feature bits {:#x}", self.get32(OFF_FEATURES)));
+            return fail(
+                "features",
+                format!("unknown feature bits {:#x}", self.get32(OFF_FEATURES)),
+            );
         }
         if self.epoch() == 0 {
             return fail("epoch", "must not be zero".into());
@@ -184,13 +238,26 @@ impl Region {
             max_message_size: self.max_message_size(),
             queue_size: self.queue_size(),
         };
-        opts.check().map_err(|e| invalid(format!("ring region refused: {e}")))?;
-        if self.get64(OFF_RING0_OFFSET) != HEADER_SIZE as u64 || self.get64(OFF_RING1_OFFSET) != HEADER_SIZE as u64 + c0 {
-            return fail("ring0_offset", "ring offsets do not follow the header".into());
+        opts.check()
+            .map_err(|e| invalid(format!("ring region refused: {e}")))?;
+        if self.get64(OFF_RING0_OFFSET) != HEADER_SIZE as u64
+            || self.get64(OFF_RING1_OFFSET) != HEADER_SIZE as u64 + c0
+        {
+            return fail(
+                "ring0_offset",
+                "ring offsets do not follow the header".into(),
+            );
         }
         let expected = HEADER_SIZE as u64 + c0 + c1;
         if self.get64(OFF_REGION_SIZE) != expected || self.size as u64 != expected {
-            return fail("region_size", format!("header says {}, mapped {}, rings need {expected}", self.get64(OFF_REGION_SIZE), self.size));
+            return fail(
+                "region_size",
+                format!(
+                    "header says {}, mapped {}, rings need {expected}",
+                    self.get64(OFF_REGION_SIZE),
+                    self.size
+                ),
+            );
         }
         Ok(())
     }
@@ -206,7 +273,11 @@ impl Region {
         self.get64(OFF_EPOCH)
     }
     pub fn capacity(&self, ring: usize) -> u64 {
-        self.get64(if ring == 0 { OFF_RING0_CAPACITY } else { OFF_RING1_CAPACITY })
+        self.get64(if ring == 0 {
+            OFF_RING0_CAPACITY
+        } else {
+            OFF_RING1_CAPACITY
+        })
     }
     pub fn max_message_size(&self) -> u32 {
         self.get32(OFF_MAX_MESSAGE_SIZE)
@@ -239,7 +310,11 @@ impl Region {
     }
     /// Start of a ring's data area.
     pub(crate) fn ring_base(&self, ring: usize) -> *mut u8 {
-        let offset = if ring == 0 { HEADER_SIZE as u64 } else { HEADER_SIZE as u64 + self.capacity(0) };
+        let offset = if ring == 0 {
+            HEADER_SIZE as u64
+        } else {
+            HEADER_SIZE as u64 + self.capacity(0)
+        };
         unsafe { self.base.add(offset as usize) }
     }
 
@@ -287,7 +362,11 @@ fn replace_stale(path: &Path) -> io::Result<()> {
         let _ = file.read_exact_at(&mut pid, OFF_CREATOR_PID as u64);
         return Err(io::Error::new(
             io::ErrorKind::AddrInUse,
-            format!("ring region {} is in use by a live creator (pid {})", path.display(), u32::from_le_bytes(pid)),
+            format!(
+                "ring region {} is in use by a live creator (pid {})",
+                path.display(),
+                u32::from_le_bytes(pid)
+            ),
         ));
     }
     std::fs::remove_file(path)?;
@@ -305,7 +384,16 @@ fn lock(file: &File, nonblocking: bool) -> io::Result<()> {
 
 fn map(file: &File, size: usize) -> io::Result<*mut u8> {
     let prot = libc::PROT_READ | libc::PROT_WRITE;
-    let ptr = unsafe { libc::mmap(std::ptr::null_mut(), size, prot, libc::MAP_SHARED, file.as_raw_fd(), 0) };
+    let ptr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            size,
+            prot,
+            libc::MAP_SHARED,
+            file.as_raw_fd(),
+            0,
+        )
+    };
     if ptr == libc::MAP_FAILED {
         return Err(io::Error::last_os_error());
     }
@@ -331,7 +419,10 @@ fn invalid(msg: String) -> io::Error {
 
 /// CLOCK_MONOTONIC in milliseconds, the heartbeat clock.
 pub(crate) fn monotonic_ms() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
 }

@@ -2,10 +2,10 @@
 //! Each half is owned by exactly one thread of one process; the other half lives in the peer.
 
 use crate::layout::*;
-use crate::record::{check, check_position, Bounds, Corruption, Header};
+use crate::record::{Bounds, Corruption, Header, check, check_position};
 use crate::region::Region;
-use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, fence};
 
 struct RingRef {
     region: Arc<Region>,
@@ -19,7 +19,12 @@ unsafe impl Send for RingRef {}
 
 impl RingRef {
     fn new(region: Arc<Region>, ring: usize) -> Self {
-        RingRef { data: region.ring_base(ring), capacity: region.capacity(ring), ring, region }
+        RingRef {
+            data: region.ring_base(ring),
+            capacity: region.capacity(ring),
+            ring,
+            region,
+        }
     }
     fn tail(&self) -> &AtomicU64 {
         self.region.word64(off_tail(self.ring))
@@ -60,7 +65,12 @@ impl Producer {
         // Relaxed: nobody else writes this ring's tail; the head is re-read with acquire before any reuse.
         let tail = r.tail().load(Ordering::Relaxed);
         let cached_head = r.head().load(Ordering::Acquire);
-        Producer { r, tail, cached_head, published: tail }
+        Producer {
+            r,
+            tail,
+            cached_head,
+            published: tail,
+        }
     }
 
     pub fn capacity(&self) -> u64 {
@@ -82,12 +92,26 @@ impl Producer {
             }
         }
         if size > to_end {
-            let padding = Header { length: (to_end - RECORD_HEADER as u64) as u32, kind: TYPE_PADDING, code: 0, correlation_id: 0, route: 0 };
+            let padding = Header {
+                length: (to_end - RECORD_HEADER as u64) as u32,
+                kind: TYPE_PADDING,
+                code: 0,
+                correlation_id: 0,
+                route: 0,
+            };
             self.write(index, &padding.encode(self.r.epoch_tag()));
             self.tail += to_end;
-            return Some(Claim { index: 0, start: self.tail, length });
+            return Some(Claim {
+                index: 0,
+                start: self.tail,
+                length,
+            });
         }
-        Some(Claim { index, start: self.tail, length })
+        Some(Claim {
+            index,
+            start: self.tail,
+            length,
+        })
     }
 
     /// The claimed payload area, to be filled in place.
@@ -106,9 +130,17 @@ impl Producer {
 
     /// Claims, copies `payload` in and commits: the common case.
     pub fn push(&mut self, header: Header, payload: &[u8]) -> bool {
-        let Some(claim) = self.claim(payload.len() as u32) else { return false };
+        let Some(claim) = self.claim(payload.len() as u32) else {
+            return false;
+        };
         self.payload(&claim).copy_from_slice(payload);
-        self.commit(claim, Header { length: payload.len() as u32, ..header });
+        self.commit(
+            claim,
+            Header {
+                length: payload.len() as u32,
+                ..header
+            },
+        );
         true
     }
 
@@ -124,7 +156,8 @@ impl Producer {
         // SeqCst fence: orders the tail store before the waiting-flag load (Dekker with the consumer's sleep).
         fence(Ordering::SeqCst);
         // Relaxed load then swap: the swap makes at most one wake-up per sleep.
-        self.r.consumer_waiting().load(Ordering::Relaxed) == 1 && self.r.consumer_waiting().swap(0, Ordering::AcqRel) == 1
+        self.r.consumer_waiting().load(Ordering::Relaxed) == 1
+            && self.r.consumer_waiting().swap(0, Ordering::AcqRel) == 1
     }
 
     /// Before waiting for space: announces the wait and re-checks. Returns false when `length` fits after all.
@@ -146,7 +179,13 @@ impl Producer {
     }
 
     fn write(&mut self, index: u64, bytes: &[u8]) {
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.r.data.add(index as usize), bytes.len()) };
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                self.r.data.add(index as usize),
+                bytes.len(),
+            )
+        };
     }
 }
 
@@ -169,7 +208,11 @@ impl Consumer {
         let r = RingRef::new(region, ring);
         // Relaxed: this side is the only writer of head.
         let head = r.head().load(Ordering::Relaxed);
-        let bounds = Bounds { capacity: r.capacity, max_message_size: r.region.max_message_size(), epoch_tag: r.epoch_tag() };
+        let bounds = Bounds {
+            capacity: r.capacity,
+            max_message_size: r.region.max_message_size(),
+            epoch_tag: r.epoch_tag(),
+        };
         Consumer { r, head, bounds }
     }
 
@@ -177,7 +220,10 @@ impl Consumer {
     /// whatever it keeps. Returns the number of records delivered (padding excluded), or the first corruption, in
     /// which case the records before it were delivered and `head` stays at the corrupt record.
     /// The second value is true when the producer waits for space and must be woken.
-    pub fn poll(&mut self, mut deliver: impl FnMut(Record<'_>)) -> (Result<usize, Corruption>, bool) {
+    pub fn poll(
+        &mut self,
+        mut deliver: impl FnMut(Record<'_>),
+    ) -> (Result<usize, Corruption>, bool) {
         // Acquire: every record below the tail is fully written.
         let tail = self.r.tail().load(Ordering::Acquire);
         let mut position = self.head;
@@ -202,9 +248,16 @@ impl Consumer {
                 continue;
             }
             let payload = unsafe {
-                std::slice::from_raw_parts(self.r.data.add(index as usize + RECORD_HEADER), header.length as usize)
+                std::slice::from_raw_parts(
+                    self.r.data.add(index as usize + RECORD_HEADER),
+                    header.length as usize,
+                )
             };
-            deliver(Record { header, position, payload });
+            deliver(Record {
+                header,
+                position,
+                payload,
+            });
             delivered += 1;
             position += record_size(u64::from(header.length));
         }
@@ -223,7 +276,8 @@ impl Consumer {
         self.r.head().store(position, Ordering::Release);
         // SeqCst fence: orders the head store before the waiting-flag load (Dekker with the producer's wait).
         fence(Ordering::SeqCst);
-        self.r.producer_waiting().load(Ordering::Relaxed) == 1 && self.r.producer_waiting().swap(0, Ordering::AcqRel) == 1
+        self.r.producer_waiting().load(Ordering::Relaxed) == 1
+            && self.r.producer_waiting().swap(0, Ordering::AcqRel) == 1
     }
 
     /// Before sleeping: announces the sleep and re-checks. Returns false when records arrived meanwhile.
@@ -267,6 +321,8 @@ pub mod testing {
 
     #[allow(clippy::mut_from_ref)]
     pub fn data(region: &Region, ring: usize) -> &mut [u8] {
-        unsafe { std::slice::from_raw_parts_mut(region.ring_base(ring), region.capacity(ring) as usize) }
+        unsafe {
+            std::slice::from_raw_parts_mut(region.ring_base(ring), region.capacity(ring) as usize)
+        }
     }
 }

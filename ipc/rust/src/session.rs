@@ -6,7 +6,7 @@
 
 use crate::layout::*;
 use crate::record::Header;
-use crate::region::{monotonic_ms, Region, Role};
+use crate::region::{Region, Role, monotonic_ms};
 use crate::ring::{Consumer, Producer};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -15,7 +15,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::time::Instant;
 
 /// How a request failed. Retryable failures are the ones a client may safely send again.
@@ -92,7 +92,12 @@ impl Reply {
 impl Drop for Reply {
     fn drop(&mut self) {
         if !self.answered {
-            self.shared.respond(self.correlation_id, Err(RequestError::Retryable("request dropped without an answer".into())));
+            self.shared.respond(
+                self.correlation_id,
+                Err(RequestError::Retryable(
+                    "request dropped without an answer".into(),
+                )),
+            );
         }
     }
 }
@@ -150,7 +155,10 @@ struct Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         let mut driver = self.driver.take();
-        if let Some(driver) = driver.as_mut().filter(|_| self.shared.closed_reason().is_some()) {
+        if let Some(driver) = driver
+            .as_mut()
+            .filter(|_| self.shared.closed_reason().is_some())
+        {
             // An ended session hands out no more requests: whoever reads the channel sees it end.
             driver.incoming = mpsc::unbounded_channel().0;
         }
@@ -201,7 +209,8 @@ impl Shared {
         let mut wake = flush_backlog(&mut out);
         let sent = out.backlog.is_empty() && out.producer.push(header, payload);
         wake |= out.producer.publish();
-        let must_wait = !sent && (!out.backlog.is_empty() || out.producer.prepare_wait(payload.len() as u32));
+        let must_wait =
+            !sent && (!out.backlog.is_empty() || out.producer.prepare_wait(payload.len() as u32));
         drop(out);
         if wake {
             self.ring_bell(BELL_RECORDS);
@@ -218,9 +227,17 @@ impl Shared {
             }
             *closed = Some(reason.clone());
         }
-        let pending: Vec<Pending> = self.pending.lock().unwrap().drain().map(|(_, p)| p).collect();
+        let pending: Vec<Pending> = self
+            .pending
+            .lock()
+            .unwrap()
+            .drain()
+            .map(|(_, p)| p)
+            .collect();
         for p in pending {
-            let _ = p.answer.send(Err(RequestError::Retryable(format!("ring session ended: {reason}"))));
+            let _ = p.answer.send(Err(RequestError::Retryable(format!(
+                "ring session ended: {reason}"
+            ))));
         }
         self.in_flight.close();
         self.in_flight_bytes.close();
@@ -233,7 +250,13 @@ impl Shared {
 /// Writes queued responses in order; returns whether the consumer must be woken.
 fn flush_backlog(out: &mut Outgoing) -> bool {
     while let Some((id, code, message)) = out.backlog.front() {
-        let header = Header { length: message.len() as u32, kind: TYPE_RESPONSE, code: *code, correlation_id: *id, route: 0 };
+        let header = Header {
+            length: message.len() as u32,
+            kind: TYPE_RESPONSE,
+            code: *code,
+            correlation_id: *id,
+            route: 0,
+        };
         if !out.producer.push(header, message) {
             // Ask the peer for a space wake-up; if space appeared meanwhile, try again at once.
             if out.producer.prepare_wait(message.len() as u32) {
@@ -254,12 +277,19 @@ pub struct Session {
 impl Session {
     /// Starts a session over a mapped region and its connected doorbell. Requests from the peer arrive on the
     /// returned channel. Must be called inside a tokio runtime.
-    pub fn start(region: Arc<Region>, bell: UnixStream, options: SessionOptions) -> io::Result<(Session, mpsc::UnboundedReceiver<Incoming>)> {
+    pub fn start(
+        region: Arc<Region>,
+        bell: UnixStream,
+        options: SessionOptions,
+    ) -> io::Result<(Session, mpsc::UnboundedReceiver<Incoming>)> {
         let outgoing = region.role().outgoing_ring();
         bell.set_nonblocking(true)?;
         let reader = tokio::net::UnixStream::from_std(bell.try_clone()?)?;
         let shared = Arc::new(Shared {
-            out: Mutex::new(Outgoing { producer: Producer::new(region.clone(), outgoing), backlog: VecDeque::new() }),
+            out: Mutex::new(Outgoing {
+                producer: Producer::new(region.clone(), outgoing),
+                backlog: VecDeque::new(),
+            }),
             admission: tokio::sync::Mutex::new(()),
             in_flight: Arc::new(Semaphore::new(region.queue_size() as usize)),
             in_flight_bytes: Arc::new(Semaphore::new(region.capacity(outgoing) as usize)),
@@ -278,8 +308,18 @@ impl Session {
             region: region.clone(),
         });
         let (tx, rx) = mpsc::unbounded_channel();
-        let driver = Driver { consumer: Consumer::new(region, 1 - outgoing), incoming: tx, options };
-        tokio::spawn(drive(Lease { driver: Some(driver), shared: shared.clone() }, reader));
+        let driver = Driver {
+            consumer: Consumer::new(region, 1 - outgoing),
+            incoming: tx,
+            options,
+        };
+        tokio::spawn(drive(
+            Lease {
+                driver: Some(driver),
+                shared: shared.clone(),
+            },
+            reader,
+        ));
         Ok((Session { shared }, rx))
     }
 
@@ -306,7 +346,13 @@ impl Session {
         let reader = tokio::net::UnixStream::from_std(s.bell.try_clone()?)?;
         let (tx, rx) = mpsc::unbounded_channel();
         driver.incoming = tx;
-        tokio::spawn(drive(Lease { driver: Some(driver), shared: s.clone() }, reader));
+        tokio::spawn(drive(
+            Lease {
+                driver: Some(driver),
+                shared: s.clone(),
+            },
+            reader,
+        ));
         Ok(rx)
     }
 
@@ -342,40 +388,90 @@ impl Session {
 
     /// Sends one request and waits for its answer (section 4). Waiting for a slot or ring space ends at `deadline`
     /// with a RETRYABLE error naming the bound that was full; so does waiting for the answer.
-    pub async fn request(&self, code: u16, route: u32, payload: &[u8], deadline: Instant) -> Answer {
-        self.submit(code, route, payload, deadline).await?.answer().await
+    pub async fn request(
+        &self,
+        code: u16,
+        route: u32,
+        payload: &[u8],
+        deadline: Instant,
+    ) -> Answer {
+        self.submit(code, route, payload, deadline)
+            .await?
+            .answer()
+            .await
     }
 
     /// Writes one request to the ring and returns without waiting for its answer, so that one task can keep many
     /// requests in flight in a fixed order: requests submitted one after another by a task reach the peer in that
     /// order. Concurrent tasks are admitted in the order they wait, but which task waits first is the scheduler's.
-    pub async fn submit(&self, code: u16, route: u32, payload: &[u8], deadline: Instant) -> Result<Submitted, RequestError> {
+    pub async fn submit(
+        &self,
+        code: u16,
+        route: u32,
+        payload: &[u8],
+        deadline: Instant,
+    ) -> Result<Submitted, RequestError> {
         let s = &self.shared;
         let max = s.region.max_message_size();
         if payload.len() > max as usize {
-            return Err(RequestError::Permanent(format!("message of {} bytes exceeds max_message_size ({max})", payload.len())));
+            return Err(RequestError::Permanent(format!(
+                "message of {} bytes exceeds max_message_size ({max})",
+                payload.len()
+            )));
         }
         if let Some(reason) = s.closed_reason() {
-            return Err(RequestError::Retryable(format!("ring session ended: {reason}")));
+            return Err(RequestError::Retryable(format!(
+                "ring session ended: {reason}"
+            )));
         }
-        let timed_out = |what: String| RequestError::Retryable(format!("deadline exceeded waiting for {what}"));
-        let slot = match tokio::time::timeout_at(deadline, s.in_flight.clone().acquire_owned()).await {
+        let timed_out =
+            |what: String| RequestError::Retryable(format!("deadline exceeded waiting for {what}"));
+        let slot =
+            match tokio::time::timeout_at(deadline, s.in_flight.clone().acquire_owned()).await {
+                Ok(Ok(p)) => p,
+                Ok(Err(_)) => return Err(self.ended()),
+                Err(_) => {
+                    return Err(timed_out(format!(
+                        "a request slot (queue_size {} in flight)",
+                        s.region.queue_size()
+                    )));
+                }
+            };
+        let bytes = match tokio::time::timeout_at(
+            deadline,
+            s.in_flight_bytes
+                .clone()
+                .acquire_many_owned(payload.len() as u32),
+        )
+        .await
+        {
             Ok(Ok(p)) => p,
             Ok(Err(_)) => return Err(self.ended()),
-            Err(_) => return Err(timed_out(format!("a request slot (queue_size {} in flight)", s.region.queue_size()))),
-        };
-        let bytes = match tokio::time::timeout_at(deadline, s.in_flight_bytes.clone().acquire_many_owned(payload.len() as u32)).await {
-            Ok(Ok(p)) => p,
-            Ok(Err(_)) => return Err(self.ended()),
-            Err(_) => return Err(timed_out("ring capacity (too many request bytes in flight)".into())),
+            Err(_) => {
+                return Err(timed_out(
+                    "ring capacity (too many request bytes in flight)".into(),
+                ));
+            }
         };
         let Ok(turn) = tokio::time::timeout_at(deadline, s.admission.lock()).await else {
             return Err(timed_out("earlier requests to find ring space".into()));
         };
         let id = s.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        s.pending.lock().unwrap().insert(id, Pending { answer: tx, _permits: (slot, bytes) });
-        let header = Header { length: payload.len() as u32, kind: TYPE_REQUEST, code, correlation_id: id, route };
+        s.pending.lock().unwrap().insert(
+            id,
+            Pending {
+                answer: tx,
+                _permits: (slot, bytes),
+            },
+        );
+        let header = Header {
+            length: payload.len() as u32,
+            kind: TYPE_REQUEST,
+            code,
+            correlation_id: id,
+            route,
+        };
         loop {
             let notified = s.space.notified();
             tokio::pin!(notified);
@@ -403,7 +499,12 @@ impl Session {
                 }
             }
         }
-        Ok(Submitted { shared: s.clone(), id, answer: rx, deadline })
+        Ok(Submitted {
+            shared: s.clone(),
+            id,
+            answer: rx,
+            deadline,
+        })
     }
 
     fn ended(&self) -> RequestError {
@@ -426,7 +527,9 @@ impl Submitted {
             Ok(Err(_)) => Err(self.shared.ended()),
             Err(_) => {
                 self.shared.pending.lock().unwrap().remove(&self.id);
-                Err(RequestError::Retryable("deadline exceeded waiting for the peer's answer".into()))
+                Err(RequestError::Retryable(
+                    "deadline exceeded waiting for the peer's answer".into(),
+                ))
             }
         }
     }
@@ -444,16 +547,30 @@ const PEER_GONE: &str = "the peer closed the doorbell (it exited or closed the s
 /// back either way.
 async fn drive(mut lease: Lease, bell: tokio::net::UnixStream) {
     let s = lease.shared.clone();
-    let Driver { consumer, incoming, options } = lease.driver.as_mut().expect("a lease holds its driver until dropped");
+    let Driver {
+        consumer,
+        incoming,
+        options,
+    } = lease
+        .driver
+        .as_mut()
+        .expect("a lease holds its driver until dropped");
     let options = *options;
     let (own_heartbeat, peer_heartbeat) = match s.region.role() {
         Role::Creator => (OFF_CREATOR_HEARTBEAT, OFF_ATTACHER_HEARTBEAT),
         Role::Attacher => (OFF_ATTACHER_HEARTBEAT, OFF_CREATOR_HEARTBEAT),
     };
     // Relaxed: heartbeats are only compared against a clock (section 2.3).
-    let beat = || s.region.word64(own_heartbeat).store(monotonic_ms(), Ordering::Relaxed);
+    let beat = || {
+        s.region
+            .word64(own_heartbeat)
+            .store(monotonic_ms(), Ordering::Relaxed)
+    };
     beat();
-    let mut peer_seen = (s.region.word64(peer_heartbeat).load(Ordering::Relaxed), Instant::now());
+    let mut peer_seen = (
+        s.region.word64(peer_heartbeat).load(Ordering::Relaxed),
+        Instant::now(),
+    );
     let mut ticker = tokio::time::interval(options.heartbeat_interval);
     let mut scratch = [0u8; 256];
     let handed_over = || s.handover.load(Ordering::Acquire);
@@ -466,7 +583,8 @@ async fn drive(mut lease: Lease, bell: tokio::net::UnixStream) {
             if handed_over() {
                 return;
             }
-            let (outcome, wake_producer) = consumer.poll(|record| deliver(&s, incoming, record.header, record.payload));
+            let (outcome, wake_producer) =
+                consumer.poll(|record| deliver(&s, incoming, record.header, record.payload));
             if wake_producer {
                 s.ring_bell(BELL_SPACE);
             }
@@ -546,11 +664,25 @@ async fn drive(mut lease: Lease, bell: tokio::net::UnixStream) {
     }
 }
 
-fn deliver(s: &Arc<Shared>, incoming: &mpsc::UnboundedSender<Incoming>, header: Header, payload: &[u8]) {
+fn deliver(
+    s: &Arc<Shared>,
+    incoming: &mpsc::UnboundedSender<Incoming>,
+    header: Header,
+    payload: &[u8],
+) {
     if header.kind == TYPE_REQUEST {
         s.stats.lock().unwrap().requests_received += 1;
-        let reply = Reply { shared: s.clone(), correlation_id: header.correlation_id, answered: false };
-        let request = Incoming { code: header.code, route: header.route, payload: payload.to_vec(), reply };
+        let reply = Reply {
+            shared: s.clone(),
+            correlation_id: header.correlation_id,
+            answered: false,
+        };
+        let request = Incoming {
+            code: header.code,
+            route: header.route,
+            payload: payload.to_vec(),
+            reply,
+        };
         // With no receiver left the reply is dropped inside the error, which answers RETRYABLE.
         let _ = incoming.send(request);
         return;
@@ -573,7 +705,9 @@ fn deliver(s: &Arc<Shared>, incoming: &mpsc::UnboundedSender<Incoming>, header: 
 }
 
 /// Creates an anonymous region with a connected doorbell pair: the creator's end and the end to hand to the child.
-pub fn create_inherited(options: crate::RegionOptions) -> io::Result<(Arc<Region>, UnixStream, UnixStream)> {
+pub fn create_inherited(
+    options: crate::RegionOptions,
+) -> io::Result<(Arc<Region>, UnixStream, UnixStream)> {
     let region = Arc::new(Region::create_anonymous(options)?);
     let (ours, theirs) = UnixStream::pair()?;
     Ok((region, ours, theirs))

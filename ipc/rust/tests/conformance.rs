@@ -2,11 +2,14 @@
 
 use serde_json::Value;
 use std::sync::Arc;
-use tandem_ipc::{testing, Consumer, Header, Producer, Region, RegionOptions};
+use tandem_ipc::{Consumer, Header, Producer, Region, RegionOptions, testing};
 
 fn cases() -> Value {
     // Read at run time (cargo test sets it): a test binary from a shared target directory may come from another checkout.
-    let path = format!("{}/../conformance/cases.json", std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let path = format!(
+        "{}/../conformance/cases.json",
+        std::env::var("CARGO_MANIFEST_DIR").unwrap()
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -14,16 +17,27 @@ fn cases() -> Value {
 fn bytes(v: &Value) -> Vec<u8> {
     if let Some(hex) = v.get("hex") {
         let hex = hex.as_str().unwrap();
-        return (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        return (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
     }
     assert_eq!(v["fill"], "counter");
-    (0..v["size"].as_u64().unwrap()).map(|i| (i & 0xff) as u8).collect()
+    (0..v["size"].as_u64().unwrap())
+        .map(|i| (i & 0xff) as u8)
+        .collect()
 }
 
 fn region_for(case: &Value) -> Arc<Region> {
     let capacity = case["capacity"].as_u64().unwrap();
     let max = case["max_message_size"].as_u64().unwrap() as u32;
-    let region = Region::create_anonymous(RegionOptions { ring0_capacity: capacity, ring1_capacity: capacity, max_message_size: max, queue_size: 16 }).unwrap();
+    let region = Region::create_anonymous(RegionOptions {
+        ring0_capacity: capacity,
+        ring1_capacity: capacity,
+        max_message_size: max,
+        queue_size: 16,
+    })
+    .unwrap();
     // The cases fix the epoch; its low 32 bits are what records carry, so the region's epoch is set to match.
     let epoch = u64::from_str_radix(case["epoch"].as_str().unwrap(), 16).unwrap();
     testing::set_epoch(&region, epoch);
@@ -58,12 +72,21 @@ fn produce_cases() {
         let start = case["start"].as_u64().unwrap();
         testing::set_positions(&region, 0, start, start);
         let mut producer = Producer::new(region.clone(), 0);
-        let records: Vec<_> = case["records"].as_array().unwrap().iter().map(record_of).collect();
+        let records: Vec<_> = case["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(record_of)
+            .collect();
         for (header, payload) in &records {
             assert!(producer.push(*header, payload), "{name}: ring full");
         }
         producer.publish();
-        assert_eq!(testing::tail(&region, 0), case["expect"]["tail"].as_u64().unwrap(), "{name}: tail");
+        assert_eq!(
+            testing::tail(&region, 0),
+            case["expect"]["tail"].as_u64().unwrap(),
+            "{name}: tail"
+        );
         let mut expected = vec![0u8; case["capacity"].as_u64().unwrap() as usize];
         for range in case["expect"]["image"].as_array().unwrap() {
             let at = range["at"].as_u64().unwrap() as usize;
@@ -72,7 +95,10 @@ fn produce_cases() {
         }
         let image = testing::data(&region, 0);
         if let Some(i) = (0..expected.len()).find(|&i| image[i] != expected[i]) {
-            panic!("{name}: image differs first at byte {i}: {} != {}", image[i], expected[i]);
+            panic!(
+                "{name}: image differs first at byte {i}: {} != {}",
+                image[i], expected[i]
+            );
         }
         let (got, err) = consume(&region);
         assert!(err.is_none(), "{name}: {err:?}");
@@ -92,15 +118,34 @@ fn consume_cases() {
             let b = bytes(range);
             data[at..at + b.len()].copy_from_slice(&b);
         }
-        testing::set_positions(&region, 0, case["head"].as_u64().unwrap(), case["tail"].as_u64().unwrap());
+        testing::set_positions(
+            &region,
+            0,
+            case["head"].as_u64().unwrap(),
+            case["tail"].as_u64().unwrap(),
+        );
         let (got, err) = consume(&region);
-        let expected: Vec<_> = case["expect"]["records"].as_array().unwrap().iter().map(record_of).collect();
+        let expected: Vec<_> = case["expect"]["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(record_of)
+            .collect();
         assert_eq!(got, expected, "{name}: records");
         match (&case["expect"]["error"], err) {
             (Value::Null, None) => {}
             (want, Some(e)) if !want.is_null() => {
-                assert_eq!(e.position, want["position"].as_u64().unwrap(), "{name}: error position");
-                assert_eq!(e.field, want["field"].as_str().unwrap(), "{name}: error field ({})", e.reason);
+                assert_eq!(
+                    e.position,
+                    want["position"].as_u64().unwrap(),
+                    "{name}: error position"
+                );
+                assert_eq!(
+                    e.field,
+                    want["field"].as_str().unwrap(),
+                    "{name}: error field ({})",
+                    e.reason
+                );
             }
             (want, got) => panic!("{name}: expected error {want}, got {got:?}"),
         }

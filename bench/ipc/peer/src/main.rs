@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use tandem_engine::grpc::RawCodec;
 use tandem_ipc::{Region, Session, SessionOptions};
-use tonic::body::Body;
-use tonic::codegen::{http, BoxFuture, Service};
-use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::Status;
+use tonic::body::Body;
+use tonic::codegen::{BoxFuture, Service, http};
+use tonic::server::{Grpc, NamedService, UnaryService};
 
 // Payloads travel as raw bytes (RawCodec): no protobuf on either transport, so the comparison is of transports alone.
 
@@ -48,7 +48,9 @@ impl Service<http::Request<Body>> for Echo {
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         if request.uri().path() != "/tandem.bench.Echo/Call" {
-            return Box::pin(async { Ok(Status::unimplemented("only /tandem.bench.Echo/Call").into_http()) });
+            return Box::pin(async {
+                Ok(Status::unimplemented("only /tandem.bench.Echo/Call").into_http())
+            });
         }
         Box::pin(async move {
             let mut grpc = Grpc::new(RawCodec).max_decoding_message_size(usize::MAX);
@@ -72,7 +74,8 @@ async fn serve_ring(region_fd: i32, bell_fd: i32) -> std::io::Result<()> {
     // Inherited from the benchmark, which spawned this process with them.
     let region = Region::attach_fd(unsafe { OwnedFd::from_raw_fd(region_fd) })?;
     let bell = unsafe { UnixStream::from_raw_fd(bell_fd) };
-    let (session, mut incoming) = Session::start(Arc::new(region), bell, SessionOptions::default())?;
+    let (session, mut incoming) =
+        Session::start(Arc::new(region), bell, SessionOptions::default())?;
     println!("{{\"ready\":true,\"pid\":{}}}", std::process::id());
     while let Some(request) = incoming.recv().await {
         std::hint::black_box(&request.payload);
@@ -84,16 +87,26 @@ async fn serve_ring(region_fd: i32, bell_fd: i32) -> std::io::Result<()> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     tandem_ipc::alloc::keep_freed_buffers();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let result = runtime.block_on(async {
         if let Some(path) = value("--grpc-listen") {
             return serve_grpc(&path).await;
         }
         match (value("--region-fd"), value("--bell-fd")) {
             (Some(r), Some(b)) => serve_ring(r.parse().unwrap(), b.parse().unwrap()).await,
-            _ => Err(std::io::Error::other("give --grpc-listen PATH, or --region-fd N --bell-fd M")),
+            _ => Err(std::io::Error::other(
+                "give --grpc-listen PATH, or --region-fd N --bell-fd M",
+            )),
         }
     });
     if let Err(e) = result {

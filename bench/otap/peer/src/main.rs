@@ -21,11 +21,11 @@ use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::KeyValue;
 use otel_arrow_dfe_pdata::proto::opentelemetry::resource::v1::Resource;
 use otel_arrow_dfe_pdata::proto::opentelemetry::trace::v1::Status;
 use prost::Message;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use tandem_engine::otap::{to_otap, to_otlp, StreamDecoder, StreamEncoder};
+use tandem_engine::otap::{StreamDecoder, StreamEncoder, to_otap, to_otlp};
 use tandem_engine::signal::Signal as Kind;
 
 /// Log records or spans per request.
@@ -57,7 +57,9 @@ fn sort_attributes(attributes: &mut [KeyValue]) {
 }
 
 fn sort_resource_attributes(resource: &mut Option<Resource>) {
-    resource.iter_mut().for_each(|r| sort_attributes(&mut r.attributes));
+    resource
+        .iter_mut()
+        .for_each(|r| sort_attributes(&mut r.attributes));
 }
 
 fn sort_by_encoding<M: Message>(items: &mut [M]) {
@@ -77,7 +79,10 @@ impl Signal for Logs {
         for resource_logs in &mut request.resource_logs {
             sort_resource_attributes(&mut resource_logs.resource);
             for scope_logs in &mut resource_logs.scope_logs {
-                scope_logs.log_records.iter_mut().for_each(|record| sort_attributes(&mut record.attributes));
+                scope_logs
+                    .log_records
+                    .iter_mut()
+                    .for_each(|record| sort_attributes(&mut record.attributes));
                 sort_by_encoding(&mut scope_logs.log_records);
             }
         }
@@ -101,7 +106,9 @@ impl Signal for Traces {
                     // An empty status means no status; OTAP gives every span one when a span of its batch has one.
                     span.status.take_if(|status| *status == Status::default());
                     sort_attributes(&mut span.attributes);
-                    span.events.iter_mut().for_each(|event| sort_attributes(&mut event.attributes));
+                    span.events
+                        .iter_mut()
+                        .for_each(|event| sort_attributes(&mut event.attributes));
                 }
                 sort_by_encoding(&mut scope_spans.spans);
             }
@@ -112,14 +119,23 @@ impl Signal for Traces {
 /// `count` consecutive generated requests of `items` items each, as OTLP protobuf bytes.
 fn generated<S: Signal>(count: usize, items: usize) -> Vec<Bytes> {
     let mut rng = Rng::new(S::SEED);
-    (0..count).map(|index| Bytes::from(S::generate(&mut rng, index as u64, items).encode_to_vec())).collect()
+    (0..count)
+        .map(|index| Bytes::from(S::generate(&mut rng, index as u64, items).encode_to_vec()))
+        .collect()
 }
 
 /// OTLP requests as a new `rust_otap_grpc` stream sends them: translated to OTAP, one `BatchArrowRecords` each, in
 /// order.
 fn encode_stream(signal: Kind, requests: &[Bytes]) -> Vec<BatchArrowRecords> {
     let mut encoder = StreamEncoder::default();
-    requests.iter().map(|request| encoder.encode(to_otap(signal, request.clone()).expect("OTLP to OTAP")).expect("OTAP encoding")).collect()
+    requests
+        .iter()
+        .map(|request| {
+            encoder
+                .encode(to_otap(signal, request.clone()).expect("OTLP to OTAP"))
+                .expect("OTAP encoding")
+        })
+        .collect()
 }
 
 /// A stream's batches back as OTLP requests: decoded as `rust_otap` does on a new stream, then translated to OTLP as
@@ -127,7 +143,17 @@ fn encode_stream(signal: Kind, requests: &[Bytes]) -> Vec<BatchArrowRecords> {
 /// payloads: a small part of the work).
 fn decode_stream(signal: Kind, stream: &[BatchArrowRecords]) -> Vec<Bytes> {
     let mut decoder = StreamDecoder::default();
-    stream.iter().map(|batch| to_otlp(decoder.decode(signal, &mut batch.clone()).expect("OTAP decoding")).expect("OTAP to OTLP")).collect()
+    stream
+        .iter()
+        .map(|batch| {
+            to_otlp(
+                decoder
+                    .decode(signal, &mut batch.clone())
+                    .expect("OTAP decoding"),
+            )
+            .expect("OTAP to OTLP")
+        })
+        .collect()
 }
 
 /// One pass of an operation over every request.
@@ -151,14 +177,52 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// Items per second of each operation over the same requests (one pass = every request once), after one untimed slice
 /// of each as warm-up, and each rate relative to the prost decode's.
-fn conversion_rates<S: Signal>(requests: &[Bytes], stream: &[BatchArrowRecords], slice: Duration) -> Value {
-    let records: Vec<_> = requests.iter().map(|request| to_otap(S::CODE, request.clone()).expect("OTLP to OTAP")).collect();
+fn conversion_rates<S: Signal>(
+    requests: &[Bytes],
+    stream: &[BatchArrowRecords],
+    slice: Duration,
+) -> Value {
+    let records: Vec<_> = requests
+        .iter()
+        .map(|request| to_otap(S::CODE, request.clone()).expect("OTLP to OTAP"))
+        .collect();
     let mut operations: Vec<(&str, Pass)> = vec![
-        (BASELINE, Box::new(|| requests.iter().for_each(|r| drop(black_box(S::Request::decode(r.clone()).expect("prost decode")))))),
-        ("to_otap", Box::new(|| requests.iter().for_each(|r| drop(black_box(to_otap(S::CODE, r.clone()).expect("OTLP to OTAP")))))),
-        ("to_otlp", Box::new(|| records.iter().for_each(|r| drop(black_box(to_otlp(r.clone()).expect("OTAP to OTLP")))))),
-        ("stream_encode", Box::new(|| drop(black_box(encode_stream(S::CODE, requests))))),
-        ("stream_decode", Box::new(|| drop(black_box(decode_stream(S::CODE, stream))))),
+        (
+            BASELINE,
+            Box::new(|| {
+                requests.iter().for_each(|r| {
+                    drop(black_box(
+                        S::Request::decode(r.clone()).expect("prost decode"),
+                    ))
+                })
+            }),
+        ),
+        (
+            "to_otap",
+            Box::new(|| {
+                requests.iter().for_each(|r| {
+                    drop(black_box(
+                        to_otap(S::CODE, r.clone()).expect("OTLP to OTAP"),
+                    ))
+                })
+            }),
+        ),
+        (
+            "to_otlp",
+            Box::new(|| {
+                records
+                    .iter()
+                    .for_each(|r| drop(black_box(to_otlp(r.clone()).expect("OTAP to OTLP"))))
+            }),
+        ),
+        (
+            "stream_encode",
+            Box::new(|| drop(black_box(encode_stream(S::CODE, requests)))),
+        ),
+        (
+            "stream_decode",
+            Box::new(|| drop(black_box(decode_stream(S::CODE, stream)))),
+        ),
     ];
     for (_, pass) in operations.iter_mut() {
         passes_per_second(slice, pass.as_mut());
@@ -166,21 +230,34 @@ fn conversion_rates<S: Signal>(requests: &[Bytes], stream: &[BatchArrowRecords],
     let mut samples: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for _ in 0..ROUNDS {
         for (name, pass) in operations.iter_mut() {
-            samples.entry(*name).or_default().push(passes_per_second(slice, pass.as_mut()));
+            samples
+                .entry(*name)
+                .or_default()
+                .push(passes_per_second(slice, pass.as_mut()));
         }
     }
     let items_per_pass = (requests.len() * ITEMS_PER_REQUEST) as f64;
-    let rates: BTreeMap<&str, f64> = samples.into_iter().map(|(name, passes)| (name, median(passes) * items_per_pass)).collect();
-    let relative: Map<String, Value> = rates.iter().map(|(name, rate)| (name.to_string(), json!(rate / rates[BASELINE]))).collect();
+    let rates: BTreeMap<&str, f64> = samples
+        .into_iter()
+        .map(|(name, passes)| (name, median(passes) * items_per_pass))
+        .collect();
+    let relative: Map<String, Value> = rates
+        .iter()
+        .map(|(name, rate)| (name.to_string(), json!(rate / rates[BASELINE])))
+        .collect();
     json!({ "items_per_second": rates, "relative_to_prost_decode": relative })
 }
 
 /// Bytes per item on the wire: each OTLP request bare and compressed alone with zstd, against the OTAP stream (each
 /// `BatchArrowRecords` message as sent; the first batch also carries the schemas).
 fn wire_sizes(requests: &[Bytes], stream: &[BatchArrowRecords]) -> Value {
-    let per_item = |bytes: usize, requests: usize| bytes as f64 / (requests * ITEMS_PER_REQUEST) as f64;
+    let per_item =
+        |bytes: usize, requests: usize| bytes as f64 / (requests * ITEMS_PER_REQUEST) as f64;
     let otlp: usize = requests.iter().map(Bytes::len).sum();
-    let otlp_zstd: usize = requests.iter().map(|r| zstd::bulk::compress(r, ZSTD_LEVEL).expect("zstd").len()).sum();
+    let otlp_zstd: usize = requests
+        .iter()
+        .map(|r| zstd::bulk::compress(r, ZSTD_LEVEL).expect("zstd").len())
+        .sum();
     let otap_batches: Vec<usize> = stream.iter().map(Message::encoded_len).collect();
     let otap: usize = otap_batches.iter().sum();
     json!({
@@ -206,14 +283,26 @@ fn measure<S: Signal>(slice: Duration) -> Value {
         requests.iter().map(normalize).collect()
     };
     let round_trip = normalized(&decode_stream(S::CODE, &stream));
-    assert!(round_trip == normalized(&requests), "{}: the OTAP stream does not decode to what went in", S::NAME);
+    assert!(
+        round_trip == normalized(&requests),
+        "{}: the OTAP stream does not decode to what went in",
+        S::NAME
+    );
     json!({ "conversion": conversion_rates::<S>(&requests, &stream, slice), "wire": wire_sizes(&requests, &stream) })
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
-    let number = |flag: &str| -> usize { value(flag).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{flag} N is required")) };
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+    };
+    let number = |flag: &str| -> usize {
+        value(flag)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{flag} N is required"))
+    };
     match args.first().map(String::as_str) {
         Some("convert") => {
             let slice = Duration::from_millis(number("--slice-ms") as u64);
@@ -238,7 +327,9 @@ fn main() {
             std::fs::write(out, file).expect("writing the requests");
         }
         _ => {
-            eprintln!("usage: tandem-otap-bench convert --slice-ms N | requests --spans N --count N --out FILE");
+            eprintln!(
+                "usage: tandem-otap-bench convert --slice-ms N | requests --spans N --count N --out FILE"
+            );
             std::process::exit(2);
         }
     }

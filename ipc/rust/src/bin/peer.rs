@@ -11,7 +11,7 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tandem_ipc::{layout, Incoming, Region, RequestError, Session, SessionOptions};
+use tandem_ipc::{Incoming, Region, RequestError, Session, SessionOptions, layout};
 use tokio::time::Instant;
 
 struct Args {
@@ -30,20 +30,35 @@ struct Args {
 
 fn parse() -> Result<Args, String> {
     let mut a = Args {
-        region_fd: None, bell_fd: None, attach: None, mode: "echo".into(), count: 0, seed: 1, max_size: 65536,
-        window: 64, slow_us: 0, record: None, check: true,
+        region_fd: None,
+        bell_fd: None,
+        attach: None,
+        mode: "echo".into(),
+        count: 0,
+        seed: 1,
+        max_size: 65536,
+        window: 64,
+        slow_us: 0,
+        record: None,
+        check: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
-            "--region-fd" => a.region_fd = Some(value()?.parse().map_err(|e| format!("--region-fd: {e}"))?),
-            "--bell-fd" => a.bell_fd = Some(value()?.parse().map_err(|e| format!("--bell-fd: {e}"))?),
+            "--region-fd" => {
+                a.region_fd = Some(value()?.parse().map_err(|e| format!("--region-fd: {e}"))?)
+            }
+            "--bell-fd" => {
+                a.bell_fd = Some(value()?.parse().map_err(|e| format!("--bell-fd: {e}"))?)
+            }
             "--attach" => a.attach = Some(value()?.into()),
             "--mode" => a.mode = value()?,
             "--count" => a.count = value()?.parse().map_err(|e| format!("--count: {e}"))?,
             "--seed" => a.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
-            "--max-size" => a.max_size = value()?.parse().map_err(|e| format!("--max-size: {e}"))?,
+            "--max-size" => {
+                a.max_size = value()?.parse().map_err(|e| format!("--max-size: {e}"))?
+            }
             "--window" => a.window = value()?.parse().map_err(|e| format!("--window: {e}"))?,
             "--slow-us" => a.slow_us = value()?.parse().map_err(|e| format!("--slow-us: {e}"))?,
             "--record" => a.record = Some(value()?.into()),
@@ -61,7 +76,9 @@ fn connect(a: &Args) -> std::io::Result<(Region, UnixStream)> {
         return Ok((region, bell));
     }
     let (Some(r), Some(b)) = (a.region_fd, a.bell_fd) else {
-        return Err(std::io::Error::other("give --attach PATH or --region-fd N --bell-fd M"));
+        return Err(std::io::Error::other(
+            "give --attach PATH or --region-fd N --bell-fd M",
+        ));
     };
     // The descriptors were inherited from the parent and belong to this process from now on.
     let region = Region::attach_fd(unsafe { OwnedFd::from_raw_fd(r) })?;
@@ -77,7 +94,10 @@ fn main() {
         }
     };
     tandem_ipc::alloc::keep_freed_buffers();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let code = runtime.block_on(async {
         let (region, bell) = match connect(&args) {
             Ok(c) => c,
@@ -86,7 +106,8 @@ fn main() {
                 return 1;
             }
         };
-        let (session, incoming) = Session::start(Arc::new(region), bell, SessionOptions::default()).unwrap();
+        let (session, incoming) =
+            Session::start(Arc::new(region), bell, SessionOptions::default()).unwrap();
         let session = Arc::new(session);
         match args.mode.as_str() {
             "echo" => echo(&args, &session, incoming).await,
@@ -139,9 +160,16 @@ impl Verifier {
     }
 }
 
-async fn echo(a: &Args, session: &Session, mut incoming: tokio::sync::mpsc::UnboundedReceiver<Incoming>) -> i32 {
+async fn echo(
+    a: &Args,
+    session: &Session,
+    mut incoming: tokio::sync::mpsc::UnboundedReceiver<Incoming>,
+) -> i32 {
     let mut verifier = Verifier::default();
-    let mut record = a.record.as_ref().map(|p| File::create(p).expect("cannot create the --record file"));
+    let mut record = a
+        .record
+        .as_ref()
+        .map(|p| File::create(p).expect("cannot create the --record file"));
     println!("{{\"ready\":true,\"pid\":{}}}", std::process::id());
     // The channel ends when the session does (the peer left, or a corrupt record was found).
     while let Some(request) = incoming.recv().await {
@@ -156,7 +184,8 @@ async fn echo(a: &Args, session: &Session, mut incoming: tokio::sync::mpsc::Unbo
             Ok(seq) => {
                 // Written (to the page cache, which survives SIGKILL) before the answer leaves.
                 if let Some(f) = record.as_mut() {
-                    f.write_all(&seq.to_le_bytes()).expect("cannot write the --record file");
+                    f.write_all(&seq.to_le_bytes())
+                        .expect("cannot write the --record file");
                 }
                 request.reply.send(Ok(()))
             }
@@ -193,7 +222,9 @@ fn checked_payload(rng: &mut Rng, seq: u64, max: usize) -> Vec<u8> {
     p[0..8].copy_from_slice(&seq.to_le_bytes());
     let mut fill = rng.next();
     for b in &mut p[12..] {
-        fill = fill.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        fill = fill
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         *b = (fill >> 56) as u8;
     }
     let crc = crc32fast::hash(&p[12..]);
@@ -218,7 +249,10 @@ async fn send(a: &Args, session: &Arc<Session>) -> i32 {
         }
         // Submitted in order from this one task, so the ring carries them in seq order; answers are awaited apart.
         let deadline = Instant::now() + Duration::from_secs(30);
-        match session.submit(layout::SIGNAL_TRACES, 1, &payload, deadline).await {
+        match session
+            .submit(layout::SIGNAL_TRACES, 1, &payload, deadline)
+            .await
+        {
             Ok(submitted) => drop(tasks.spawn(submitted.answer())),
             Err(e) => tally(Err(e)),
         }
@@ -227,6 +261,9 @@ async fn send(a: &Args, session: &Arc<Session>) -> i32 {
         tally(r.unwrap());
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("{{\"sent\":{},\"ok\":{ok},\"retryable\":{retryable},\"permanent\":{permanent},\"seconds\":{secs}}}", a.count);
+    println!(
+        "{{\"sent\":{},\"ok\":{ok},\"retryable\":{retryable},\"permanent\":{permanent},\"seconds\":{secs}}}",
+        a.count
+    );
     if ok == a.count { 0 } else { 1 }
 }

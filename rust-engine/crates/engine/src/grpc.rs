@@ -1,8 +1,8 @@
 //! A tonic codec that moves message bodies as raw bytes, so OTLP payloads cross gRPC without being decoded.
 
 use bytes::{Buf, BufMut, Bytes};
-use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::Status;
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 #[derive(Clone, Copy, Default)]
 pub struct RawCodec;

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use tandem_engine::args::{self, Command, Listen};
 use tandem_engine::control::{ControlService, pb};
 use tandem_engine::deployment::Deployment;
+use tandem_engine::log;
 use tandem_engine::ring::rings;
 use tandem_engine::runtime::telemetry::Telemetry;
-use tandem_engine::log;
 use tonic::transport::Server;
 
 /// How long the pipelines of a host that is gone may drain (towards exporters outside; nothing can reach the host).
@@ -80,7 +80,12 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         rings().attach_inherited(region, bell)?;
     }
     let attach_mode = args.inherited.is_empty();
-    let runtime = pb::Runtime { executor_type: args.executor.clone(), cores: args.cores, pid: std::process::id(), ring_setup: if attach_mode { "attached" } else { "inherited" }.into() };
+    let runtime = pb::Runtime {
+        executor_type: args.executor.clone(),
+        cores: args.cores,
+        pid: std::process::id(),
+        ring_setup: if attach_mode { "attached" } else { "inherited" }.into(),
+    };
     log::info(
         "engine started",
         serde_json::json!({ "executor": runtime.executor_type, "cores": runtime.cores, "pin_cores": args.pin_cores, "ring_setup": runtime.ring_setup, "listen": format!("{:?}", args.listen) }),
@@ -96,13 +101,7 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
     let stop = async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");
         // Spawn mode: an engine whose host's rings ended has nobody left to serve (its host restarts it if it lives).
-        let host_gone = async {
-            if attach_mode {
-                std::future::pending().await
-            } else {
-                rings().ended().await
-            }
-        };
+        let host_gone = async { if attach_mode { std::future::pending().await } else { rings().ended().await } };
         tokio::select! {
             _ = term.recv() => log::info("engine stopping on signal", serde_json::json!({})),
             _ = tokio::signal::ctrl_c() => log::info("engine stopping on signal", serde_json::json!({})),
@@ -115,7 +114,10 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
             let listener = tokio::net::UnixListener::bind(&path)?;
             // Private to this user: the control channel can deploy code paths and read counters.
             std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-            Server::builder().add_service(service).serve_with_incoming_shutdown(tokio_stream::wrappers::UnixListenerStream::new(listener), stop).await?;
+            Server::builder()
+                .add_service(service)
+                .serve_with_incoming_shutdown(tokio_stream::wrappers::UnixListenerStream::new(listener), stop)
+                .await?;
             let _ = std::fs::remove_file(&path);
             if args.exit_with_parent {
                 // Spawn mode: the host made this folder for the socket alone; a host that was killed cannot remove it.

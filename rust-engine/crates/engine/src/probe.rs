@@ -12,13 +12,14 @@ pub async fn connect(endpoint: &Listen, timeout: Duration) -> Result<Channel, St
         Listen::Unix(path) => {
             let path = path.clone();
             // The URI is required by tonic and unused: every connection goes to the socket.
-            Endpoint::from_static("http://engine").connect_timeout(timeout).timeout(timeout).connect_with_connector(
-                tower::service_fn(move |_| {
+            Endpoint::from_static("http://engine")
+                .connect_timeout(timeout)
+                .timeout(timeout)
+                .connect_with_connector(tower::service_fn(move |_| {
                     let path = path.clone();
                     async move { Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tokio::net::UnixStream::connect(path).await?)) }
-                }),
-            )
-            .await
+                }))
+                .await
         }
         Listen::Tcp(addr) => {
             let endpoint = Endpoint::from_shared(format!("http://{addr}")).map_err(|e| format!("tcp://{addr}: {e}"))?;

@@ -71,7 +71,10 @@ async fn handshake_checks_both_versions_and_names_the_side_to_upgrade() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(unknown.error, "unknown type: \"transform\" for id: \"transform/x\" (valid values: [rust_attributes rust_batch rust_filter rust_transform])");
+    assert_eq!(
+        unknown.error,
+        "unknown type: \"transform\" for id: \"transform/x\" (valid values: [rust_attributes rust_batch rust_filter rust_transform])"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

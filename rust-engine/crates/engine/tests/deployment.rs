@@ -46,7 +46,8 @@ fn soon() -> Instant {
 
 /// An `ExportLogsServiceRequest` of `n` log records whose bodies are `tag` and their index.
 fn logs(tag: &str, n: usize) -> Bytes {
-    let record = |i: usize| LogRecord { body: Some(AnyValue { value: Some(any_value::Value::StringValue(format!("{tag} {i}"))) }), ..Default::default() };
+    let record =
+        |i: usize| LogRecord { body: Some(AnyValue { value: Some(any_value::Value::StringValue(format!("{tag} {i}"))) }), ..Default::default() };
     let scope = ScopeLogs { log_records: (0..n).map(record).collect(), ..Default::default() };
     Bytes::from(ExportLogsServiceRequest { resource_logs: vec![ResourceLogs { scope_logs: vec![scope], ..Default::default() }] }.encode_to_vec())
 }
@@ -54,10 +55,12 @@ fn logs(tag: &str, n: usize) -> Bytes {
 fn bodies(request: &[u8]) -> Vec<String> {
     let request = ExportLogsServiceRequest::decode(request).unwrap();
     let records = request.resource_logs.into_iter().flat_map(|r| r.scope_logs).flat_map(|s| s.log_records);
-    records.filter_map(|r| match r.body?.value? {
-        any_value::Value::StringValue(s) => Some(s),
-        _ => None,
-    }).collect()
+    records
+        .filter_map(|r| match r.body?.value? {
+            any_value::Value::StringValue(s) => Some(s),
+            _ => None,
+        })
+        .collect()
 }
 
 const LOGS: i32 = pb::Signal::Logs as i32;
@@ -76,7 +79,11 @@ fn entry(route: u32, node: &str) -> pb::Entry {
 
 /// A deployment of `rust_batch` with `config`, fed by the host on route 1 and sending to the host on route 9.
 fn batch_deployment(config: serde_json::Value) -> pb::DeployRequest {
-    pb::DeployRequest { nodes: vec![node("batch", pb::Kind::Processor, "rust_batch", config)], edges: vec![to_host("batch", 9)], entries: vec![entry(1, "batch")] }
+    pb::DeployRequest {
+        nodes: vec![node("batch", pb::Kind::Processor, "rust_batch", config)],
+        edges: vec![to_host("batch", 9)],
+        entries: vec![entry(1, "batch")],
+    }
 }
 
 async fn started(cores: usize, request: pb::DeployRequest) -> Arc<Deployment> {
@@ -100,7 +107,8 @@ async fn stop(deployment: Arc<Deployment>) {
 
 /// Answers the next request the engine sends the host OK, and returns its route and payload.
 async fn answer_next(host: &mut Host) -> (u32, Vec<u8>) {
-    let request = tokio::time::timeout(Duration::from_secs(20), host.incoming.recv()).await.expect("a request from the engine").expect("the ring is open");
+    let request =
+        tokio::time::timeout(Duration::from_secs(20), host.incoming.recv()).await.expect("a request from the engine").expect("the ring is open");
     let got = (request.route, request.payload.clone());
     request.reply.send(Ok(()));
     got
@@ -161,7 +169,11 @@ async fn a_batch_never_merges_past_what_the_ring_takes() {
     let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
     let limit = 1 << 16;
     let mut hosts = attach(1, limit);
-    let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size": 1_000_000, "send_batch_size_bytes": 0, "timeout": "60s", "linger": "50ms" }))).await;
+    let deployment = started(
+        1,
+        batch_deployment(serde_json::json!({ "send_batch_size": 1_000_000, "send_batch_size_bytes": 0, "timeout": "60s", "linger": "50ms" })),
+    )
+    .await;
     let big = logs(&"x".repeat(4000), 11);
     assert!(big.len() as u32 > limit * 2 / 3 && (big.len() as u32) < limit, "{} bytes", big.len());
     let session = hosts[0].session.clone();
@@ -301,6 +313,9 @@ async fn a_route_without_a_node_is_refused_for_good() {
     let expected = Err(RequestError::Permanent("route 7 has no consumer in the engine (nothing deployed on it)".into()));
     assert_eq!(hosts[0].session.request(pb::Signal::Logs as u16, 7, &logs("x", 1), soon()).await, expected);
     deployment.shutdown(Duration::from_secs(1)).await;
-    assert_eq!(hosts[0].session.request(pb::Signal::Logs as u16, 1, &logs("x", 1), soon()).await, Err(RequestError::Permanent("route 1 has no consumer in the engine (nothing deployed on it)".into())));
+    assert_eq!(
+        hosts[0].session.request(pb::Signal::Logs as u16, 1, &logs("x", 1), soon()).await,
+        Err(RequestError::Permanent("route 1 has no consumer in the engine (nothing deployed on it)".into()))
+    );
     rings().detach();
 }

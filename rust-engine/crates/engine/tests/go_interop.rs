@@ -10,14 +10,14 @@
 use bytes::Bytes;
 use otel_arrow_dfe_pdata::arrow::array::{Array, AsArray};
 use otel_arrow_dfe_pdata::arrow::datatypes::UInt8Type;
-use otel_arrow_dfe_pdata::otap::{from_record_messages, Traces};
+use otel_arrow_dfe_pdata::otap::{Traces, from_record_messages};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::{ArrowPayloadType, BatchArrowRecords};
+use otel_arrow_dfe_pdata::proto::opentelemetry::collector::logs::v1::ExportLogsServiceRequest;
+use otel_arrow_dfe_pdata::proto::opentelemetry::collector::trace::v1::ExportTraceServiceRequest;
+use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use otel_arrow_dfe_pdata::proto::opentelemetry::trace::v1::span::Link;
 use otel_arrow_dfe_pdata::proto::opentelemetry::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use otel_arrow_dfe_pdata::{Consumer, OtapArrowRecords};
-use otel_arrow_dfe_pdata::proto::opentelemetry::collector::logs::v1::ExportLogsServiceRequest;
-use otel_arrow_dfe_pdata::proto::opentelemetry::collector::trace::v1::ExportTraceServiceRequest;
-use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use prost::Message;
 use std::collections::BTreeMap;
 use tandem_engine::otap::{StreamDecoder, StreamEncoder, to_otap, to_otlp};
@@ -146,13 +146,18 @@ fn int_attributes_that_are_all_zero_are_written() {
             links: vec![Link {
                 trace_id: vec![i % 7 + 2; 16],
                 span_id: vec![i % 5 + 1; 8],
-                attributes: vec![attribute("link.type", any_value::Value::StringValue("random".into())), attribute("link.index", any_value::Value::IntValue(0))],
+                attributes: vec![
+                    attribute("link.type", any_value::Value::StringValue("random".into())),
+                    attribute("link.index", any_value::Value::IntValue(0)),
+                ],
                 ..Default::default()
             }],
             ..Default::default()
         })
         .collect();
-    let request = ExportTraceServiceRequest { resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }] };
+    let request = ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }],
+    };
     let mut batch = StreamEncoder::default().encode(to_otap(Signal::Traces, request.encode_to_vec().into()).unwrap()).unwrap();
     let messages = Consumer::default().consume_bar(&mut batch).unwrap();
     let records = OtapArrowRecords::Traces(from_record_messages::<Traces>(messages).unwrap());

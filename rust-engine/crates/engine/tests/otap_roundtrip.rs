@@ -10,22 +10,21 @@ use otel_arrow_dfe_pdata::proto::opentelemetry::collector::logs::v1::ExportLogsS
 use otel_arrow_dfe_pdata::proto::opentelemetry::collector::metrics::v1::ExportMetricsServiceRequest;
 use otel_arrow_dfe_pdata::proto::opentelemetry::collector::trace::v1::ExportTraceServiceRequest;
 use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::{
-    any_value, AnyValue, ArrayValue, EntityRef, InstrumentationScope, KeyValue, KeyValueList,
+    AnyValue, ArrayValue, EntityRef, InstrumentationScope, KeyValue, KeyValueList, any_value,
 };
 use otel_arrow_dfe_pdata::proto::opentelemetry::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use otel_arrow_dfe_pdata::proto::opentelemetry::metrics::v1::exponential_histogram_data_point::Buckets;
 use otel_arrow_dfe_pdata::proto::opentelemetry::metrics::v1::summary_data_point::ValueAtQuantile;
 use otel_arrow_dfe_pdata::proto::opentelemetry::metrics::v1::{
-    exemplar, metric, number_data_point, Exemplar, ExponentialHistogram, ExponentialHistogramDataPoint, Gauge,
-    Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, Summary,
-    SummaryDataPoint,
+    Exemplar, ExponentialHistogram, ExponentialHistogramDataPoint, Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics,
+    ScopeMetrics, Sum, Summary, SummaryDataPoint, exemplar, metric, number_data_point,
 };
 use otel_arrow_dfe_pdata::proto::opentelemetry::resource::v1::Resource;
 use otel_arrow_dfe_pdata::proto::opentelemetry::trace::v1::span::{Event, Link};
 use otel_arrow_dfe_pdata::proto::opentelemetry::trace::v1::{ResourceSpans, ScopeSpans, Span, Status};
 use prost::Message;
 use std::fmt::Debug;
-use tandem_engine::otap::{to_otap, to_otlp, StreamDecoder, StreamEncoder};
+use tandem_engine::otap::{StreamDecoder, StreamEncoder, to_otap, to_otlp};
 use tandem_engine::signal::Signal;
 
 const SIGNAL_TRACES: Signal = Signal::Traces;
@@ -67,11 +66,7 @@ impl Gen {
 
     /// Mostly small, like real counts and flags, sometimes any value.
     fn u32(&mut self) -> u32 {
-        if self.one_in(4) {
-            self.next() as u32
-        } else {
-            self.below(4) as u32
-        }
+        if self.one_in(4) { self.next() as u32 } else { self.below(4) as u32 }
     }
 
     /// A set timestamp: span times are always set (see `spans_with_an_unset_time_roundtrip`).
@@ -80,19 +75,11 @@ impl Gen {
     }
 
     fn optional_time(&mut self) -> u64 {
-        if self.one_in(6) {
-            0
-        } else {
-            self.time()
-        }
+        if self.one_in(6) { 0 } else { self.time() }
     }
 
     fn int(&mut self) -> i64 {
-        if self.one_in(3) {
-            0
-        } else {
-            self.next() as i64
-        }
+        if self.one_in(3) { 0 } else { self.next() as i64 }
     }
 
     fn double(&mut self) -> f64 {
@@ -106,11 +93,7 @@ impl Gen {
     /// For fields with presence, where OTAP can lose a zero (see `zero_values_of_optional_fields_roundtrip`).
     fn nonzero_double(&mut self) -> f64 {
         let double = self.double();
-        if double == 0.0 {
-            0.5
-        } else {
-            double
-        }
+        if double == 0.0 { 0.5 } else { double }
     }
 
     fn optional_double(&mut self) -> Option<f64> {
@@ -123,11 +106,7 @@ impl Gen {
 
     /// A trace or span ID of `len` bytes where OTLP makes it optional (logs, exemplars, parents): sometimes absent.
     fn optional_id(&mut self, len: u64) -> Vec<u8> {
-        if self.one_in(5) {
-            Vec::new()
-        } else {
-            self.bytes(len)
-        }
+        if self.one_in(5) { Vec::new() } else { self.bytes(len) }
     }
 
     /// Text from a small vocabulary (so dictionaries repeat), or unique text in the large requests, sometimes empty.
@@ -164,9 +143,7 @@ impl Gen {
 
     /// Up to 8 pairs with distinct keys.
     fn key_values(&mut self, depth: u32) -> Vec<KeyValue> {
-        (0..self.below(9))
-            .map(|i| KeyValue { key: format!("{}.{i}", self.text()), value: Some(self.any_value(depth)) })
-            .collect()
+        (0..self.below(9)).map(|i| KeyValue { key: format!("{}.{i}", self.text()), value: Some(self.any_value(depth)) }).collect()
     }
 
     fn attributes(&mut self) -> Vec<KeyValue> {
@@ -177,11 +154,7 @@ impl Gen {
         match self.below(4) {
             0 => None,
             1 => Some(Resource::default()),
-            _ => Some(Resource {
-                attributes: self.attributes(),
-                dropped_attributes_count: self.u32(),
-                entity_refs: Vec::new(),
-            }),
+            _ => Some(Resource { attributes: self.attributes(), dropped_attributes_count: self.u32(), entity_refs: Vec::new() }),
         }
     }
 
@@ -263,12 +236,7 @@ impl Gen {
     }
 
     fn event(&mut self) -> Event {
-        Event {
-            time_unix_nano: self.optional_time(),
-            name: self.text(),
-            attributes: self.attributes(),
-            dropped_attributes_count: self.u32(),
-        }
+        Event { time_unix_nano: self.optional_time(), name: self.text(), attributes: self.attributes(), dropped_attributes_count: self.u32() }
     }
 
     fn link(&mut self) -> Link {
@@ -299,23 +267,14 @@ impl Gen {
                 aggregation_temporality: self.below(3) as i32,
                 is_monotonic: self.one_in(2),
             }),
-            2 => metric::Data::Histogram(Histogram {
-                data_points: self.points(Gen::histogram_point),
-                aggregation_temporality: self.below(3) as i32,
-            }),
+            2 => metric::Data::Histogram(Histogram { data_points: self.points(Gen::histogram_point), aggregation_temporality: self.below(3) as i32 }),
             3 => metric::Data::ExponentialHistogram(ExponentialHistogram {
                 data_points: self.points(Gen::exponential_histogram_point),
                 aggregation_temporality: self.below(3) as i32,
             }),
             _ => metric::Data::Summary(Summary { data_points: self.points(Gen::summary_point) }),
         };
-        Metric {
-            name: self.text(),
-            description: self.text(),
-            unit: self.text(),
-            metadata: self.attributes(),
-            data: Some(data),
-        }
+        Metric { name: self.text(), description: self.text(), unit: self.text(), metadata: self.attributes(), data: Some(data) }
     }
 
     fn points<P>(&mut self, point: fn(&mut Gen) -> P) -> Vec<P> {
@@ -329,11 +288,7 @@ impl Gen {
             time_unix_nano: self.optional_time(),
             exemplars: self.points(Gen::exemplar),
             flags: self.u32(),
-            value: Some(if self.one_in(2) {
-                number_data_point::Value::AsInt(self.int())
-            } else {
-                number_data_point::Value::AsDouble(self.double())
-            }),
+            value: Some(if self.one_in(2) { number_data_point::Value::AsInt(self.int()) } else { number_data_point::Value::AsDouble(self.double()) }),
         }
     }
 
@@ -370,10 +325,8 @@ impl Gen {
     }
 
     fn buckets(&mut self) -> Option<Buckets> {
-        (!self.one_in(3)).then(|| Buckets {
-            offset: self.below(20) as i32 - 10,
-            bucket_counts: (0..self.below(5)).map(|_| self.below(100)).collect(),
-        })
+        (!self.one_in(3))
+            .then(|| Buckets { offset: self.below(20) as i32 - 10, bucket_counts: (0..self.below(5)).map(|_| self.below(100)).collect() })
     }
 
     fn exponential_histogram_point(&mut self) -> ExponentialHistogramDataPoint {
@@ -402,9 +355,7 @@ impl Gen {
             time_unix_nano: self.optional_time(),
             count: self.next(),
             sum: self.double(),
-            quantile_values: (0..self.below(4))
-                .map(|i| ValueAtQuantile { quantile: i as f64 / 3.0, value: self.double() })
-                .collect(),
+            quantile_values: (0..self.below(4)).map(|i| ValueAtQuantile { quantile: i as f64 / 3.0, value: self.double() }).collect(),
             flags: self.u32(),
         }
     }
@@ -661,13 +612,7 @@ fn attribute(key: &str) -> KeyValue {
 
 /// A span with the trace and span IDs OTLP requires.
 fn valid_span() -> Span {
-    Span {
-        trace_id: vec![1; 16],
-        span_id: vec![2; 8],
-        start_time_unix_nano: 5,
-        end_time_unix_nano: 9,
-        ..Default::default()
-    }
+    Span { trace_id: vec![1; 16], span_id: vec![2; 8], start_time_unix_nano: 5, end_time_unix_nano: 9, ..Default::default() }
 }
 
 /// Zero values of fields that have presence, where OTAP does not lose them: attributes and log bodies keep a type
@@ -696,9 +641,7 @@ fn zero_values_roundtrip() {
         }),
         canonical_logs,
     );
-    let gauge = |value| {
-        one_metric(metric::Data::Gauge(Gauge { data_points: vec![NumberDataPoint { value, ..Default::default() }] }))
-    };
+    let gauge = |value| one_metric(metric::Data::Gauge(Gauge { data_points: vec![NumberDataPoint { value, ..Default::default() }] }));
     assert_roundtrips(
         SIGNAL_METRICS,
         [gauge(Some(number_data_point::Value::AsInt(0))), gauge(Some(number_data_point::Value::AsDouble(0.0)))],
@@ -718,19 +661,11 @@ fn link_dropped_attributes_count_roundtrip() {
 /// sum/min/max or an exemplar value of 0 comes back absent when no other row of its batch differs.
 #[test]
 fn zero_values_of_optional_fields_are_lost() {
-    let histogram =
-        |point| one_metric(metric::Data::Histogram(Histogram { data_points: vec![point], aggregation_temporality: 1 }));
-    let exponential = |point| {
-        one_metric(metric::Data::ExponentialHistogram(ExponentialHistogram {
-            data_points: vec![point],
-            aggregation_temporality: 1,
-        }))
-    };
+    let histogram = |point| one_metric(metric::Data::Histogram(Histogram { data_points: vec![point], aggregation_temporality: 1 }));
+    let exponential =
+        |point| one_metric(metric::Data::ExponentialHistogram(ExponentialHistogram { data_points: vec![point], aggregation_temporality: 1 }));
     let exemplar = |value| {
-        let point = NumberDataPoint {
-            exemplars: vec![Exemplar { value: Some(value), ..Default::default() }],
-            ..Default::default()
-        };
+        let point = NumberDataPoint { exemplars: vec![Exemplar { value: Some(value), ..Default::default() }], ..Default::default() };
         one_metric(metric::Data::Gauge(Gauge { data_points: vec![point] }))
     };
     let requests = [
@@ -799,37 +734,21 @@ fn resource_entity_refs_are_lost() {
 fn attributes_of_events_links_and_exemplars_roundtrip() {
     let attributes = |with: bool| if with { vec![attribute("k")] } else { Vec::new() };
     let two_spans = |first, second| {
-        let scope_spans =
-            vec![ScopeSpans { spans: vec![first, Span { span_id: vec![3; 8], ..second }], ..Default::default() }];
+        let scope_spans = vec![ScopeSpans { spans: vec![first, Span { span_id: vec![3; 8], ..second }], ..Default::default() }];
         ExportTraceServiceRequest { resource_spans: vec![ResourceSpans { scope_spans, ..Default::default() }] }
     };
     let event = |name: &str, with| Event { name: name.into(), attributes: attributes(with), ..Default::default() };
-    let link = |trace: u8, with| Link {
-        trace_id: vec![trace; 16],
-        span_id: vec![1; 8],
-        attributes: attributes(with),
-        ..Default::default()
-    };
+    let link = |trace: u8, with| Link { trace_id: vec![trace; 16], span_id: vec![1; 8], attributes: attributes(with), ..Default::default() };
     assert_roundtrips(
         SIGNAL_TRACES,
         [
-            two_spans(
-                Span { events: vec![event("z", false)], ..valid_span() },
-                Span { events: vec![event("a", true)], ..valid_span() },
-            ),
-            two_spans(
-                Span { links: vec![link(9, false)], ..valid_span() },
-                Span { links: vec![link(1, true)], ..valid_span() },
-            ),
+            two_spans(Span { events: vec![event("z", false)], ..valid_span() }, Span { events: vec![event("a", true)], ..valid_span() }),
+            two_spans(Span { links: vec![link(9, false)], ..valid_span() }, Span { links: vec![link(1, true)], ..valid_span() }),
         ],
         canonical_traces,
     );
     let point = |value, with| {
-        let exemplar = Exemplar {
-            value: Some(exemplar::Value::AsDouble(value)),
-            filtered_attributes: attributes(with),
-            ..Default::default()
-        };
+        let exemplar = Exemplar { value: Some(exemplar::Value::AsDouble(value)), filtered_attributes: attributes(with), ..Default::default() };
         NumberDataPoint { exemplars: vec![exemplar], ..Default::default() }
     };
     let data_points = vec![point(2.0, false), point(1.0, true)];
@@ -851,9 +770,7 @@ fn resources_and_scopes_without_items_roundtrip() {
     };
     let requests = [
         ExportLogsServiceRequest { resource_logs: vec![resource("a", 0), resource("b", 1)] },
-        ExportLogsServiceRequest {
-            resource_logs: vec![ResourceLogs { scope_logs: vec![scope("a", 0), scope("b", 1)], ..Default::default() }],
-        },
+        ExportLogsServiceRequest { resource_logs: vec![ResourceLogs { scope_logs: vec![scope("a", 0), scope("b", 1)], ..Default::default() }] },
         ExportLogsServiceRequest { resource_logs: vec![resource("a", 0), resource("b", 1), resource("c", 0)] },
     ];
     assert_roundtrips(SIGNAL_LOGS, requests, canonical_logs);

@@ -33,8 +33,10 @@ fn describe(config: &Value, error: serde_path_to_error::Error<serde_json::Error>
         // The path ends at the unknown key; its map is the one to report, with all of its invalid keys.
         let map_path = &segments[..segments.len().saturating_sub(1)];
         let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        let at = map_path.iter().try_fold(config, |value, key| value.get(key.as_str()).or_else(|| key.parse::<usize>().ok().and_then(|i| value.get(i))));
-        let mut invalid: Vec<&str> = at.and_then(Value::as_object).map(|map| map.keys().map(String::as_str).filter(|k| !known.contains(k)).collect()).unwrap_or_default();
+        let at =
+            map_path.iter().try_fold(config, |value, key| value.get(key.as_str()).or_else(|| key.parse::<usize>().ok().and_then(|i| value.get(i))));
+        let mut invalid: Vec<&str> =
+            at.and_then(Value::as_object).map(|map| map.keys().map(String::as_str).filter(|k| !known.contains(k)).collect()).unwrap_or_default();
         invalid.sort_unstable();
         // The host's components word a component's own unknown keys as mapstructure does at the top of its config.
         let prefix = if map_path.is_empty() { DECODING_FAILED } else { "" };
@@ -187,7 +189,10 @@ mod tests {
     #[test]
     fn durations_are_go_durations_and_errors_name_the_setting() {
         assert_eq!(decode::<Outer>(&serde_json::json!({ "timeout": "soon" })).unwrap_err(), "'timeout' is not a duration: \"soon\"");
-        assert_eq!(decode::<Outer>(&serde_json::json!({ "timeout": "5d" })).unwrap_err(), "'timeout' has an unknown unit: \"5d\" (use ns, us, ms, s, m or h)");
+        assert_eq!(
+            decode::<Outer>(&serde_json::json!({ "timeout": "5d" })).unwrap_err(),
+            "'timeout' has an unknown unit: \"5d\" (use ns, us, ms, s, m or h)"
+        );
         assert!(decode::<Outer>(&serde_json::json!({ "timeout": -5 })).unwrap_err().starts_with("'timeout' must be a duration"));
         assert!(decode::<Outer>(&serde_json::json!({ "timeout": true })).unwrap_err().starts_with("'timeout' must be a duration"));
         // Go's forms of zero and of a bare number (nanoseconds), as a YAML `linger: 0` arrives.

@@ -190,7 +190,10 @@ mod tests {
     fn an_unknown_type_is_refused_listing_the_valid_ones() {
         keep_linked();
         let error = lookup(Kind::Processor, "transform/x").err().unwrap();
-        assert_eq!(error, "unknown type: \"transform\" for id: \"transform/x\" (valid values: [rust_attributes rust_batch rust_filter rust_transform])");
+        assert_eq!(
+            error,
+            "unknown type: \"transform\" for id: \"transform/x\" (valid values: [rust_attributes rust_batch rust_filter rust_transform])"
+        );
     }
 
     // Scenario: every factory's defaults given back as a config. Guarantee: each is its own effective config, but

@@ -145,7 +145,12 @@ impl pb::control_server::Control for ControlService {
             status = Health::Failed;
             message = "an engine pipeline stopped on its own (see the engine's log)".into();
         }
-        Ok(Response::new(pb::HealthResponse { status: status as i32, runtime: Some(self.runtime.clone()), message, uptime_ms: self.started.elapsed().as_millis() as u64 }))
+        Ok(Response::new(pb::HealthResponse {
+            status: status as i32,
+            runtime: Some(self.runtime.clone()),
+            message,
+            uptime_ms: self.started.elapsed().as_millis() as u64,
+        }))
     }
 
     async fn counters(&self, _: Request<pb::CountersRequest>) -> Result<Response<pb::CountersResponse>, Status> {

@@ -30,8 +30,14 @@ enum State {
     #[default]
     Empty,
     /// Checked and built, not running: a pipeline config per core.
-    Deployed { pipelines: Vec<serde_json::Value>, components: BTreeMap<String, Component> },
-    Running { cores: Vec<Core>, components: BTreeMap<String, Component> },
+    Deployed {
+        pipelines: Vec<serde_json::Value>,
+        components: BTreeMap<String, Component>,
+    },
+    Running {
+        cores: Vec<Core>,
+        components: BTreeMap<String, Component>,
+    },
 }
 
 pub struct Deployment {

@@ -131,7 +131,8 @@ impl Plan {
         }
         for entry in request.entries {
             let signal = Signal::from_proto(entry.signal)?;
-            let node = plan.nodes.get(&entry.node).ok_or_else(|| format!("route {} leads to \"{}\", which is not deployed", entry.route, entry.node))?;
+            let node =
+                plan.nodes.get(&entry.node).ok_or_else(|| format!("route {} leads to \"{}\", which is not deployed", entry.route, entry.node))?;
             if node.kind == Kind::Receiver || !node.signals.contains(&signal) {
                 return Err(format!("route {} feeds {signal} to {}, which takes none", entry.route, node.named()));
             }

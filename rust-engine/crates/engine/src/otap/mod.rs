@@ -9,7 +9,7 @@ pub mod repairs;
 use crate::signal::Signal;
 use bytes::Bytes;
 use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
-use otel_arrow_dfe_pdata::otap::{from_record_messages, Logs, Metrics, Traces};
+use otel_arrow_dfe_pdata::otap::{Logs, Metrics, Traces, from_record_messages};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::BatchArrowRecords;
 use otel_arrow_dfe_pdata::{Consumer, OtapArrowRecords, OtapPayloadHelpers, OtlpProtoBytes, Producer, TryFromWithOptions};
 use otel_arrow_dfe_pdata_codec::{OtapPayload, PayloadStorage, PdataEncoding};
@@ -27,7 +27,8 @@ pub fn to_otap(signal: Signal, otlp: Bytes) -> Result<OtapArrowRecords, String> 
 
 /// Runs a pdata conversion, turning a panic inside it into an error: bad input must not take the engine down.
 fn guarded<T>(what: &str, convert: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(convert)).unwrap_or_else(|_| Err(format!("{what} failed (a panic in otel-arrow-dfe-pdata)")))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(convert))
+        .unwrap_or_else(|_| Err(format!("{what} failed (a panic in otel-arrow-dfe-pdata)")))
 }
 
 /// OTAP record batches as the OTLP `Export*ServiceRequest` bytes of their signal.

@@ -3,21 +3,23 @@
 //! (`integration-tests/oracle/`), and each is tested there or in `tests/go_interop.rs`.
 
 use bytes::Bytes;
+use otel_arrow_dfe_pdata::OtapArrowRecords;
 use otel_arrow_dfe_pdata::arrow::array::{
-    new_null_array, Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Float64Array, Int64Array, ListArray, PrimitiveArray, RecordBatch, Scalar, StringArray,
-    StructArray, UInt16Array, UInt32Array, UInt8Array,
+    Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Float64Array, Int64Array, ListArray, PrimitiveArray, RecordBatch, Scalar, StringArray,
+    StructArray, UInt8Array, UInt16Array, UInt32Array, new_null_array,
 };
-use otel_arrow_dfe_pdata::arrow::compute::kernels::zip::zip;
 use otel_arrow_dfe_pdata::arrow::compute::kernels::cmp::eq;
+use otel_arrow_dfe_pdata::arrow::compute::kernels::zip::zip;
 use otel_arrow_dfe_pdata::arrow::compute::{cast, is_not_null, take_record_batch};
-use otel_arrow_dfe_pdata::arrow::datatypes::{ArrowPrimitiveType, DataType as ArrowDataType, Field, FieldRef, Schema, UInt16Type, UInt32Type, UInt64Type};
+use otel_arrow_dfe_pdata::arrow::datatypes::{
+    ArrowPrimitiveType, DataType as ArrowDataType, Field, FieldRef, Schema, UInt16Type, UInt32Type, UInt64Type,
+};
 use otel_arrow_dfe_pdata::arrow::error::ArrowError;
-use otel_arrow_dfe_pdata::arrow::ipc::writer::{write_message, DictionaryTracker, IpcDataGenerator, IpcWriteOptions};
+use otel_arrow_dfe_pdata::arrow::ipc::writer::{DictionaryTracker, IpcDataGenerator, IpcWriteOptions, write_message};
 use otel_arrow_dfe_pdata::arrow::ipc::{self, convert::fb_to_schema};
+use otel_arrow_dfe_pdata::otlp::attributes::AttributeValueType;
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::ArrowPayloadType;
 use otel_arrow_dfe_pdata::schema::consts;
-use otel_arrow_dfe_pdata::otlp::attributes::AttributeValueType;
-use otel_arrow_dfe_pdata::OtapArrowRecords;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -104,7 +106,9 @@ pub fn with_default_attribute_values(mut records: OtapArrowRecords) -> Result<Ot
     let failed = |e: &dyn std::fmt::Display| format!("OTAP encoding: {e}");
     for &payload_type in records.allowed_payload_types() {
         let Some(batch) = records.get(payload_type) else { continue };
-        let (Some(types), true) = (batch.column_by_name(consts::ATTRIBUTE_TYPE), batch.column_by_name(consts::ATTRIBUTE_KEY).is_some()) else { continue };
+        let (Some(types), true) = (batch.column_by_name(consts::ATTRIBUTE_TYPE), batch.column_by_name(consts::ATTRIBUTE_KEY).is_some()) else {
+            continue;
+        };
         let Some(types) = types.as_primitive_opt::<otel_arrow_dfe_pdata::arrow::datatypes::UInt8Type>() else { continue };
         let mut batch = batch.clone();
         let mut changed = false;
@@ -132,7 +136,8 @@ pub fn with_default_attribute_values(mut records: OtapArrowRecords) -> Result<Ot
             fields.push(Arc::new(Field::new(name, default.data_type().clone(), true)));
             let mut columns = batch.columns().to_vec();
             columns.push(column);
-            batch = RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, batch.schema().metadata().clone())), columns).map_err(|e| failed(&e))?;
+            batch = RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, batch.schema().metadata().clone())), columns)
+                .map_err(|e| failed(&e))?;
             changed = true;
         }
         if changed {
@@ -184,7 +189,9 @@ pub fn repaired_stream_batch(mut records: OtapArrowRecords) -> Result<OtapArrowR
 fn scope_ids_apart_per_resource(records: &mut OtapArrowRecords) -> Result<(), ArrowError> {
     let root_type = records.root_payload_type();
     let Some(root) = records.get(root_type) else { return Ok(()) };
-    let (Some(resources), Some(scope_column)) = (struct_id_column(root, consts::RESOURCE)?, root.column_by_name(consts::SCOPE)) else { return Ok(()) };
+    let (Some(resources), Some(scope_column)) = (struct_id_column(root, consts::RESOURCE)?, root.column_by_name(consts::SCOPE)) else {
+        return Ok(());
+    };
     let Some(scopes) = struct_id_column(root, consts::SCOPE)? else { return Ok(()) };
     let pair = |row: usize| (resources.is_valid(row).then(|| resources.value(row)), scopes.is_valid(row).then(|| scopes.value(row)));
     // New IDs in (resource, scope) order, so that records sorted by resource, scope and ID keep their order.

@@ -3,7 +3,7 @@
 //! answer becomes the Ack or Nack. A request larger than the ring takes is sent as several, split between its
 //! resources, and answered with the worst of their answers.
 
-use super::{rings, HOST_ANSWER_TIMEOUT};
+use super::{HOST_ANSWER_TIMEOUT, rings};
 use crate::otap::Payload;
 use crate::otlp::RawRequest;
 use async_trait::async_trait;
@@ -112,7 +112,11 @@ async fn send(session: Arc<Session>, route: u32, payload: Payload) -> Answer {
 
 #[async_trait(?Send)]
 impl local::exporter::Exporter<OtapPdata> for Egress {
-    async fn start(self: Box<Self>, mut inbox: ExporterInbox<OtapPdata>, handler: local::exporter::EffectHandler<OtapPdata>) -> Result<TerminalState, Error> {
+    async fn start(
+        self: Box<Self>,
+        mut inbox: ExporterInbox<OtapPdata>,
+        handler: local::exporter::EffectHandler<OtapPdata>,
+    ) -> Result<TerminalState, Error> {
         let (core, route) = (self.config.core, self.config.route);
         let session = rings().session(core).ok_or_else(|| Error::InternalError { message: format!("core {core} has no ring") })?;
         loop {
@@ -153,7 +157,10 @@ mod tests {
     fn the_worst_answer_wins() {
         assert_eq!(worst([Ok(()), Ok(())]), Ok(()));
         assert_eq!(worst([Ok(()), Err(RequestError::Retryable("a".into()))]), Err(RequestError::Retryable("a".into())));
-        assert_eq!(worst([Err(RequestError::Retryable("a".into())), Err(RequestError::Permanent("b".into()))]), Err(RequestError::Permanent("a; b".into())));
+        assert_eq!(
+            worst([Err(RequestError::Retryable("a".into())), Err(RequestError::Permanent("b".into()))]),
+            Err(RequestError::Permanent("a; b".into()))
+        );
     }
 
     // Scenario: a request of three resources of 40 bytes each against limits of 100 and 1000 bytes. Guarantee: cut

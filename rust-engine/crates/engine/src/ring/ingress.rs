@@ -17,7 +17,7 @@ use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::receiver::ReceiverWrapper;
 use otel_arrow_dfe_engine::terminal_state::TerminalState;
 use otel_arrow_dfe_engine::wiring_contract::WiringContract;
-use otel_arrow_dfe_engine::{MessageSourceLocalEffectHandlerExtension, Interests, ProducerEffectHandlerExtension, ReceiverFactory, local};
+use otel_arrow_dfe_engine::{Interests, MessageSourceLocalEffectHandlerExtension, ProducerEffectHandlerExtension, ReceiverFactory, local};
 use otel_arrow_dfe_otap::OTAP_RECEIVER_FACTORIES;
 use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
 use serde::{Deserialize, Serialize};

@@ -69,7 +69,8 @@ impl Rings {
         for path in paths {
             let attached = Region::attach_path(path).and_then(|region| {
                 let bell = path.with_extension("bell");
-                let stream = UnixStream::connect(&bell).map_err(|e| std::io::Error::new(e.kind(), format!("cannot connect to {}: {e}", bell.display())))?;
+                let stream =
+                    UnixStream::connect(&bell).map_err(|e| std::io::Error::new(e.kind(), format!("cannot connect to {}: {e}", bell.display())))?;
                 self.start(region, stream, Some(path.clone()))
             });
             if let Err(e) = attached {
@@ -159,7 +160,10 @@ impl Rings {
                     match std::fs::remove_file(&file) {
                         Ok(()) => crate::log::info("removed a gone host's ring file", serde_json::json!({ "path": file.display().to_string() })),
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => crate::log::error("cannot remove a ring file", serde_json::json!({ "path": file.display().to_string(), "error": e.to_string() })),
+                        Err(e) => crate::log::error(
+                            "cannot remove a ring file",
+                            serde_json::json!({ "path": file.display().to_string(), "error": e.to_string() }),
+                        ),
                     }
                 }
             }
@@ -173,7 +177,12 @@ impl Rings {
             .enumerate()
             .map(|(core, c)| {
                 let stats = c.session.stats();
-                pb::RingCounters { core: core as u32, requests_sent: stats.requests_sent, requests_received: stats.requests_received, ..Default::default() }
+                pb::RingCounters {
+                    core: core as u32,
+                    requests_sent: stats.requests_sent,
+                    requests_received: stats.requests_received,
+                    ..Default::default()
+                }
             })
             .collect()
     }

@@ -58,9 +58,7 @@ fn enter(context: &PipelineContext) -> impl Drop + use<> {
 
 fn build(context: &PipelineContext, config: PipelineConfig) -> Result<RuntimePipeline<OtapPdata>, String> {
     crate::keep_linked();
-    OTAP_PIPELINE_FACTORY
-        .build(context.clone(), config, capacity(), telemetry_policy(), Default::default(), None, None)
-        .map_err(|e| e.to_string())
+    OTAP_PIPELINE_FACTORY.build(context.clone(), config, capacity(), telemetry_policy(), Default::default(), None, None).map_err(|e| e.to_string())
 }
 
 /// Builds, without running, a pipeline of `config`: otap-dataflow creates every node, so the nodes' own configs are
@@ -96,7 +94,12 @@ impl Core {
         let capacity = capacity();
         let (control, control_rx) = runtime_ctrl_msg_channel::<OtapPdata>(capacity.control.pipeline);
         let (completion, completion_rx) = pipeline_completion_msg_channel::<OtapPdata>(capacity.control.completion);
-        let key = DeployedPipelineKey { pipeline_group_id: PIPELINE_GROUP.into(), pipeline_id: name.to_string().into(), core_id: core, deployment_generation: 0 };
+        let key = DeployedPipelineKey {
+            pipeline_group_id: PIPELINE_GROUP.into(),
+            pipeline_id: name.to_string().into(),
+            core_id: core,
+            deployment_generation: 0,
+        };
         let (started_tx, started) = oneshot::channel::<Result<(), String>>();
         let (stopped_tx, stopped) = oneshot::channel();
         let runtime_control = control.clone();

@@ -23,11 +23,13 @@ use otel_arrow_dfe_engine::message::Message;
 use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::processor::ProcessorWrapper;
 use otel_arrow_dfe_engine::wiring_contract::WiringContract;
-use otel_arrow_dfe_engine::{MessageSourceLocalEffectHandlerExtension, ConsumerEffectHandlerExtension, ProcessorFactory, local};
+use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, local};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
 use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::InstrumentationScope;
-use otel_arrow_dfe_pdata::proto::opentelemetry::metrics::v1::{AggregationTemporality, Metric, NumberDataPoint, ScopeMetrics, Sum, metric, number_data_point};
+use otel_arrow_dfe_pdata::proto::opentelemetry::metrics::v1::{
+    AggregationTemporality, Metric, NumberDataPoint, ScopeMetrics, Sum, metric, number_data_point,
+};
 use prost::Message as _;
 use serde_json::Value;
 use std::sync::Arc;
@@ -58,7 +60,9 @@ static FACTORY: Factory = Factory {
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
 static COUNT: ProcessorFactory<OtapPdata> = ProcessorFactory {
     name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| Ok(ProcessorWrapper::local(Counter, node, user, config)),
+    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| {
+        Ok(ProcessorWrapper::local(Counter, node, user, config))
+    },
     context_declarations: None,
     wiring_contract: WiringContract::UNRESTRICTED,
     validate_config: otel_arrow_dfe_config::validation::no_config,
@@ -158,7 +162,11 @@ impl Counter {
                     description: description.into(),
                     unit: "1".into(),
                     data: Some(metric::Data::Sum(Sum {
-                        data_points: vec![NumberDataPoint { time_unix_nano: now, value: Some(number_data_point::Value::AsInt(count as i64)), ..Default::default() }],
+                        data_points: vec![NumberDataPoint {
+                            time_unix_nano: now,
+                            value: Some(number_data_point::Value::AsInt(count as i64)),
+                            ..Default::default()
+                        }],
                         aggregation_temporality: AggregationTemporality::Delta as i32,
                         is_monotonic: true,
                     })),
@@ -167,7 +175,10 @@ impl Counter {
                 .collect();
             if !metrics.is_empty() {
                 let scope = InstrumentationScope { name: format!("tandem/{TYPE}"), ..Default::default() };
-                resource_metrics.push(ResourceMetrics { resource: group.resource, scope_metrics: vec![ScopeMetrics { scope: Some(scope), metrics, ..Default::default() }] });
+                resource_metrics.push(ResourceMetrics {
+                    resource: group.resource,
+                    scope_metrics: vec![ScopeMetrics { scope: Some(scope), metrics, ..Default::default() }],
+                });
             }
         }
         Ok(MetricsRequest { resource_metrics })

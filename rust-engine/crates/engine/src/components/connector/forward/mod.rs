@@ -46,7 +46,9 @@ static FACTORY: Factory = Factory {
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
 static FORWARD: ProcessorFactory<OtapPdata> = ProcessorFactory {
     name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| Ok(ProcessorWrapper::local(Forward, node, user, config)),
+    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| {
+        Ok(ProcessorWrapper::local(Forward, node, user, config))
+    },
     context_declarations: None,
     wiring_contract: WiringContract::UNRESTRICTED,
     validate_config: otel_arrow_dfe_config::validation::no_config,

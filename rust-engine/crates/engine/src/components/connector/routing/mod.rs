@@ -24,7 +24,9 @@ use otel_arrow_dfe_engine::message::Message;
 use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::processor::ProcessorWrapper;
 use otel_arrow_dfe_engine::wiring_contract::WiringContract;
-use otel_arrow_dfe_engine::{MessageSourceLocalEffectHandlerExtension, ConsumerEffectHandlerExtension, Interests, ProcessorFactory, ProducerEffectHandlerExtension, local};
+use otel_arrow_dfe_engine::{
+    ConsumerEffectHandlerExtension, Interests, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, ProducerEffectHandlerExtension, local,
+};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
 use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::any_value;
@@ -140,7 +142,13 @@ impl Routing {
         Ok(outputs)
     }
 
-    async fn split(&mut self, signal: Signal, request: OtapPdata, outputs: Vec<(String, Bytes)>, handler: &mut local::processor::EffectHandler<OtapPdata>) -> Result<(), Error> {
+    async fn split(
+        &mut self,
+        signal: Signal,
+        request: OtapPdata,
+        outputs: Vec<(String, Bytes)>,
+        handler: &mut local::processor::EffectHandler<OtapPdata>,
+    ) -> Result<(), Error> {
         self.last_split += 1;
         let id = self.last_split;
         self.splits.insert(id, Split { left: outputs.len(), failure: None, request });
@@ -156,7 +164,12 @@ impl Routing {
     }
 
     /// One part of split `id` was answered (`failure` None: OK); the request is answered when its last part is.
-    async fn settle(&mut self, id: u64, failure: Option<(bool, String)>, handler: &mut local::processor::EffectHandler<OtapPdata>) -> Result<(), Error> {
+    async fn settle(
+        &mut self,
+        id: u64,
+        failure: Option<(bool, String)>,
+        handler: &mut local::processor::EffectHandler<OtapPdata>,
+    ) -> Result<(), Error> {
         let Some(split) = self.splits.get_mut(&id) else { return Ok(()) };
         split.left -= 1;
         if let Some((permanent, reason)) = failure {
@@ -183,7 +196,9 @@ impl local::processor::Processor<OtapPdata> for Routing {
                 let (context, payload) = pdata.into_parts();
                 let request = OtapPdata::new(context.clone(), payload.clone());
                 let routed = Payload::of(payload).and_then(|payload| match payload {
-                    Payload::Otlp(signal, bytes) => self.route(bytes).map(|outputs| (signal, outputs)).map_err(|e| format!("{TYPE}: malformed OTLP: {e}")),
+                    Payload::Otlp(signal, bytes) => {
+                        self.route(bytes).map(|outputs| (signal, outputs)).map_err(|e| format!("{TYPE}: malformed OTLP: {e}"))
+                    }
                     Payload::Otap(_) => Err(format!("{TYPE}: takes OTLP")),
                 });
                 match routed {

@@ -211,7 +211,11 @@ async fn run_stream(channel: Channel, signal: Signal, outgoing: mpsc::UnboundedR
 
 #[async_trait(?Send)]
 impl local::exporter::Exporter<OtapPdata> for OtapExporter {
-    async fn start(mut self: Box<Self>, mut inbox: ExporterInbox<OtapPdata>, handler: local::exporter::EffectHandler<OtapPdata>) -> Result<TerminalState, Error> {
+    async fn start(
+        mut self: Box<Self>,
+        mut inbox: ExporterInbox<OtapPdata>,
+        handler: local::exporter::EffectHandler<OtapPdata>,
+    ) -> Result<TerminalState, Error> {
         let timeout = self.config.timeout.duration;
         loop {
             match inbox.recv().await? {
@@ -254,6 +258,9 @@ mod tests {
         let status = |code: StatusCode| BatchStatus { batch_id: 1, status_code: code as i32, status_message: "m".into() };
         assert_eq!(answer_of(&status(StatusCode::Ok)), Ok(()));
         assert!(matches!(answer_of(&status(StatusCode::Unavailable)), Err(RequestError::Retryable(_))));
-        assert_eq!(answer_of(&status(StatusCode::InvalidArgument)), Err(RequestError::Permanent(format!("{TYPE}: rpc error: code = InvalidArgument desc = m"))));
+        assert_eq!(
+            answer_of(&status(StatusCode::InvalidArgument)),
+            Err(RequestError::Permanent(format!("{TYPE}: rpc error: code = InvalidArgument desc = m")))
+        );
     }
 }

@@ -120,7 +120,11 @@ impl ParquetExporter {
 
 #[async_trait(?Send)]
 impl local::exporter::Exporter<OtapPdata> for ParquetExporter {
-    async fn start(self: Box<Self>, mut inbox: ExporterInbox<OtapPdata>, handler: local::exporter::EffectHandler<OtapPdata>) -> Result<TerminalState, Error> {
+    async fn start(
+        self: Box<Self>,
+        mut inbox: ExporterInbox<OtapPdata>,
+        handler: local::exporter::EffectHandler<OtapPdata>,
+    ) -> Result<TerminalState, Error> {
         let mut parts: BTreeMap<Signal, Part> = BTreeMap::new();
         loop {
             let next_due = parts.values().map(|p| p.due).min();

@@ -107,7 +107,11 @@ impl Perf {
 
 #[async_trait(?Send)]
 impl local::exporter::Exporter<OtapPdata> for Perf {
-    async fn start(self: Box<Self>, mut inbox: ExporterInbox<OtapPdata>, handler: local::exporter::EffectHandler<OtapPdata>) -> Result<TerminalState, Error> {
+    async fn start(
+        self: Box<Self>,
+        mut inbox: ExporterInbox<OtapPdata>,
+        handler: local::exporter::EffectHandler<OtapPdata>,
+    ) -> Result<TerminalState, Error> {
         let mut ticks = tokio::time::interval(self.config.perf.interval.duration);
         ticks.tick().await;
         let mut totals: BTreeMap<Signal, Totals> = BTreeMap::new();

@@ -73,7 +73,8 @@ impl Actions {
         }
         let key = action.key.clone().ok_or_else(|| missing("key"))?;
         let value = || -> Result<LiteralValue, String> {
-            let value = action.value.as_ref().ok_or_else(|| format!("error creating AttrProc. Field \"value\" must be specified for {i}-th action"))?;
+            let value =
+                action.value.as_ref().ok_or_else(|| format!("error creating AttrProc. Field \"value\" must be specified for {i}-th action"))?;
             serde_json::from_value(value.clone()).map_err(|_| format!("'actions[{i}].value' must be a string, number or bool, got {value}"))
         };
         match kind {

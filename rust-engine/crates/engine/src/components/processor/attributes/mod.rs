@@ -44,11 +44,20 @@ mod tests {
     #[test]
     fn incomplete_and_unknown_actions_are_refused_in_the_collectors_words() {
         let refused = |actions: Value| Config::effective(&json!({ "actions": actions })).unwrap_err();
-        assert_eq!(refused(json!([{ "key": "a", "action": "upsert", "value": 1 }, { "key": "b", "action": "explode" }])), "error creating AttrProc due to unsupported action \"explode\" at the 1-th actions");
-        assert_eq!(refused(json!([{ "key": "a", "action": "insert" }])), "error creating AttrProc. Field \"value\" must be specified for 0-th action");
+        assert_eq!(
+            refused(json!([{ "key": "a", "action": "upsert", "value": 1 }, { "key": "b", "action": "explode" }])),
+            "error creating AttrProc due to unsupported action \"explode\" at the 1-th actions"
+        );
+        assert_eq!(
+            refused(json!([{ "key": "a", "action": "insert" }])),
+            "error creating AttrProc. Field \"value\" must be specified for 0-th action"
+        );
         assert_eq!(refused(json!([{ "action": "delete" }])), "error creating AttrProc due to missing required field \"key\" at the 0-th actions");
         assert!(refused(json!([{ "key": "a", "action": "delete" }, { "key": "a", "action": "hash" }])).starts_with("'actions': "));
-        assert_eq!(refused(json!([{ "key": "a", "action": "insert", "value": [1] }])), "'actions[0].value' must be a string, number or bool, got [1]");
+        assert_eq!(
+            refused(json!([{ "key": "a", "action": "insert", "value": [1] }])),
+            "'actions[0].value' must be a string, number or bool, got [1]"
+        );
         assert!(Config::effective(&json!({ "apply_to": ["everything"] })).unwrap_err().starts_with("'apply_to[0]' unknown variant `everything`"));
     }
 

@@ -82,7 +82,15 @@ impl Processor<OtapPdata> for Attributes {
         let kept = payload.clone();
         match Payload::of(payload).and_then(Payload::into_otap).and_then(|records| self.apply(records)) {
             Ok(records) => handler.send_message_with_source_node(Payload::Otap(records).into_pdata(context)).await.map_err(Error::from),
-            Err(reason) => handler.notify_nack(NackMsg::new_permanent_with_cause(format!("rust_attributes: {reason}"), OtapPdata::new(context, kept), NackCause::Refused)).await,
+            Err(reason) => {
+                handler
+                    .notify_nack(NackMsg::new_permanent_with_cause(
+                        format!("rust_attributes: {reason}"),
+                        OtapPdata::new(context, kept),
+                        NackCause::Refused,
+                    ))
+                    .await
+            }
         }
     }
 }
@@ -140,11 +148,20 @@ mod tests {
             name: "s".into(),
             attributes: vec![attribute("k", "v")],
             events: vec![Event { name: "e".into(), attributes: vec![attribute("step", "1")], ..Default::default() }],
-            links: vec![Link { trace_id: vec![2; 16], span_id: vec![2; 8], attributes: vec![attribute("link.type", "random")], ..Default::default() }],
+            links: vec![Link {
+                trace_id: vec![2; 16],
+                span_id: vec![2; 8],
+                attributes: vec![attribute("link.type", "random")],
+                ..Default::default()
+            }],
             ..Default::default()
         };
-        let request = ExportTraceServiceRequest { resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans: vec![span], ..Default::default() }], ..Default::default() }] };
-        let config = Config::of(&Config::effective(&serde_json::json!({ "actions": [{ "action": "insert", "key": "env", "value": "prod" }] })).unwrap()).unwrap();
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans: vec![span], ..Default::default() }], ..Default::default() }],
+        };
+        let config =
+            Config::of(&Config::effective(&serde_json::json!({ "actions": [{ "action": "insert", "key": "env", "value": "prod" }] })).unwrap())
+                .unwrap();
         let changed = Attributes::new(&config).unwrap().apply(to_otap(Signal::Traces, request.encode_to_vec().into()).unwrap()).unwrap();
         let out = ExportTraceServiceRequest::decode(to_otlp(changed).unwrap()).unwrap();
         let span = &out.resource_spans[0].scope_spans[0].spans[0];

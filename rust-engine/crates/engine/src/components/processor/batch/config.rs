@@ -21,7 +21,13 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { send_batch_size: 8192, send_batch_max_size: 0, send_batch_size_bytes: 4 << 20, timeout: GoDuration::of("200ms"), linger: GoDuration::of("1ms") }
+        Config {
+            send_batch_size: 8192,
+            send_batch_max_size: 0,
+            send_batch_size_bytes: 4 << 20,
+            timeout: GoDuration::of("200ms"),
+            linger: GoDuration::of("1ms"),
+        }
     }
 }
 

@@ -16,7 +16,10 @@ pub const TYPE: &str = "rust_batch";
 
 fn nodes(config: &Value, placement: &Placement) -> Result<Vec<NodeSpec>, String> {
     let config = Config::of(config)?;
-    Ok(vec![NodeSpec { urn: node::URN, config: json!(node::NodeConfig { batch: config, max_request_bytes: placement.max_request_bytes.map(|b| b as u64) }) }])
+    Ok(vec![NodeSpec {
+        urn: node::URN,
+        config: json!(node::NodeConfig { batch: config, max_request_bytes: placement.max_request_bytes.map(|b| b as u64) }),
+    }])
 }
 
 #[distributed_slice(FACTORIES)]
@@ -48,7 +51,10 @@ mod tests {
     fn max_size_below_size_is_refused_in_the_go_wording() {
         let error = Config::effective(&json!({ "send_batch_size": 100, "send_batch_max_size": 10 })).unwrap_err();
         assert_eq!(error, "send_batch_max_size must be greater or equal to send_batch_size");
-        assert_eq!(Config::defaults(), json!({ "send_batch_size": 8192, "send_batch_max_size": 0, "send_batch_size_bytes": 4194304, "timeout": "200ms", "linger": "1ms" }));
+        assert_eq!(
+            Config::defaults(),
+            json!({ "send_batch_size": 8192, "send_batch_max_size": 0, "send_batch_size_bytes": 4194304, "timeout": "200ms", "linger": "1ms" })
+        );
         assert!(Config::effective(&json!({ "colour": "blue" })).unwrap_err().ends_with("'' has invalid keys: colour"));
     }
 }

@@ -23,6 +23,7 @@ use linkme::distributed_slice;
 use otel_arrow_dfe_config::SignalType;
 use otel_arrow_dfe_config::node::NodeUserConfig;
 use otel_arrow_dfe_core_nodes::processors::batch_processor::{BatchProcessor, BatchProcessorMetrics};
+use otel_arrow_dfe_engine::ProcessorFactory;
 use otel_arrow_dfe_engine::config::ProcessorConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{NodeControlMsg, WakeupSlot};
@@ -32,7 +33,6 @@ use otel_arrow_dfe_engine::message::Message;
 use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::processor::{LocalWakeupRequirements, ProcessorRuntimeRequirements, ProcessorWrapper};
 use otel_arrow_dfe_engine::wiring_contract::WiringContract;
-use otel_arrow_dfe_engine::ProcessorFactory;
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
 use otel_arrow_dfe_pdata_codec::PdataFormat;
@@ -156,13 +156,18 @@ impl Batch {
                 Ok(records) => Payload::Otap(records).into_pdata(context),
                 Err(reason) => {
                     let refused = Payload::Otlp(signal.into(), bytes::Bytes::new()).into_pdata(context);
-                    return otel_arrow_dfe_engine::ConsumerEffectHandlerExtension::notify_nack(handler, otel_arrow_dfe_engine::control::NackMsg::new_permanent(reason, refused)).await;
+                    return otel_arrow_dfe_engine::ConsumerEffectHandlerExtension::notify_nack(
+                        handler,
+                        otel_arrow_dfe_engine::control::NackMsg::new_permanent(reason, refused),
+                    )
+                    .await;
                 }
             };
             format = OTAP;
         }
         let bytes = pdata.num_bytes().unwrap_or(0) as u64;
-        let (max_items, max_bytes, size_bytes) = (bound(self.config.send_batch_max_size), self.max_request_bytes, bound(self.config.send_batch_size_bytes));
+        let (max_items, max_bytes, size_bytes) =
+            (bound(self.config.send_batch_max_size), self.max_request_bytes, bound(self.config.send_batch_size_bytes));
         let pending = self.pending(format, signal);
         let past = |limit: Option<u64>, pending: u64, adding: u64| limit.is_some_and(|max| pending + adding > max);
         let overflows = pending.items > 0
@@ -182,7 +187,9 @@ impl Batch {
         }
         if !linger.is_zero() && !pending.linger_armed {
             pending.linger_armed = true;
-            handler.set_wakeup(linger_slot(format, signal), now + linger).map_err(|e| Error::InternalError { message: format!("cannot set the linger wakeup: {e:?}") })?;
+            handler
+                .set_wakeup(linger_slot(format, signal), now + linger)
+                .map_err(|e| Error::InternalError { message: format!("cannot set the linger wakeup: {e:?}") })?;
         }
         Ok(())
     }
@@ -241,7 +248,10 @@ impl Processor<OtapPdata> for Batch {
 
     fn runtime_requirements(&self) -> ProcessorRuntimeRequirements {
         // The inner processor's slots, and a linger slot for each of its buffers.
-        ProcessorRuntimeRequirements { local_wakeups: Some(LocalWakeupRequirements::new(2 * FORMATS * SIGNALS.len())), ..ProcessorRuntimeRequirements::none() }
+        ProcessorRuntimeRequirements {
+            local_wakeups: Some(LocalWakeupRequirements::new(2 * FORMATS * SIGNALS.len())),
+            ..ProcessorRuntimeRequirements::none()
+        }
     }
 }
 

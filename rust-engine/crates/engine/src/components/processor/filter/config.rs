@@ -143,7 +143,9 @@ fn texts(list: &[String]) -> Vec<&str> {
 }
 
 fn blocks<'a, M>(blocks: &'a Blocks<M>, section: &'a str) -> impl Iterator<Item = (String, &'a M)> {
-    [("include", &blocks.include), ("exclude", &blocks.exclude)].into_iter().filter_map(move |(name, block)| block.as_ref().map(|b| (format!("{section}.{name}"), b)))
+    [("include", &blocks.include), ("exclude", &blocks.exclude)]
+        .into_iter()
+        .filter_map(move |(name, block)| block.as_ref().map(|b| (format!("{section}.{name}"), b)))
 }
 
 impl ComponentConfig for Config {

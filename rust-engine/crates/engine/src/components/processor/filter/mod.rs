@@ -46,9 +46,18 @@ mod tests {
     #[test]
     fn bad_blocks_are_refused_naming_the_setting() {
         let refused = |config: Value| Config::effective(&config).unwrap_err();
-        assert_eq!(refused(json!({ "spans": { "exclude": { "match_type": "fuzzy", "span_names": ["a"] } } })), "'spans.exclude.match_type' must be strict or regexp, got fuzzy");
-        assert!(refused(json!({ "logs": { "include": { "match_type": "regexp", "severity_texts": ["(unclosed"] } } })).starts_with("'logs.include.severity_texts' is not a valid regexp"));
+        assert_eq!(
+            refused(json!({ "spans": { "exclude": { "match_type": "fuzzy", "span_names": ["a"] } } })),
+            "'spans.exclude.match_type' must be strict or regexp, got fuzzy"
+        );
+        assert!(
+            refused(json!({ "logs": { "include": { "match_type": "regexp", "severity_texts": ["(unclosed"] } } }))
+                .starts_with("'logs.include.severity_texts' is not a valid regexp")
+        );
         assert!(refused(json!({ "logs": { "include": { "severity": "WARN" } } })).ends_with("'logs.include' has invalid keys: severity"));
-        assert!(refused(json!({ "logs": { "include": { "severity_number": { "min": "LOUD" } } } })).starts_with("'logs.include.severity_number.min' must be a severity"));
+        assert!(
+            refused(json!({ "logs": { "include": { "severity_number": { "min": "LOUD" } } } }))
+                .starts_with("'logs.include.severity_number.min' must be a severity")
+        );
     }
 }

@@ -114,10 +114,14 @@ impl Filter {
             },
             TraceFilter::new,
         );
-        let metrics = signal_filter(&config.metrics, |b: &MetricMatch| MetricMatchProperties::new(patterns(b.match_type, &b.metric_names)), MetricFilter::new);
+        let metrics =
+            signal_filter(&config.metrics, |b: &MetricMatch| MetricMatchProperties::new(patterns(b.match_type, &b.metric_names)), MetricFilter::new);
         let unmatched_log_children = unmatched_children(
             &config.logs,
-            &[(ArrowPayloadType::ResourceAttrs, |b: &LogMatch| !b.resource_attributes.is_empty()), (ArrowPayloadType::LogAttrs, |b: &LogMatch| !b.record_attributes.is_empty())],
+            &[
+                (ArrowPayloadType::ResourceAttrs, |b: &LogMatch| !b.resource_attributes.is_empty()),
+                (ArrowPayloadType::LogAttrs, |b: &LogMatch| !b.record_attributes.is_empty()),
+            ],
         );
         let unmatched_span_children = unmatched_children(
             &config.spans,
@@ -199,8 +203,10 @@ impl Detached {
 const PLACEHOLDER_KEY: &str = "\0tandem.no-attributes";
 
 /// The (attributes payload, parent payload, parent ID column) pairs whose parents may have no attribute rows.
-const ATTRIBUTE_OWNERS: [(ArrowPayloadType, ArrowPayloadType, &str); 2] =
-    [(ArrowPayloadType::SpanAttrs, ArrowPayloadType::Spans, consts::ID), (ArrowPayloadType::ResourceAttrs, ArrowPayloadType::Spans, consts::RESOURCE)];
+const ATTRIBUTE_OWNERS: [(ArrowPayloadType, ArrowPayloadType, &str); 2] = [
+    (ArrowPayloadType::SpanAttrs, ArrowPayloadType::Spans, consts::ID),
+    (ArrowPayloadType::ResourceAttrs, ArrowPayloadType::Spans, consts::RESOURCE),
+];
 
 /// The batch with an attribute row of `PLACEHOLDER_KEY` for each span and resource that has none, where attributes are
 /// matched on. pdata 0.62 keeps a span only if one of its attribute rows passes (see `Detached`), so an `exclude`
@@ -243,7 +249,8 @@ fn without_placeholders(records: &mut OtapArrowRecords) -> Result<(), String> {
     let failed = |e: &dyn std::fmt::Display| format!("filter: {e}");
     for (attributes, _, _) in ATTRIBUTE_OWNERS {
         let Some(attrs) = records.get(attributes) else { continue };
-        let keys = cast(attrs.column_by_name(consts::ATTRIBUTE_KEY).ok_or("filter: attributes without keys")?, &DataType::Utf8).map_err(|e| failed(&e))?;
+        let keys =
+            cast(attrs.column_by_name(consts::ATTRIBUTE_KEY).ok_or("filter: attributes without keys")?, &DataType::Utf8).map_err(|e| failed(&e))?;
         let keep = neq(&keys, &otel_arrow_dfe_pdata::arrow::array::Scalar::new(StringArray::from(vec![PLACEHOLDER_KEY]))).map_err(|e| failed(&e))?;
         if keep.true_count() == attrs.num_rows() {
             continue;
@@ -258,7 +265,10 @@ fn without_placeholders(records: &mut OtapArrowRecords) -> Result<(), String> {
 }
 
 /// A batch's IDs (`id`, or the `id` of a struct column such as `resource`) as plain u32s.
-fn ids_column(batch: &RecordBatch, column: &str) -> Result<otel_arrow_dfe_pdata::arrow::array::UInt32Array, otel_arrow_dfe_pdata::arrow::error::ArrowError> {
+fn ids_column(
+    batch: &RecordBatch,
+    column: &str,
+) -> Result<otel_arrow_dfe_pdata::arrow::array::UInt32Array, otel_arrow_dfe_pdata::arrow::error::ArrowError> {
     let missing = || otel_arrow_dfe_pdata::arrow::error::ArrowError::SchemaError(format!("no column {column}"));
     let array = batch.column_by_name(column).ok_or_else(missing)?;
     let array = match array.as_struct_opt() {
@@ -272,7 +282,6 @@ fn ids(batch: &RecordBatch, column: &str) -> Result<HashSet<u32>, otel_arrow_dfe
     Ok(ids_column(batch, column)?.iter().flatten().collect())
 }
 
-
 #[async_trait(?Send)]
 impl Processor<OtapPdata> for Filter {
     async fn process(&mut self, message: Message<OtapPdata>, handler: &mut EffectHandler<OtapPdata>) -> Result<(), Error> {
@@ -282,7 +291,15 @@ impl Processor<OtapPdata> for Filter {
         match Payload::of(payload).and_then(Payload::into_otap).and_then(|records| self.apply(records)) {
             Ok(records) if records.num_items() == 0 => handler.notify_ack(AckMsg::new(OtapPdata::new(context, kept))).await,
             Ok(records) => handler.send_message_with_source_node(Payload::Otap(records).into_pdata(context)).await.map_err(Error::from),
-            Err(reason) => handler.notify_nack(NackMsg::new_permanent_with_cause(format!("rust_filter: {reason}"), OtapPdata::new(context, kept), NackCause::Refused)).await,
+            Err(reason) => {
+                handler
+                    .notify_nack(NackMsg::new_permanent_with_cause(
+                        format!("rust_filter: {reason}"),
+                        OtapPdata::new(context, kept),
+                        NackCause::Refused,
+                    ))
+                    .await
+            }
         }
     }
 }
@@ -341,7 +358,13 @@ mod tests {
     /// The spans kept, each as its name with its events' and links' counts.
     fn kept_spans(request: &[u8]) -> Vec<(String, usize, usize)> {
         let request = ExportTraceServiceRequest::decode(request).unwrap();
-        request.resource_spans.iter().flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans).map(|s| (s.name.clone(), s.events.len(), s.links.len())).collect()
+        request
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .flat_map(|s| &s.spans)
+            .map(|s| (s.name.clone(), s.events.len(), s.links.len()))
+            .collect()
     }
 
     // Scenario: telemetrygen's spans: the first has no link (nothing to point at yet), the others a link with attributes;
@@ -350,12 +373,18 @@ mod tests {
     #[test]
     fn spans_without_links_or_events_stay() {
         let mut linked = span(2, "okey-dokey-0");
-        linked.links = vec![Link { trace_id: vec![3; 16], span_id: vec![1; 8], attributes: vec![attribute("link.type", "random")], ..Default::default() }];
+        linked.links =
+            vec![Link { trace_id: vec![3; 16], span_id: vec![1; 8], attributes: vec![attribute("link.type", "random")], ..Default::default() }];
         let mut with_events = span(3, "lets-go");
         with_events.links = linked.links.clone();
-        with_events.events = vec![Event { name: "with".into(), attributes: vec![attribute("k", "v")], ..Default::default() }, Event { name: "bare".into(), ..Default::default() }];
+        with_events.events = vec![
+            Event { name: "with".into(), attributes: vec![attribute("k", "v")], ..Default::default() },
+            Event { name: "bare".into(), ..Default::default() },
+        ];
         let spans = vec![span(1, "lets-go"), linked, with_events, span(4, "okey-dokey-1")];
-        let request = ExportTraceServiceRequest { resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }] };
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }],
+        };
         let config = serde_json::json!({ "spans": { "exclude": { "match_type": "regexp", "span_names": ["^okey-dokey-0$"] } } });
         assert_eq!(
             kept_spans(&filtered(config, Signal::Traces, request.encode_to_vec())),
@@ -372,7 +401,9 @@ mod tests {
         let mut server = span(2, "server");
         server.attributes = vec![attribute("peer.service", "telemetrygen-server")];
         let spans = vec![client, server, span(3, "plain")];
-        let request = ExportTraceServiceRequest { resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }] };
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }],
+        };
         let config = serde_json::json!({ "spans": { "exclude": { "match_type": "strict", "attributes": [{ "key": "peer.service", "value": "telemetrygen-client" }] } } });
         assert_eq!(kept_spans(&filtered(config, Signal::Traces, request.encode_to_vec())), vec![("server".into(), 0, 0), ("plain".into(), 0, 0)]);
     }
@@ -381,9 +412,19 @@ mod tests {
     // whose body does not match stays.
     #[test]
     fn log_records_without_attributes_stay() {
-        let record = |body: &str, attributes: Vec<KeyValue>| LogRecord { body: Some(AnyValue { value: Some(any_value::Value::StringValue(body.into())) }), attributes, ..Default::default() };
-        let log_records = vec![record("it broke", vec![attribute("app", "server")]), record("all is well", vec![attribute("app", "server")]), record("plain", vec![])];
-        let request = ExportLogsServiceRequest { resource_logs: vec![ResourceLogs { scope_logs: vec![ScopeLogs { log_records, ..Default::default() }], ..Default::default() }] };
+        let record = |body: &str, attributes: Vec<KeyValue>| LogRecord {
+            body: Some(AnyValue { value: Some(any_value::Value::StringValue(body.into())) }),
+            attributes,
+            ..Default::default()
+        };
+        let log_records = vec![
+            record("it broke", vec![attribute("app", "server")]),
+            record("all is well", vec![attribute("app", "server")]),
+            record("plain", vec![]),
+        ];
+        let request = ExportLogsServiceRequest {
+            resource_logs: vec![ResourceLogs { scope_logs: vec![ScopeLogs { log_records, ..Default::default() }], ..Default::default() }],
+        };
         let config = serde_json::json!({ "logs": { "exclude": { "match_type": "regexp", "bodies": ["^it "] } } });
         let kept = ExportLogsServiceRequest::decode(&filtered(config, Signal::Logs, request.encode_to_vec())[..]).unwrap();
         let mut bodies: Vec<String> = kept

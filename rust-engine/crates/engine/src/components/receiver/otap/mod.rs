@@ -22,7 +22,7 @@ use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::receiver::ReceiverWrapper;
 use otel_arrow_dfe_engine::terminal_state::TerminalState;
 use otel_arrow_dfe_engine::wiring_contract::WiringContract;
-use otel_arrow_dfe_engine::{MessageSourceSharedEffectHandlerExtension, Interests, ProducerEffectHandlerExtension, ReceiverFactory, shared};
+use otel_arrow_dfe_engine::{Interests, MessageSourceSharedEffectHandlerExtension, ProducerEffectHandlerExtension, ReceiverFactory, shared};
 use otel_arrow_dfe_otap::OTAP_RECEIVER_FACTORIES;
 use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
 use serde::{Deserialize, Serialize};
@@ -48,7 +48,8 @@ struct NodeConfig {
 
 fn nodes(config: &Value, placement: &Placement) -> Result<Vec<NodeSpec>, String> {
     let config = Config::of(config)?;
-    let node = NodeConfig { listening_addr: config.endpoint.socket_addr()?, signals: placement.signals.iter().map(|s| s.name().to_string()).collect() };
+    let node =
+        NodeConfig { listening_addr: config.endpoint.socket_addr()?, signals: placement.signals.iter().map(|s| s.name().to_string()).collect() };
     Ok(vec![NodeSpec { urn: URN, config: json!(node) }])
 }
 
@@ -166,7 +167,11 @@ impl Sender {
 
 #[async_trait]
 impl shared::receiver::Receiver<OtapPdata> for OtapReceiver {
-    async fn start(self: Box<Self>, mut control: shared::receiver::ControlChannel<OtapPdata>, handler: shared::receiver::EffectHandler<OtapPdata>) -> Result<TerminalState, Error> {
+    async fn start(
+        self: Box<Self>,
+        mut control: shared::receiver::ControlChannel<OtapPdata>,
+        handler: shared::receiver::EffectHandler<OtapPdata>,
+    ) -> Result<TerminalState, Error> {
         let listener = handler.tcp_listener(self.addr)?;
         let sender = Sender { handler: handler.clone(), waiting: Arc::default(), signals: self.signals.into() };
         let (stop, stopped) = oneshot::channel::<()>();

@@ -82,7 +82,10 @@ fn grpc_server<C: tonic::codec::Codec, B>(codec: C, request: &mut http::Request<
     if headers.get("grpc-encoding").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("zstdarrow")) {
         headers.insert("grpc-encoding", http::HeaderValue::from_static("zstd"));
     }
-    Grpc::new(codec).max_decoding_message_size(MAX_MESSAGE_SIZE).accept_compressed(CompressionEncoding::Gzip).accept_compressed(CompressionEncoding::Zstd)
+    Grpc::new(codec)
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .accept_compressed(CompressionEncoding::Zstd)
 }
 
 /// The answer of the pipeline (or of the check where data enters) as a gRPC status, as the Collector's receivers map
@@ -218,7 +221,12 @@ impl Service<tonic::Request<Streaming<BatchArrowRecords>>> for ArrowStream {
     }
 }
 
-async fn answer_batches(mut batches: Streaming<BatchArrowRecords>, sender: Sender, signal: Signal, statuses: mpsc::Sender<Result<BatchStatus, Status>>) {
+async fn answer_batches(
+    mut batches: Streaming<BatchArrowRecords>,
+    sender: Sender,
+    signal: Signal,
+    statuses: mpsc::Sender<Result<BatchStatus, Status>>,
+) {
     let mut decoder = StreamDecoder::default();
     let mut in_flight: FuturesUnordered<BoxFuture<'static, BatchStatus>> = FuturesUnordered::new();
     let mut reading = true;

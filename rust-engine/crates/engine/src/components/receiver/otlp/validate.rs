@@ -17,7 +17,7 @@ use otel_arrow_dfe_engine::message::Message;
 use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::processor::ProcessorWrapper;
 use otel_arrow_dfe_engine::wiring_contract::WiringContract;
-use otel_arrow_dfe_engine::{MessageSourceLocalEffectHandlerExtension, ConsumerEffectHandlerExtension, ProcessorFactory, local};
+use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, local};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
 use std::sync::Arc;
@@ -28,7 +28,9 @@ pub const URN: &str = "urn:tandem:processor:validate";
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
 static VALIDATE: ProcessorFactory<OtapPdata> = ProcessorFactory {
     name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| Ok(ProcessorWrapper::local(Validate, node, user, config)),
+    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| {
+        Ok(ProcessorWrapper::local(Validate, node, user, config))
+    },
     context_declarations: None,
     wiring_contract: WiringContract::UNRESTRICTED,
     validate_config: otel_arrow_dfe_config::validation::no_config,
