@@ -53,8 +53,13 @@ describeWithDocker('the example app pod, run by Compose', () => {
       });
       expect(printed.reduce((n, r) => n + (r.spans ?? 0), 0)).toBe(spans.length);
       expect(printed.reduce((n, r) => n + (r['log records'] ?? 0), 0)).toBe(records.length);
-      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      expect(metrics).toMatch(new RegExp(`^tandem_engine_component_items_total\\{component="rust_batch",kind="processor",direction="in"\\} ${spans.length + records.length}$`, 'm'));
+      // The engine's per-component counters reach the host's metrics a moment after the data.
+      const counted = new RegExp(`^tandem_engine_component_items_total\\{component="rust_batch",kind="processor",direction="in"\\} ${spans.length + records.length}$`, 'm');
+      const metrics = await until('the engine\'s counters', async () => {
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        return counted.test(text) ? text : undefined;
+      });
+      expect(metrics).toMatch(counted);
 
       // The topology: one network namespace (the pod's), one shared volume between engine and collector, a tmpfs.
       const pod = (await stack.inspect('pod')).Id;
