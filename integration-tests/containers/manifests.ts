@@ -58,7 +58,7 @@ export function served(configYaml: string): Served {
   }
   add(portOf(config.extensions?.health_check?.endpoint), 'health_check');
   for (const reader of config.service?.telemetry?.metrics?.readers ?? []) add(reader.pull?.exporter?.prometheus?.port, 'metrics');
-  const rust = decodeRuntime(config);
+  const { rust } = decodeRuntime(config);
   return { ports, endpoint: rust.endpoint, shmDir: rust.ipc.shm_dir, ringBytes: rust.ipc.buffer_size * 2 * rust.executor.cores };
 }
 

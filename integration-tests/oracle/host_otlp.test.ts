@@ -1,6 +1,8 @@
 // Tandem's host OTLP path (otlp -> batch -> otlp_grpc, and with rust_batch in the middle) against the Go Collector's
 // (otlp -> batch): the Go Collector receives every input, batches it into its own file, and passes it over OTLP to
-// Tandem, whose two pipelines export it back to Go receivers of their own; each must be, item by item, Go's.
+// Tandem, whose two pipelines export it back to Go receivers of their own; each must be, item by item, Go's. The
+// receiver and rust_batch's exporter are kept in the host (`in_host`), so that one path stays in the host and the other
+// crosses into the engine and back (placement.test.ts runs the same pipeline placed in the engine).
 import { Collector, freePort, WITH_ENGINE } from '../test/collector';
 import { agreement, goFile, inputs, outcome, pipelineYaml, receiverYaml, sendAll, serviceYaml, SIGNALS, startGo, workFolder, type Signal } from './oracle';
 
@@ -16,7 +18,7 @@ describe('Tandem otlp -> batch or rust_batch -> otlp_grpc, against Go otlp -> ba
     const [grpc, http, tandemGrpc] = [await freePort(), await freePort(), await freePort()];
     const back: Record<string, number> = { batch: await freePort(), rust_batch: await freePort() };
     into = { grpc: `127.0.0.1:${grpc}`, http: `127.0.0.1:${http}` };
-    tandem = await Collector.start(`${WITH_ENGINE}receivers:
+    tandem = await Collector.start(`${WITH_ENGINE}  placement:\n    in_host: [otlp, otlp_grpc/rust_batch]\nreceivers:
 ${receiverYaml('otlp', tandemGrpc)}processors:
   batch:
     timeout: 200ms

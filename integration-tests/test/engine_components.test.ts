@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Collector, freePort, tempDir, WITH_ENGINE } from './collector';
+import { exportRaw, logRequest } from './otlp';
 import { attr, send, written, type Json } from './sdk';
 
 type Pipeline = { signal: string; name?: string; receiver?: string; processors: string[]; exporter: string };
@@ -239,5 +240,21 @@ describe('rust_routing', () => {
     await expect(Collector.start(config(port, components, { file: join(tempDir(), 'out.jsonl') }, pipelines), [port])).rejects.toThrow(
       'connectors::rust_routing: missing consumer: "logs/nowhere"',
     );
+  });
+});
+
+describe('rust_otlp', () => {
+  // Scenario: logs sent to a receiver that only a traces pipeline lists. Guarantee: a permanent refusal (so the client
+  // does not retry it), and the engine goes on serving traces, not restarted.
+  test('a signal none of its pipelines takes is refused, and the engine serves on', async () => {
+    const out = join(tempDir(), 'out.jsonl');
+    const yaml = (port: number) => `${WITH_ENGINE}receivers:\n  rust_otlp:\n    endpoint: 127.0.0.1:${port}\nexporters:\n  file:\n    path: ${out}\n`
+      + 'service:\n  telemetry:\n    metrics:\n      level: none\n  pipelines:\n    traces:\n      receivers: [rust_otlp]\n      exporters: [file]\n';
+    await withCollector(yaml, async (port, collector) => {
+      await expect(exportRaw('logs', `127.0.0.1:${port}`, logRequest('unserved', 3).bytes)).rejects.toThrow(/INVALID_ARGUMENT.*this receiver feeds no logs pipeline/);
+      await send('traces', 'grpc', `127.0.0.1:${port}`, 'served');
+      expect(spansOf(written(out, 'resourceSpans', 'served')).map((s) => s.name).sort()).toEqual(['child', 'parent']);
+      expect(collector.output).not.toContain('Engine restarted');
+    });
   });
 });

@@ -11,8 +11,10 @@ exporters:\n  debug: {}\nservice:\n  telemetry:\n    metrics:\n      level: none
     traces:\n      receivers: [otlp]\n      exporters: [debug]\n    logs:\n      receivers: [otlp]\n      exporters: [debug]\n`;
 }
 
+// otlp_grpc is kept in the host (it would run in the engine after rust_batch, see runtime::placement): the test is of
+// a host exporter's and an engine exporter's health side by side.
 function config(httpPort: number, sinkPort: number, legacyPort: number, v2Port: number): string {
-  return `${WITH_ENGINE}receivers:
+  return `${WITH_ENGINE}  placement:\n    in_host: [otlp_grpc]\nreceivers:
   otlp:
     protocols:
       http:

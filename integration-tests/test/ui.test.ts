@@ -109,23 +109,25 @@ describe('tandem_ui in headless Chromium', () => {
     page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.goto(`http://127.0.0.1:${uiPort}/`);
 
-    // Every configured node, with the runtime it runs in; the ring crossings are edges of their own.
+    // Every configured node, with the runtime it runs in; the ring crossings are edges of their own. `batch` and
+    // `forward` run in the engine, as rust_batch and rust_forward, next to rust_batch (runtime::placement: as many
+    // crossings either way, and the engine does the same work for less); the HTTP receiver stays in the host.
     const runtimes = await page.$$eval('[data-node]', (nodes) => Object.fromEntries(nodes.map((n) => [n.getAttribute('data-node'), n.getAttribute('data-runtime')])));
     expect(runtimes).toEqual({
       'receiver:otlp': 'typescript',
-      'processor:batch@traces': 'typescript',
+      'processor:batch@traces': 'rust',
       'processor:rust_batch@traces': 'rust',
-      'connector:forward': 'typescript',
+      'connector:forward': 'rust',
       'exporter:debug': 'typescript',
       'processor:rust_batch@logs': 'rust',
       'exporter:otlp_http': 'typescript',
     });
     const crossings = await page.$$eval('[data-crossing]', (edges) => edges.map((e) => `${e.getAttribute('data-edge')} ${e.getAttribute('data-crossing')}`).sort());
     expect(crossings).toEqual([
-      'processor:batch@traces>processor:rust_batch@traces host_to_engine',
+      'connector:forward>exporter:debug engine_to_host',
       'processor:rust_batch@logs>exporter:debug engine_to_host',
       'processor:rust_batch@logs>exporter:otlp_http engine_to_host',
-      'processor:rust_batch@traces>connector:forward engine_to_host',
+      'receiver:otlp>processor:batch@traces host_to_engine',
       'receiver:otlp>processor:rust_batch@logs host_to_engine',
     ]);
 

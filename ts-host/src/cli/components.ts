@@ -1,4 +1,5 @@
-// `tandem components`: every factory with its kind, package, stability per signal or signal pair, and runtime, as YAML.
+// `tandem components`: every factory with its kind, package, stability per signal or signal pair, runtime and engine
+// twin, as YAML.
 import { stringify } from 'yaml';
 import { BuildInfo, HOST_PACKAGE, SIGNALS, stabilityName, StabilityLevel } from '../component';
 import type { AnyFactory, Factories } from '../otelcol';
@@ -38,6 +39,8 @@ export function componentsYAML(factories: Factories, buildInfo: BuildInfo): stri
         // Like the Go Collector's `module:`; the engine's components ship with the host.
         package: factory.package ?? HOST_PACKAGE,
         runtime: factory.runtime,
+        // The engine type it runs as where its neighbours are in the engine (runtime::placement).
+        ...(factory.engineTwin ? { engine_twin: factory.engineTwin.type } : {}),
         stability: stability(factory),
       }));
   }

@@ -9,13 +9,14 @@ import { type ComponentPackage, loadFailures } from '../collector/packages';
 import { builtin, builtinFactories, type BuiltinSelection, keeps } from '../components';
 import { resolve } from '../confmap';
 import { type ConfigMap } from '../confmap';
-import { Engine, engineBinaryPath, engineConfigError, engineFactories } from '../engine';
+import { Engine, engineBinaryPath, engineCheck, engineConfigError, engineFactories } from '../engine';
 import {
   type AnyFactory, type ComponentFailure, Config, decodeRuntime, defaultRustRuntimeConfig, describeFailure, Factories,
   isFromComponentPackage, isolateConfigFailures, type PackageLoadFailure, pipelinesAffectedBy, type RustRuntimeConfig,
   unmarshal, validate, withoutPipelines,
 } from '../otelcol';
 import { GraphError } from '../graph';
+import { type Decision, place } from '../placement';
 import { Service } from '../service';
 import { createLogger, LOG_ENCODINGS, LOG_LEVELS, type LoggerOptions } from '../telemetry';
 import type { Logger } from 'pino';
@@ -93,18 +94,36 @@ function nothingRuns(failures: readonly ComponentFailure[]): UsageError {
   return new UsageError(`no pipeline can run: ${failures.map(describeFailure).join('; ')}`);
 }
 
+interface Decoded {
+  config: Config;
+  failures: ComponentFailure[];
+  /** Where the components of a type both runtimes have run (see `placement`). */
+  placement: Decision[];
+}
+
 /**
  * Decodes a resolved config without the components of component packages that cannot run (and their pipelines),
- * and has the engine check its components' configs.
+ * places the components of types both runtimes have, and has the engine check its components' configs.
  */
-async function decodeRunnable(raw: ConfigMap, factories: Factories, distribution: Distribution, engine: Engine | undefined): Promise<{ config: Config; failures: ComponentFailure[] }> {
+async function decodeRunnable(raw: ConfigMap, factories: Factories, distribution: Distribution, engine: Engine | undefined): Promise<Decoded> {
   const { raw: runnable, failures } = isolateConfigFailures(raw, factories, distribution.loadFailures);
   const pipelines = (runnable.service as { pipelines?: object } | undefined)?.pipelines;
   if (failures.length > 0 && Object.keys(pipelines ?? {}).length === 0) throw nothingRuns(failures);
-  const config = decodeConfig(runnable, factories);
+  const decoded = decodeConfig(runnable, factories);
+  const { config, decisions } = engine ? await place(decoded, factories, engineCheck(engine)) : { config: decoded, decisions: [] };
   const engineError = engine && (await engineConfigError(config, engine));
   if (engineError) throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${engineError}`);
-  return { config, failures };
+  return { config, failures, placement: decisions };
+}
+
+/** Says where each component of a type both runtimes have runs, and why one had to stay in the host. */
+function logPlacement(logger: Logger, decisions: readonly Decision[]): void {
+  for (const d of decisions) {
+    const fields = { component: `${d.section}::${d.id}`, runs_as: d.type, runtime: d.runtime };
+    if (d.runtime === 'rust') logger.info(fields, 'Runs in the engine, where its neighbours run');
+    else if (d.hostOnly) logger.info({ ...fields, reason: d.hostOnly }, 'Stays in the host: its config needs it there');
+    else logger.debug(fields, 'Stays in the host, where its neighbours run');
+  }
 }
 
 /** Starts the engine `rust` asks for, and adds its factories to `factories`. */
@@ -129,11 +148,11 @@ async function startEngine(rust: RustRuntimeConfig, factories: Factories, logger
  */
 export async function loadWithEngine(
   configs: string[], sets: string[], logger: Logger, distribution: Distribution = TANDEM, engineIfNeeded = false,
-): Promise<{ config: Config; engine?: Engine; factories: Factories; failures: ComponentFailure[] }> {
+): Promise<Decoded & { engine?: Engine; factories: Factories }> {
   const raw = resolveConfig(configs, sets);
   let rust: RustRuntimeConfig;
   try {
-    rust = decodeRuntime(raw);
+    rust = decodeRuntime(raw).rust;
   } catch (err) {
     throw new UsageError(`failed to get config: cannot unmarshal the configuration: ${(err as Error).message}`);
   }
@@ -149,8 +168,7 @@ export async function loadWithEngine(
   const factories = registryOf(distribution);
   const engine = await startEngine(rust, factories, logger, distribution);
   try {
-    const { config, failures } = await decodeRunnable(raw, factories, distribution, engine);
-    return { config, engine, factories, failures };
+    return { ...(await decodeRunnable(raw, factories, distribution, engine)), engine, factories };
   } catch (err) {
     await engine.stop();
     throw err;
@@ -180,12 +198,14 @@ function logOptionsOf(configs: string[], sets: string[]): LoggerOptions {
 async function serveCommand(configs: string[], sets: string[], distribution: Distribution): Promise<void> {
   const logger = createLogger(logOptionsOf(configs, sets));
   for (const failure of distribution.loadFailures) logger.error(failure.error.message);
-  const { config, engine, factories, failures } = await loadWithEngine(configs, sets, logger, distribution);
+  const { config, engine, factories, failures, placement } = await loadWithEngine(configs, sets, logger, distribution);
   for (const failure of failures) logger.error(describeFailure(failure));
+  logPlacement(logger, placement);
   // A reload reads the same sources again, against the same factories and engine.
   const reloadSource = async () => {
     const next = await decodeRunnable(resolveConfig(configs, sets), factories, distribution, engine);
     for (const failure of next.failures) logger.error(describeFailure(failure));
+    logPlacement(logger, next.placement);
     return next.config;
   };
   try {

@@ -20,6 +20,18 @@ export interface Factory {
   readonly configSchema?: Schema;
   /** Semantic checks after decoding (Go's `Validate() error`). */
   validateConfig?(config: unknown): void;
+  /** The engine component that does this one's work, where the graph may run it instead (see `placement`). */
+  readonly engineTwin?: EngineTwin;
+}
+
+/**
+ * An engine component type that does the same work as a host one (`batch` and `rust_batch`): a component of the host
+ * type runs as it, in the engine, when its neighbours run there and its config means the same to both.
+ */
+export interface EngineTwin<C = unknown> {
+  readonly type: string;
+  /** The twin's config for this component's decoded config, or why this config only works in the host. */
+  readonly config: (config: C) => { readonly config: unknown } | { readonly hostOnly: string };
 }
 
 /** The options every kind's `newFactory` accepts besides its signals. */
@@ -28,6 +40,7 @@ export interface FactoryOptions<C> {
   readonly validateConfig?: (config: C) => void;
   readonly deprecatedTypes?: readonly string[];
   readonly runtime?: Runtime;
+  readonly engineTwin?: EngineTwin<C>;
 }
 
 /** Builds the common part of a factory of any kind. */
@@ -40,6 +53,7 @@ export function baseFactory<C>(kind: Kind, type: string, createDefaultConfig: ()
     createDefaultConfig,
     configSchema: options.configSchema,
     validateConfig: options.validateConfig as ((config: unknown) => void) | undefined,
+    engineTwin: options.engineTwin as EngineTwin | undefined,
   };
 }
 

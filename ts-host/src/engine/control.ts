@@ -57,6 +57,8 @@ export interface EngineNode {
   /** Processors only: the pipeline the node belongs to. */
   pipeline?: string;
   configJson: string;
+  /** The engine type that runs it (a component of a host type placed in the engine runs as its twin). */
+  type: string;
 }
 
 /** Data of one signal from a node to another node or to a host consumer (proto `Edge`); a routing connector's edges
@@ -145,9 +147,9 @@ export class ControlClient {
     return (await this.call<{ factories: EngineFactory[] }>('ListFactories', {})).factories;
   }
 
-  /** Checks a component config on the engine: the Collector-style error, or '' when it is valid. */
-  async validateConfig(kind: EngineFactory['kind'], id: string, configJson: string): Promise<string> {
-    return (await this.call<{ error: string }>('ValidateConfig', { kind, id, configJson })).error;
+  /** Checks a component config on the engine as `type`: the Collector-style error, or '' when it is valid. */
+  async validateConfig(kind: EngineFactory['kind'], type: string, id: string, configJson: string): Promise<string> {
+    return (await this.call<{ error: string }>('ValidateConfig', { kind, type, id, configJson })).error;
   }
 
   /** Hands the engine its whole part of the pipelines; errors carry the engine's Collector-style message. */

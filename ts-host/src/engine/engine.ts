@@ -319,8 +319,8 @@ export class Engine {
   }
 
   /** Checks a component config against the engine's factory: the Collector-style error, or '' when valid. */
-  validateConfig(kind: EngineFactory['kind'], id: string, config: unknown): Promise<string> {
-    return this.control!.validateConfig(kind, id, JSON.stringify(config ?? null));
+  validateConfig(kind: EngineFactory['kind'], type: string, id: string, config: unknown): Promise<string> {
+    return this.control!.validateConfig(kind, type, id, JSON.stringify(config ?? null));
   }
 
   private async runDeployment(deployment: Deployment): Promise<void> {

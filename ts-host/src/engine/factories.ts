@@ -13,6 +13,7 @@ import { engineConsumer } from './consumer';
 import type { EngineFactory, EngineNode } from './control';
 import { ENGINE_SIGNAL } from './deployment';
 import type { Engine } from './engine';
+import type { EngineCheck } from '../placement';
 
 type EngineSignal = EngineFactory['signals'][number]['signal'];
 const SIGNAL_OF: Readonly<Record<EngineSignal, Signal>> = { SIGNAL_TRACES: 'traces', SIGNAL_METRICS: 'metrics', SIGNAL_LOGS: 'logs' };
@@ -20,7 +21,7 @@ const SIGNAL_OF: Readonly<Record<EngineSignal, Signal>> = { SIGNAL_TRACES: 'trac
 /** "STABILITY_DEVELOPMENT" -> the host's level. */
 const stabilityOf = (name: string) => parseStability(name.replace(/^STABILITY_/, ''));
 
-type Create = (engine: Engine, signal: Signal, settings: Settings, config: unknown, next?: ConsumerFor<Signal>) => Promise<Component>;
+type Create = (engine: Engine, type: string, signal: Signal, settings: Settings, config: unknown, next?: ConsumerFor<Signal>) => Promise<Component>;
 const PROXIES: Partial<Record<EngineFactory['kind'], { kind: typeof receiver | typeof processor | typeof exporter; create: Create }>> = {
   KIND_RECEIVER: { kind: receiver, create: engineReceiver as Create },
   KIND_PROCESSOR: { kind: processor, create: engineProcessor as Create },
@@ -35,7 +36,7 @@ export function engineFactories(engine: Engine): AnyFactory[] {
     const signals = f.signals.map(({ signal, stability }) => ({
       key: SIGNAL_OF[signal],
       stability: stabilityOf(stability),
-      create: (settings: Settings, config: unknown, next?: ConsumerFor<Signal>) => proxy.create(engine, SIGNAL_OF[signal], settings, config, next),
+      create: (settings: Settings, config: unknown, next?: ConsumerFor<Signal>) => proxy.create(engine, f.type, SIGNAL_OF[signal], settings, config, next),
     }));
     return proxy.kind.newFactory(f.type, () => JSON.parse(f.defaultConfigJson), signals as never, { runtime: 'rust' });
   });
@@ -49,6 +50,9 @@ const KIND_OF_SECTION: Readonly<Record<string, EngineFactory['kind']>> = {
   extensions: 'KIND_EXTENSION',
 };
 
+/** The engine's check of a component's config as one of its types, for placement. */
+export const engineCheck = (engine: Engine): EngineCheck => (section, type, id, config) => engine.validateConfig(KIND_OF_SECTION[section], type, id, config);
+
 /**
  * Has the engine check the configs of its components, as the host decoded them; resolves with the first error in the
  * Collector's wording and path (`error decoding 'processors': error reading configuration for "rust_batch": ...`).
@@ -57,7 +61,7 @@ export async function engineConfigError(config: Config, engine: Engine): Promise
   for (const [section, components] of Object.entries(config.components)) {
     for (const [id, { factory, config: componentConfig }] of components) {
       if (factory.runtime !== 'rust') continue;
-      const error = await engine.validateConfig(KIND_OF_SECTION[section], id, componentConfig);
+      const error = await engine.validateConfig(KIND_OF_SECTION[section], factory.type, id, componentConfig);
       if (error) return `error decoding '${section}': error reading configuration for "${id}": ${error}`;
     }
   }
@@ -72,7 +76,7 @@ function engineConnectorFactory(engine: Engine, f: EngineFactory): AnyFactory {
   const pairs = f.pairs.map(({ from, to, stability }) =>
     connector.withPair(SIGNAL_OF[from], SIGNAL_OF[to], (settings: Settings, config: unknown, next: connector.Router<Signal>) => {
       const key = `connector/${settings.id}/${SIGNAL_OF[from]}/${SIGNAL_OF[to]}`;
-      const node = engineNode(engine, key, 'KIND_CONNECTOR', SIGNAL_OF[from], settings, config, { outputSignal: ENGINE_SIGNAL[SIGNAL_OF[to]] });
+      const node = engineNode(engine, f.type, key, 'KIND_CONNECTOR', SIGNAL_OF[from], settings, config, { outputSignal: ENGINE_SIGNAL[SIGNAL_OF[to]] });
       if (f.routes) for (const pipeline of next.pipelineIDs()) engine.deployment.addOutput(key, SIGNAL_OF[to], next.consumer(pipeline), pipeline);
       else engine.deployment.addOutput(key, SIGNAL_OF[to], next);
       return node as never;
@@ -87,10 +91,10 @@ function engineConnectorFactory(engine: Engine, f: EngineFactory): AnyFactory {
  * deployment starts and stops as a whole (`Engine.startDeployed`, `Engine.undeploy`), not per component.
  */
 function engineNode(
-  engine: Engine, key: string, kind: EngineNode['kind'], signal: Signal, settings: Settings, config: unknown,
+  engine: Engine, type: string, key: string, kind: EngineNode['kind'], signal: Signal, settings: Settings, config: unknown,
   extra: Pick<EngineNode, 'outputSignal'> = {},
 ): Component {
-  engine.deployment.addNode({ key, kind, id: settings.id.toString(), configJson: JSON.stringify(config ?? null), ...extra }, signal);
+  engine.deployment.addNode({ key, kind, type, id: settings.id.toString(), configJson: JSON.stringify(config ?? null), ...extra }, signal);
   const entryRoute = engine.addEntryRoute();
   engine.deployment.addEntry(entryRoute, key, signal);
   return Object.assign(engineConsumer(engine, signal, entryRoute), { [ENGINE_COMPONENT]: key, start: async () => {}, shutdown: async () => {} });
@@ -99,22 +103,22 @@ function engineNode(
 let processors = 0;
 
 /** A processor in the engine, one per pipeline that lists it; its output goes to `next`, inside the engine when it can. */
-async function engineProcessor(engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
+async function engineProcessor(engine: Engine, type: string, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
   const key = `processor/${settings.id}/${signal}/${++processors}`;
-  const node = engineNode(engine, key, 'KIND_PROCESSOR', signal, settings, config);
+  const node = engineNode(engine, type, key, 'KIND_PROCESSOR', signal, settings, config);
   engine.deployment.addOutput(key, signal, next);
   return node;
 }
 
 /** An exporter in the engine: one node for every signal it exports. */
-async function engineExporter(engine: Engine, signal: Signal, settings: Settings, config: unknown): Promise<Component> {
-  return engineNode(engine, `exporter/${settings.id}`, 'KIND_EXPORTER', signal, settings, config);
+async function engineExporter(engine: Engine, type: string, signal: Signal, settings: Settings, config: unknown): Promise<Component> {
+  return engineNode(engine, type, `exporter/${settings.id}`, 'KIND_EXPORTER', signal, settings, config);
 }
 
 /** A receiver in the engine: one node for every signal it receives; its output of `signal` goes to `next`. */
-async function engineReceiver(engine: Engine, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
+async function engineReceiver(engine: Engine, type: string, signal: Signal, settings: Settings, config: unknown, next: ConsumerFor<Signal>): Promise<Component> {
   const key = `receiver/${settings.id}`;
-  engine.deployment.addNode({ key, kind: 'KIND_RECEIVER', id: settings.id.toString(), configJson: JSON.stringify(config ?? null) }, signal);
+  engine.deployment.addNode({ key, kind: 'KIND_RECEIVER', type, id: settings.id.toString(), configJson: JSON.stringify(config ?? null) }, signal);
   engine.deployment.addOutput(key, signal, next);
   return { start: async () => {}, shutdown: async () => {} };
 }

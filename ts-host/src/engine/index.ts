@@ -3,4 +3,4 @@ export { engineBinaryPath } from './binary';
 export { CONTROL_API_VERSION, ControlClient, type ComponentCounters, type EngineDeployment, type EngineFactory, type HandshakeResponse, type HealthResponse, type Runtime } from './control';
 export { engineConsumer } from './consumer';
 export { Engine, type EngineOptions, type EngineState } from './engine';
-export { engineConfigError, engineFactories } from './factories';
+export { engineCheck, engineConfigError, engineFactories } from './factories';

@@ -5,7 +5,7 @@ import { decode, field } from '../config';
 import type { ConfigMap } from '../confmap';
 import { LOG_ENCODINGS, LOG_LEVELS, type LogEncoding, type LogLevel } from '../telemetry';
 import type { AnyFactory, Factories } from './factories';
-import { defaultRustRuntimeConfig, finishRustRuntimeConfig, runtimeSchema, RustRuntimeConfig } from './runtime';
+import { defaultPlacementConfig, defaultRustRuntimeConfig, finishRustRuntimeConfig, type PlacementConfig, runtimeSchema, RustRuntimeConfig } from './runtime';
 
 export const COMPONENT_SECTIONS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const;
 export type ComponentSection = (typeof COMPONENT_SECTIONS)[number];
@@ -34,6 +34,11 @@ export interface TelemetryConfig {
   readonly metrics: { level: string; prometheus?: { host: string; port: number } };
 }
 
+export interface RuntimeConfig {
+  readonly rust: RustRuntimeConfig;
+  readonly placement: PlacementConfig;
+}
+
 export interface Config {
   /** Keyed by the ID's text, in each section. */
   readonly components: Readonly<Record<ComponentSection, ReadonlyMap<string, ComponentConfig>>>;
@@ -42,7 +47,7 @@ export interface Config {
     readonly pipelines: ReadonlyMap<string, PipelineConfig>;
     readonly telemetry: TelemetryConfig;
   };
-  readonly runtime: { readonly rust: RustRuntimeConfig };
+  readonly runtime: RuntimeConfig;
   /** Deprecated aliases met while decoding, to be logged as Go does. */
   readonly deprecatedAliases: ReadonlyArray<{ alias: string; type: string }>;
 }
@@ -168,22 +173,23 @@ function prometheusEndpoint(metrics: RawTelemetry['metrics']): TelemetryConfig['
   throw new ConfigError('service::telemetry::metrics: only pull readers with a prometheus exporter are supported');
 }
 
-/** Decodes the resolved YAML tree; throws ConfigError with the Go Collector's wording on the first problem. */
 /**
- * The `runtime.rust` section alone: read before the rest of the config, because the engine it describes must run
- * before its factories can decode the components.
+ * The `runtime` section alone: read before the rest of the config, because the engine it describes must run before
+ * its factories can decode the components.
  */
-export function decodeRuntime(raw: ConfigMap): RustRuntimeConfig {
-  let runtime: { rust: RustRuntimeConfig };
+export function decodeRuntime(raw: ConfigMap): RuntimeConfig {
+  let runtime: { rust: RustRuntimeConfig; placement: PlacementConfig };
   try {
-    runtime = decode(runtimeSchema, { rust: defaultRustRuntimeConfig() }, raw.runtime);
+    runtime = decode(runtimeSchema, { rust: defaultRustRuntimeConfig(), placement: defaultPlacementConfig() }, raw.runtime);
   } catch (err) {
     throw new ConfigError(`error decoding 'runtime': ${(err as Error).message}`);
   }
   const rawRust = isMap(raw.runtime) && isMap(raw.runtime.rust) ? raw.runtime.rust : undefined;
-  return finishRustRuntimeConfig(runtime.rust, rawRust);
+  for (const id of runtime.placement.in_host) parseID(id, 'runtime::placement::in_host');
+  return { rust: finishRustRuntimeConfig(runtime.rust, rawRust), placement: runtime.placement };
 }
 
+/** Decodes the resolved YAML tree; throws ConfigError with the Go Collector's wording on the first problem. */
 export function unmarshal(raw: ConfigMap, factories: Factories): Config {
   if (Object.keys(raw).length === 0) throw new ConfigError('empty configuration file');
   const unknown = Object.keys(raw).filter((key) => !TOP_LEVEL_KEYS.has(key));
@@ -202,7 +208,7 @@ export function unmarshal(raw: ConfigMap, factories: Factories): Config {
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  const rust = decodeRuntime(raw);
+  const runtime = decodeRuntime(raw);
 
   if (service.telemetry?.metrics?.level && service.telemetry.metrics.level !== 'none' && service.telemetry.metrics.readers?.length === 0) {
     throw new ConfigError('service::telemetry: collector telemetry metrics reader should exist when metric level is not none');
@@ -217,7 +223,7 @@ export function unmarshal(raw: ConfigMap, factories: Factories): Config {
         metrics: { level: service.telemetry?.metrics?.level ?? 'normal', prometheus: prometheusEndpoint(service.telemetry?.metrics) },
       },
     },
-    runtime: { rust },
+    runtime,
     deprecatedAliases: aliases,
   };
 }

@@ -1,8 +1,19 @@
-// `runtime.rust`: how the host runs the Rust engine. Tandem's own section; the Go Collector has none.
+// `runtime`: how the host runs the Rust engine (`rust`) and where components of a type both runtimes have run
+// (`placement`). Tandem's own section; the Go Collector has none.
 import { field } from '../config';
 
 export const EXECUTOR_TYPES = ['tokio_local'] as const;
 export const RUNTIME_MODES = ['spawn', 'attach', 'off'] as const;
+/** `auto`: a component whose type has an engine twin runs where its neighbours do; `as_written`: where its type says. */
+export const PLACEMENT_MODES = ['auto', 'as_written'] as const;
+
+export interface PlacementConfig {
+  mode: (typeof PLACEMENT_MODES)[number];
+  /** Component IDs (`type[/name]`) kept in the host whatever their neighbours, in every section they appear in. */
+  in_host: string[];
+}
+
+export const defaultPlacementConfig = (): PlacementConfig => ({ mode: 'auto', in_host: [] });
 
 export interface IPCConfig {
   buffer_size: number;
@@ -41,6 +52,7 @@ export const runtimeSchema = field.object({
     // The seed's name for the same settings.
     rust2go: ipcSchema,
   }),
+  placement: field.object({ mode: field.enum(...PLACEMENT_MODES), in_host: field.list(field.string()) }),
 });
 
 /** Folds the `rust2go:` alias into `ipc:` and checks what the schema cannot. */

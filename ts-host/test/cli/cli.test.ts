@@ -57,7 +57,7 @@ describe('components listing', () => {
     const doc = parseYAML(componentsYAML(defaultFactories(), BUILD_INFO));
     expect(doc.buildinfo).toEqual(BUILD_INFO);
     expect(doc.receivers.map((r: any) => r.name)).toEqual(['otlp']);
-    expect(doc.receivers[0]).toEqual({ name: 'otlp', package: '@tandem/host', runtime: 'typescript', stability: { traces: 'Stable', metrics: 'Stable', logs: 'Stable' } });
+    expect(doc.receivers[0]).toEqual({ name: 'otlp', package: '@tandem/host', runtime: 'typescript', engine_twin: 'rust_otlp', stability: { traces: 'Stable', metrics: 'Stable', logs: 'Stable' } });
     const grpc = doc.exporters.find((e: any) => e.name === 'otlp_grpc');
     expect(grpc.deprecated_aliases).toEqual(['otlp']);
     expect(doc.exporters.map((e: any) => e.name)).toEqual([...doc.exporters.map((e: any) => e.name)].sort());

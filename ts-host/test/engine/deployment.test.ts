@@ -10,7 +10,7 @@ const hostConsumer = () => consumer.newConsumer('logs', async () => {});
 function deployment() {
   const routes: consumer.AnyConsumer[] = [];
   const d = new Deployment((_signal, next) => routes.push(next));
-  d.addNode({ key: 'p', kind: 'KIND_PROCESSOR', id: 'rust_batch', configJson: 'null' }, 'logs');
+  d.addNode({ key: 'p', kind: 'KIND_PROCESSOR', id: 'rust_batch', type: 'rust_batch', configJson: 'null' }, 'logs');
   return { d, routes };
 }
 
@@ -68,10 +68,10 @@ test('observing wrappers keep the way into the engine, through nested fan-outs t
 
 test('a receiver or exporter used by several signals is one node listing them; routing edges name their pipeline', () => {
   const d = new Deployment(() => 1);
-  d.addNode({ key: 'x', kind: 'KIND_EXPORTER', id: 'rust_otlp_grpc', configJson: '{}' }, 'logs');
-  d.addNode({ key: 'x', kind: 'KIND_EXPORTER', id: 'rust_otlp_grpc', configJson: '{}' }, 'traces');
-  d.addNode({ key: 'x', kind: 'KIND_EXPORTER', id: 'rust_otlp_grpc', configJson: '{}' }, 'logs');
+  d.addNode({ key: 'x', kind: 'KIND_EXPORTER', id: 'rust_otlp_grpc', type: 'rust_otlp_grpc', configJson: '{}' }, 'logs');
+  d.addNode({ key: 'x', kind: 'KIND_EXPORTER', id: 'rust_otlp_grpc', type: 'rust_otlp_grpc', configJson: '{}' }, 'traces');
+  d.addNode({ key: 'x', kind: 'KIND_EXPORTER', id: 'rust_otlp_grpc', type: 'rust_otlp_grpc', configJson: '{}' }, 'logs');
   d.addOutput('r', 'logs', engineConsumer('x'), 'logs/a');
-  expect(d.request().nodes).toEqual([{ key: 'x', kind: 'KIND_EXPORTER', id: 'rust_otlp_grpc', configJson: '{}', signals: ['SIGNAL_LOGS', 'SIGNAL_TRACES'] }]);
+  expect(d.request().nodes).toEqual([{ key: 'x', kind: 'KIND_EXPORTER', id: 'rust_otlp_grpc', type: 'rust_otlp_grpc', configJson: '{}', signals: ['SIGNAL_LOGS', 'SIGNAL_TRACES'] }]);
   expect(d.request().edges).toEqual([{ from: 'r', signal: 'SIGNAL_LOGS', pipeline: 'logs/a', node: 'x' }]);
 });

@@ -131,8 +131,10 @@ pub fn type_of(id: &str) -> &str {
 }
 
 /// The factory of a component ID's type, or the Collector's unknown-type error listing the valid ones.
-pub fn lookup(kind: Kind, id: &str) -> Result<&'static Factory, String> {
-    let ty = type_of(id);
+/// The factory of `kind` for `ty`, or for the type of `id` when `ty` is empty (the host names the type only when it
+/// differs from the ID's: a component type both runtimes have, placed in the engine).
+pub fn lookup(kind: Kind, ty: &str, id: &str) -> Result<&'static Factory, String> {
+    let ty = if ty.is_empty() { type_of(id) } else { ty };
     FACTORIES.iter().find(|f| f.ty == ty && f.kind == kind).ok_or_else(|| {
         let mut valid: Vec<&str> = FACTORIES.iter().filter(|f| f.kind == kind).map(|f| f.ty).collect();
         valid.sort_unstable();
@@ -189,7 +191,7 @@ mod tests {
     #[test]
     fn an_unknown_type_is_refused_listing_the_valid_ones() {
         keep_linked();
-        let error = lookup(Kind::Processor, "transform/x").err().unwrap();
+        let error = lookup(Kind::Processor, "", "transform/x").err().unwrap();
         assert_eq!(
             error,
             "unknown type: \"transform\" for id: \"transform/x\" (valid values: [rust_attributes rust_batch rust_filter rust_transform])"

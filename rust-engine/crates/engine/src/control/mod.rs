@@ -97,7 +97,7 @@ impl pb::control_server::Control for ControlService {
 
     async fn validate_config(&self, request: Request<pb::ValidateConfigRequest>) -> Result<Response<pb::ValidateConfigResponse>, Status> {
         let r = request.into_inner();
-        let checked = kind_of(r.kind()).and_then(|kind| checked_config(kind, &r.id, &r.config_json));
+        let checked = kind_of(r.kind()).and_then(|kind| checked_config(kind, &r.r#type, &r.id, &r.config_json));
         Ok(Response::new(match checked {
             Ok((_, effective)) => pb::ValidateConfigResponse { error: String::new(), effective_config_json: effective.to_string() },
             Err(error) => pb::ValidateConfigResponse { error, effective_config_json: String::new() },

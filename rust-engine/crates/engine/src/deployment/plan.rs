@@ -72,8 +72,8 @@ pub fn kind_of(kind: pb::Kind) -> Result<Kind, String> {
 }
 
 /// A component config checked against its factory: the effective config, or the error with the component named.
-pub fn checked_config(kind: Kind, id: &str, config_json: &str) -> Result<(&'static Factory, Value), String> {
-    let factory = components::lookup(kind, id)?;
+pub fn checked_config(kind: Kind, ty: &str, id: &str, config_json: &str) -> Result<(&'static Factory, Value), String> {
+    let factory = components::lookup(kind, ty, id)?;
     let given: Value = match config_json.trim() {
         "" => Value::Null,
         text => serde_json::from_str(text).map_err(|e| format!("'{id}' config is not JSON: {e}"))?,
@@ -90,7 +90,7 @@ impl Plan {
         for node in request.nodes {
             let kind = kind_of(node.kind())?;
             let named = format!("{}::{}", kind.section(), node.id);
-            let (factory, config) = checked_config(kind, &node.id, &node.config_json).map_err(|e| format!("{named}: {e}"))?;
+            let (factory, config) = checked_config(kind, &node.r#type, &node.id, &node.config_json).map_err(|e| format!("{named}: {e}"))?;
             let signals = node.signals.iter().map(|s| Signal::from_proto(*s)).collect::<Result<Vec<_>, _>>().map_err(|e| format!("{named}: {e}"))?;
             if signals.is_empty() {
                 return Err(format!("{named}: a node needs a signal"));

@@ -1,4 +1,4 @@
-import { Settings, Signal, StabilityLevel } from '../../../component';
+import { type EngineTwin, Settings, Signal, StabilityLevel } from '../../../component';
 import { field } from '../../../config';
 import type { ConsumerFor } from '../../../consumer';
 import * as receiver from '../../../receiver';
@@ -35,10 +35,21 @@ function createFor<S extends Signal>(signal: S): receiver.CreateFunc<S> {
   };
 }
 
+/** `rust_otlp` serves gRPC alone: otap-dataflow's OTLP/HTTP takes protobuf only, where this receiver also takes JSON. */
+export const engineTwin: EngineTwin<OTLPReceiverConfig> = {
+  type: 'rust_otlp',
+  config: ({ protocols: { grpc, http } }) => {
+    if (http) return { hostOnly: 'protocols::http (the engine\'s OTLP/HTTP takes protobuf only, not JSON)' };
+    if (!grpc) return { hostOnly: 'no protocols::grpc' };
+    if (grpc.include_metadata) return { hostOnly: 'protocols::grpc::include_metadata' };
+    return { config: { protocols: { grpc: { endpoint: grpc.endpoint, max_recv_msg_size_mib: grpc.max_recv_msg_size_mib } } } };
+  },
+};
+
 export function newFactory(): receiver.Factory {
   return receiver.newFactory('otlp', createDefaultConfig, [
     receiver.withTraces(createFor('traces'), StabilityLevel.Stable),
     receiver.withMetrics(createFor('metrics'), StabilityLevel.Stable),
     receiver.withLogs(createFor('logs'), StabilityLevel.Stable),
-  ], { configSchema, validateConfig });
+  ], { configSchema, validateConfig, engineTwin });
 }

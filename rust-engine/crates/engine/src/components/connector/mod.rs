@@ -2,6 +2,7 @@
 
 pub mod count;
 pub mod forward;
+pub mod outcomes;
 pub mod routing;
 
 /// The linker keeps a factory only when its object file is linked.

@@ -1,11 +1,12 @@
 //! `rust_count`: a connector from traces, metrics or logs to metrics that counts what passes, with the default
 //! metrics of the Collector's count connector (`trace.span.count`, `trace.span.event.count`, `metric.count`,
 //! `metric.datapoint.count`, `log.record.count`): per request and per resource, an Int Sum, monotonic, delta. A
-//! request with nothing to count is acknowledged without output; otherwise the counts go on carrying the request's
-//! delivery, so the sender is answered when they are.
+//! request with nothing to count is acknowledged without output; otherwise the sender is answered when the counts are
+//! (`Outcomes`).
 
 pub mod config;
 
+use super::outcomes::Outcomes;
 use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
 use crate::otap::Payload;
 use crate::otlp::Request;
@@ -23,7 +24,7 @@ use otel_arrow_dfe_engine::message::Message;
 use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::processor::ProcessorWrapper;
 use otel_arrow_dfe_engine::wiring_contract::WiringContract;
-use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, local};
+use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, ProcessorFactory, local};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
 use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::InstrumentationScope;
@@ -61,7 +62,7 @@ static FACTORY: Factory = Factory {
 static COUNT: ProcessorFactory<OtapPdata> = ProcessorFactory {
     name: URN,
     create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| {
-        Ok(ProcessorWrapper::local(Counter, node, user, config))
+        Ok(ProcessorWrapper::local(Counter::default(), node, user, config))
     },
     context_declarations: None,
     wiring_contract: WiringContract::UNRESTRICTED,
@@ -117,7 +118,10 @@ struct ResourceMetrics {
 
 /// Counting, down to the bytes: records are only delimited (`otlp::Request`), never decoded, and each resource is
 /// copied into the output as the bytes it came as.
-struct Counter;
+#[derive(Default)]
+struct Counter {
+    outcomes: Outcomes,
+}
 
 impl Counter {
     /// The counts of one resource's records, as (metric name, description, count).
@@ -188,7 +192,10 @@ impl Counter {
 #[async_trait(?Send)]
 impl local::processor::Processor<OtapPdata> for Counter {
     async fn process(&mut self, message: Message<OtapPdata>, handler: &mut local::processor::EffectHandler<OtapPdata>) -> Result<(), Error> {
-        let Message::PData(pdata) = message else { return Ok(()) };
+        let pdata = match message {
+            Message::PData(pdata) => pdata,
+            Message::Control(control) => return self.outcomes.answer(&control, handler).await.map(drop),
+        };
         let (context, payload) = pdata.into_parts();
         let kept = payload.clone();
         let counted = Payload::of(payload).and_then(|payload| match payload {
@@ -199,7 +206,7 @@ impl local::processor::Processor<OtapPdata> for Counter {
             Ok(request) if request.resource_metrics.is_empty() => handler.notify_ack(AckMsg::new(OtapPdata::new(context, kept))).await,
             Ok(request) => {
                 let counts = Payload::Otlp(Signal::Metrics, Bytes::from(request.encode_to_vec()));
-                handler.send_message_with_source_node(counts.into_pdata(context)).await.map_err(Error::from)
+                self.outcomes.send(OtapPdata::new(context, kept), vec![(None, counts)], handler).await
             }
             Err(reason) => handler.notify_nack(NackMsg::new_permanent_with_cause(reason, OtapPdata::new(context, kept), NackCause::Refused)).await,
         }

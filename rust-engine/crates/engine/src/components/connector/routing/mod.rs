@@ -7,10 +7,10 @@
 
 pub mod config;
 
+use super::outcomes::Outcomes;
 use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, SAME_SIGNAL, Takes};
 use crate::otap::Payload;
 use crate::otlp::RawRequest;
-use crate::signal::Signal;
 use async_trait::async_trait;
 use bytes::Bytes;
 use config::Config;
@@ -18,17 +18,15 @@ use linkme::distributed_slice;
 use otel_arrow_dfe_config::node::NodeUserConfig;
 use otel_arrow_dfe_engine::config::ProcessorConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
-use otel_arrow_dfe_engine::control::{AckMsg, CallData, Context8u8, NackCause, NackMsg, NodeControlMsg};
+use otel_arrow_dfe_engine::control::{AckMsg, NackCause, NackMsg};
 use otel_arrow_dfe_engine::error::Error;
 use otel_arrow_dfe_engine::message::Message;
 use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::processor::ProcessorWrapper;
 use otel_arrow_dfe_engine::wiring_contract::WiringContract;
-use otel_arrow_dfe_engine::{
-    ConsumerEffectHandlerExtension, Interests, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, ProducerEffectHandlerExtension, local,
-};
+use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, local};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
-use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
+use otel_arrow_dfe_otap::pdata::OtapPdata;
 use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::any_value;
 use otel_arrow_dfe_pdata::proto::opentelemetry::resource::v1::Resource;
 use prost::Message as _;
@@ -92,25 +90,18 @@ struct ResourceOnly {
 }
 
 /// A request split over several outputs: what is left to answer, the worst answer so far, and the request.
-struct Split {
-    left: usize,
-    failure: Option<(bool, String)>,
-    request: OtapPdata,
-}
-
 struct Routing {
     attribute: String,
     /// Per attribute value, the pipelines (output ports) of its row.
     routes: HashMap<String, Vec<String>>,
     default: Vec<String>,
-    splits: HashMap<u64, Split>,
-    last_split: u64,
+    outcomes: Outcomes,
 }
 
 impl Routing {
     fn new(config: Config) -> Self {
         let routes = config.table.into_iter().map(|row| (row.value, row.pipelines)).collect();
-        Routing { attribute: config.attribute, routes, default: config.default_pipelines, splits: HashMap::new(), last_split: 0 }
+        Routing { attribute: config.attribute, routes, default: config.default_pipelines, outcomes: Outcomes::default() }
     }
 
     /// The attribute's value on a resource, when it is a string.
@@ -141,51 +132,6 @@ impl Routing {
         }
         Ok(outputs)
     }
-
-    async fn split(
-        &mut self,
-        signal: Signal,
-        request: OtapPdata,
-        outputs: Vec<(String, Bytes)>,
-        handler: &mut local::processor::EffectHandler<OtapPdata>,
-    ) -> Result<(), Error> {
-        self.last_split += 1;
-        let id = self.last_split;
-        self.splits.insert(id, Split { left: outputs.len(), failure: None, request });
-        for (pipeline, part) in outputs {
-            let mut pdata = Payload::Otlp(signal, part).into_pdata(Context::with_capacity(1));
-            let calldata: CallData = smallvec::smallvec![Context8u8::from(id)];
-            handler.subscribe_to(Interests::ACKS | Interests::NACKS, calldata, &mut pdata);
-            if let Err(e) = handler.send_message_with_source_node_to(pipeline, pdata).await {
-                self.settle(id, Some((false, e.to_string())), handler).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// One part of split `id` was answered (`failure` None: OK); the request is answered when its last part is.
-    async fn settle(
-        &mut self,
-        id: u64,
-        failure: Option<(bool, String)>,
-        handler: &mut local::processor::EffectHandler<OtapPdata>,
-    ) -> Result<(), Error> {
-        let Some(split) = self.splits.get_mut(&id) else { return Ok(()) };
-        split.left -= 1;
-        if let Some((permanent, reason)) = failure {
-            let (was_permanent, reasons) = split.failure.take().map_or((false, Vec::new()), |(p, r)| (p, vec![r]));
-            split.failure = Some((was_permanent || permanent, [reasons, vec![reason]].concat().join("; ")));
-        }
-        if split.left > 0 {
-            return Ok(());
-        }
-        let split = self.splits.remove(&id).expect("present above");
-        match split.failure {
-            None => handler.notify_ack(AckMsg::new(split.request)).await,
-            Some((true, reason)) => handler.notify_nack(NackMsg::new_permanent(reason, split.request)).await,
-            Some((false, reason)) => handler.notify_nack(NackMsg::new(reason, split.request)).await,
-        }
-    }
 }
 
 #[async_trait(?Send)]
@@ -208,18 +154,13 @@ impl local::processor::Processor<OtapPdata> for Routing {
                         let (pipeline, part) = outputs.pop().expect("one");
                         handler.send_message_with_source_node_to(pipeline, Payload::Otlp(signal, part).into_pdata(context)).await.map_err(Error::from)
                     }
-                    Ok((signal, outputs)) => self.split(signal, request, outputs, handler).await,
+                    Ok((signal, outputs)) => {
+                        let parts = outputs.into_iter().map(|(pipeline, part)| (Some(pipeline), Payload::Otlp(signal, part))).collect();
+                        self.outcomes.send(request, parts, handler).await
+                    }
                 }
             }
-            Message::Control(NodeControlMsg::Ack(ack)) => match ack.unwind.route.calldata.first() {
-                Some(id) => self.settle(u64::from(*id), None, handler).await,
-                None => Ok(()),
-            },
-            Message::Control(NodeControlMsg::Nack(nack)) => match nack.unwind.route.calldata.first() {
-                Some(id) => self.settle(u64::from(*id), Some((nack.permanent, nack.reason.clone())), handler).await,
-                None => Ok(()),
-            },
-            Message::Control(_) => Ok(()),
+            Message::Control(control) => self.outcomes.answer(&control, handler).await.map(drop),
         }
     }
 }

@@ -14,7 +14,11 @@ pub const TYPE: &str = "rust_otlp_grpc";
 
 fn node_config(config: &Config) -> Value {
     let timeout_ms = config.timeout.duration.as_millis().max(1);
-    json!({ "grpc_endpoint": format!("http://{}", config.endpoint.0), "timeout": format!("{timeout_ms}ms") })
+    let mut node = json!({ "grpc_endpoint": format!("http://{}", config.endpoint.0), "timeout": format!("{timeout_ms}ms") });
+    if let Some(method) = config.compression.method() {
+        node["compression_method"] = json!(method);
+    }
+    node
 }
 
 fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
@@ -51,5 +55,22 @@ mod tests {
         let nodes = nodes(&effective, &Placement { id: TYPE, signals: &[], pipelines: &[], max_request_bytes: None }).unwrap();
         assert_eq!(nodes[0].config, json!({ "grpc_endpoint": "http://127.0.0.1:4317", "timeout": "1500ms" }));
         assert_eq!(Config::effective(&json!({ "timeout": "soon" })).unwrap_err(), "'timeout' is not a duration: \"soon\"");
+    }
+
+    // Scenario: each compression the Collector's otlp exporter names, and one it does not. Guarantee: otap-dataflow's
+    // method (none: no setting), the unknown one refused naming the setting.
+    #[test]
+    fn compression_becomes_otap_dataflows_method() {
+        let method =
+            |c: &str| node_config(&Config::of(&Config::effective(&json!({ "compression": c })).unwrap()).unwrap())["compression_method"].clone();
+        assert_eq!(method("gzip"), json!("gzip"));
+        assert_eq!(method("zstd"), json!("zstd"));
+        assert_eq!(method("none"), Value::Null);
+        assert_eq!(method(""), Value::Null);
+        assert!(
+            Config::effective(&json!({ "compression": "lz4" })).unwrap_err().starts_with("'compression'"),
+            "{:?}",
+            Config::effective(&json!({ "compression": "lz4" }))
+        );
     }
 }

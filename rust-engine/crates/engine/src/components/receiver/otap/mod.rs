@@ -46,10 +46,21 @@ struct NodeConfig {
     signals: Vec<String>,
 }
 
+/// `rust_otlp`'s config, but for the request size: this receiver's services decode up to gRPC's default only.
+fn effective(config: &Value) -> Result<Value, String> {
+    let effective = Config::effective(config)?;
+    match Config::of(&effective)?.protocols.grpc.max_recv_msg_size_mib {
+        4 => Ok(effective),
+        _ => Err("'protocols::grpc::max_recv_msg_size_mib' cannot be changed for rust_otap (it takes requests up to 4 MiB)".into()),
+    }
+}
+
 fn nodes(config: &Value, placement: &Placement) -> Result<Vec<NodeSpec>, String> {
     let config = Config::of(config)?;
-    let node =
-        NodeConfig { listening_addr: config.endpoint.socket_addr()?, signals: placement.signals.iter().map(|s| s.name().to_string()).collect() };
+    let node = NodeConfig {
+        listening_addr: config.grpc_endpoint().socket_addr()?,
+        signals: placement.signals.iter().map(|s| s.name().to_string()).collect(),
+    };
     Ok(vec![NodeSpec { urn: URN, config: json!(node) }])
 }
 
@@ -63,7 +74,7 @@ static FACTORY: Factory = Factory {
     gives: Gives::Either,
     outputs: Outputs::BySignal,
     default_config: Config::defaults,
-    config: Config::effective,
+    config: effective,
     nodes,
 };
 

@@ -15,8 +15,9 @@ pub const TYPE: &str = "rust_otlp";
 
 /// The receiver's node config: gRPC on the endpoint, answering callers with the pipeline's outcome.
 fn receiver_config(config: &Config) -> Result<Value, String> {
-    let addr = config.endpoint.socket_addr()?;
-    Ok(json!({ "protocols": { "grpc": { "listening_addr": addr.to_string(), "wait_for_result": true } } }))
+    let addr = config.grpc_endpoint().socket_addr()?;
+    let max_bytes = config.protocols.grpc.max_recv_msg_size_mib.saturating_mul(1024 * 1024);
+    Ok(json!({ "protocols": { "grpc": { "listening_addr": addr.to_string(), "wait_for_result": true, "max_decoding_message_size": max_bytes } } }))
 }
 
 fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
@@ -47,16 +48,28 @@ pub fn keep_linked() {
 mod tests {
     use super::*;
 
-    // Scenario: the defaults, an endpoint, a typo. Guarantee: the node listens on the endpoint and waits for the
-    // pipeline's outcome; an unknown key is refused in the Collector's words.
+    fn first_node(config: Value) -> Value {
+        let effective = Config::effective(&config).unwrap();
+        nodes(&effective, &Placement { id: TYPE, signals: &[], pipelines: &[], max_request_bytes: None }).unwrap().remove(0).config
+    }
+
+    // Scenario: the shorthand endpoint, the Collector's `protocols.grpc`, a typo. Guarantee: the node listens there
+    // and waits for the pipeline's outcome; an unknown key (HTTP included) is refused in the Collector's words.
     #[test]
     fn the_endpoint_becomes_the_grpc_listening_address() {
-        let effective = Config::effective(&json!({ "endpoint": "127.0.0.1:4999" })).unwrap();
-        let nodes = nodes(&effective, &Placement { id: TYPE, signals: &[], pipelines: &[], max_request_bytes: None }).unwrap();
-        assert_eq!(nodes[0].config, json!({ "protocols": { "grpc": { "listening_addr": "127.0.0.1:4999", "wait_for_result": true } } }));
-        assert_eq!(nodes[1].urn, validate::URN);
-        assert_eq!(Config::defaults(), json!({ "endpoint": "localhost:4317" }));
-        assert!(Config::effective(&json!({ "endpoint": "127.0.0.1:1", "protocols": {} })).unwrap_err().ends_with("'' has invalid keys: protocols"));
+        let grpc = |addr: &str, mib: u64| json!({ "protocols": { "grpc": { "listening_addr": addr, "wait_for_result": true, "max_decoding_message_size": mib * 1024 * 1024 } } });
+        assert_eq!(first_node(json!({ "endpoint": "127.0.0.1:4999" })), grpc("127.0.0.1:4999", 4));
+        let placement = Placement { id: TYPE, signals: &[], pipelines: &[], max_request_bytes: None };
+        assert_eq!(nodes(&Config::effective(&json!({})).unwrap(), &placement).unwrap()[1].urn, validate::URN);
+        assert_eq!(
+            first_node(json!({ "protocols": { "grpc": { "endpoint": "127.0.0.1:4998", "max_recv_msg_size_mib": 16 } } })),
+            grpc("127.0.0.1:4998", 16)
+        );
+        assert_eq!(Config::defaults(), json!({ "protocols": { "grpc": { "endpoint": "localhost:4317", "max_recv_msg_size_mib": 4 } } }));
+        let both = json!({ "endpoint": "127.0.0.1:1", "protocols": { "grpc": { "endpoint": "127.0.0.1:2" } } });
+        assert_eq!(Config::effective(&both).unwrap_err(), "set either 'endpoint' or 'protocols::grpc', not both");
+        let http = json!({ "protocols": { "http": { "endpoint": "127.0.0.1:4318" } } });
+        assert!(Config::effective(&http).unwrap_err().ends_with("'protocols' has invalid keys: http"), "{:?}", Config::effective(&http));
         assert_eq!(Config::effective(&json!({ "endpoint": "nowhere" })).unwrap_err(), "'endpoint' must be host:port, got \"nowhere\"");
     }
 }

@@ -1,8 +1,10 @@
 //! The node after an engine receiver that hands on OTLP as it came: it checks each request decodes (strings in
 //! UTF-8 included) and refuses one that does not with a permanent Nack of cause `Refused`, which otap-dataflow's
 //! receivers answer with INVALID_ARGUMENT (HTTP 400). What passes goes on on its signal's output port
-//! (`traces`, `metrics`, `logs`), to the pipelines of that signal. Data from the ring is not checked again: the host
-//! checked it.
+//! (`traces`, `metrics`, `logs`), to the pipelines of that signal; a signal no pipeline takes from this receiver is
+//! refused the same way (the Collector answers UNIMPLEMENTED: both are permanent, so a client does not retry it), never
+//! sent to a port that does not exist, which would end the core's pipeline. Data from the ring is not checked again:
+//! the host checked it.
 
 use crate::otap::Payload;
 use crate::otlp;
@@ -60,7 +62,12 @@ impl local::processor::Processor<OtapPdata> for Validate {
             Some(reason) => Err(Some(reason)),
             None => Ok(payload),
         });
+        let unserved = |port: &str| !handler.connected_ports().iter().any(|connected| connected.as_ref() == port);
         match checked {
+            Ok(payload) if unserved(payload.signal().name()) => {
+                let reason = format!("this receiver feeds no {} pipeline", payload.signal().name());
+                handler.notify_nack(NackMsg::new_permanent_with_cause(reason, OtapPdata::new(context, kept), NackCause::Refused)).await
+            }
             Ok(payload) => {
                 let port = payload.signal().name();
                 handler.send_message_with_source_node_to(port, payload.into_pdata(context)).await.map_err(Error::from)

@@ -1,0 +1,1 @@
+export { type Decision, type EngineCheck, place } from './placement';
