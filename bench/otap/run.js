@@ -18,9 +18,8 @@
 // Writes bench/results/otap.json and the "OTAP" section of bench/RESULTS.md.
 'use strict';
 const { execFileSync } = require('node:child_process');
-const os = require('node:os');
 
-const { machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces, generatedTraces, OTAP_PEER } = require('../lib');
+const { machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces, generatedTraces, loadAverage, OTAP_PEER } = require('../lib');
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
 const WARMUP_MS = Math.min(3_000, DURATION_MS / 3);
@@ -131,6 +130,7 @@ function summary(windows) {
     spans_per_second_range: [Math.min(...spansPerSecond), Math.max(...spansPerSecond)],
     spans_per_cpu_second: Object.fromEntries(tandems.map((tandem) => [tandem, perCpu(tandem)])),
     failed_requests: windows.reduce((sum, w) => sum + w.failed_requests, 0),
+    spans_lost: windows.reduce((sum, w) => sum + w.spans_lost, 0),
     windows,
   };
 }
@@ -243,33 +243,35 @@ deflate, no zstd), \`rust_otlp_grpc\` has no compression setting and sends OTLP 
 side by side and take the load in turns: ${e.rounds} rounds of one ${e.duration_seconds / e.rounds} s window each (${e.duration_seconds} s per pipeline), after
 ${e.warmup_seconds} s of warm-up the first time; figures are the medians of the windows. A tandem's CPU is the user+system
 time of its host and engine processes together. The client, both tandems and the sink share the machine's cores, so
-spans/s is the whole chain's; spans per CPU-second is the cost of each tandem alone.
+spans/s is the whole chain's; spans per CPU-second is the cost of each tandem alone. Lost: spans the first tandem
+acknowledged that never reached the sink.
 
-| first tandem's pipeline | it sends | spans/s (min-max) | spans per CPU-s, first tandem | spans per CPU-s, second tandem | failed requests |
-| --- | --- | ---: | ---: | ---: | ---: |
-${Object.entries(PIPELINE_NAMES).map(([key, name]) => { const p = e[key]; return `| ${name} | ${PIPELINES[key].compression} | ${p.spans_per_second} (${p.spans_per_second_range.join('-')}) | ${p.spans_per_cpu_second.first_tandem} | ${p.spans_per_cpu_second.second_tandem} | ${p.failed_requests} |`; }).join('\n')}
+| first tandem's pipeline | it sends | spans/s (min-max) | spans per CPU-s, first tandem | spans per CPU-s, second tandem | lost | failed requests |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+${Object.entries(PIPELINE_NAMES).map(([key, name]) => { const p = e[key]; return `| ${name} | ${PIPELINES[key].compression} | ${p.spans_per_second} (${p.spans_per_second_range.join('-')}) | ${p.spans_per_cpu_second.first_tandem} | ${p.spans_per_cpu_second.second_tandem} | ${p.spans_lost} | ${p.failed_requests} |`; }).join('\n')}
 
 Relayed: the \`otlp -> rust_batch -> rust_otap_grpc\` first tandem sends to a relay tandem \`rust_otap -> rust_attributes ->
 rust_otap_grpc\` (OTAP in, OTAP out), which sends to the second tandem: ${e.relayed.spans_per_second} spans/s
 (${e.relayed.spans_per_second_range.join('-')}), **${e.relayed.spans_per_cpu_second.relay_tandem} spans per CPU-second of the relay**
-(first tandem ${e.relayed.spans_per_cpu_second.first_tandem}, second ${e.relayed.spans_per_cpu_second.second_tandem}), ${e.relayed.failed_requests} failed requests.
+(first tandem ${e.relayed.spans_per_cpu_second.first_tandem}, second ${e.relayed.spans_per_cpu_second.second_tandem}), ${e.relayed.spans_lost} lost, ${e.relayed.failed_requests} failed requests.
 
 OTAP pipeline / host pipeline: **${e.otap_over_host.toFixed(2)}** in spans/s, **${e.otap_over_host_per_first_tandem_cpu.toFixed(2)}** in spans per CPU-second of the
 first tandem (OTAP with zstd against OTLP with gzip). OTAP / OTLP out of the same engine pipeline (OTLP uncompressed
 there): **${e.otap_over_engine_otlp.toFixed(2)}** in spans/s, **${e.otap_over_engine_otlp_per_first_tandem_cpu.toFixed(2)}** in spans per CPU-second of the first tandem.
 
-Load average (1 min) when the run started: ${result.load_average_1m_at_start.toFixed(2)} (other work on the machine).`);
+Load average (1, 5, 15 min) at the start: ${result.load_average_at_start.join(', ')}; at the end: ${result.load_average_at_end.join(', ')}, on 2 cores.`);
 }
 
 async function main() {
-  const loadAverage = os.loadavg()[0];
+  const loadAtStart = loadAverage();
   const conversion = JSON.parse(execFileSync(OTAP_PEER, ['convert', '--slice-ms', String(SLICE_MS)], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const endToEndResult = await endToEnd();
   const result = {
     date: new Date().toISOString(),
     machine: machine(),
-    // Other work on the machine when the benchmark started (this is a shared machine).
-    load_average_1m_at_start: loadAverage,
+    // Other work on the machine (this is a shared machine): 1, 5 and 15 min load averages.
+    load_average_at_start: loadAtStart,
+    load_average_at_end: loadAverage(),
     conversion,
     published_logs_ratio: PUBLISHED_LOGS_RATIO,
     end_to_end: endToEndResult,
