@@ -308,10 +308,13 @@ function generatedTraces(spans, count) {
   }
 }
 
+/** The middle value (the upper of the two middle ones for an even count). */
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 /** The 1, 5 and 15 minute load averages, two decimals. */
 const loadAverage = () => os.loadavg().map((v) => Number(v.toFixed(2)));
 
 module.exports = {
   root, cpuSeconds, machine, writeResults, traceRequest, freePort, startCollector, TANDEM, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
-  sendTraces, telemetrygenTraces, processTree, memoryOf, generatedTraces, loadAverage, OTAP_PEER,
+  sendTraces, telemetrygenTraces, processTree, memoryOf, generatedTraces, median, loadAverage, OTAP_PEER,
 };

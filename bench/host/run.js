@@ -7,7 +7,7 @@
 // processes: host and engine, from /proc/<pid>/stat). The tandems run side by side and take the load in turns.
 // Writes bench/results/host.json and the "Host" section of bench/RESULTS.md.
 'use strict';
-const { machine, writeResults, traceRequest, freePort, startTandem, stopCollector, startTraceSink, measureTraces, loadAverage } = require('../lib');
+const { machine, writeResults, traceRequest, freePort, startTandem, stopCollector, startTraceSink, measureTraces, loadAverage, median } = require('../lib');
 
 const SPANS_PER_REQUEST = 100;
 // More spans in flight than send_batch_size (8192), so that batches fill by size: the load of a busy collector.
@@ -68,8 +68,6 @@ ${exporterYaml(sinkPort)}service:
 `, port);
   return { child, address: `127.0.0.1:${port}` };
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** A row's figures over its windows: medians of spans/s and of the collector's CPU figures, sums of losses and failures. */
 function summary(windows) {

@@ -14,7 +14,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
-const { root, cpuSeconds, machine, writeResults, loadAverage } = require('../lib');
+const { root, cpuSeconds, machine, writeResults, loadAverage, median } = require('../lib');
 const { Region, Session, inheritedStdio, symmetricOptions, layout } = require(path.join(root, 'ipc', 'node', 'dist'));
 
 const SIZES = [128, 1024, 64 * 1024, 1 << 20, 4 << 20];
@@ -110,8 +110,6 @@ async function memcpyWindow(source, destination, size) {
   while (process.hrtime.bigint() < end) for (let i = 0; i < 64; i++, done++) copy();
   return { msgs: done / (Number(process.hrtime.bigint() - started) / 1e9), times };
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** A transport's figures at a size over its windows: the median messages/s, round-trip percentiles of all samples. */
 function row(transport, size, windows) {

@@ -19,7 +19,7 @@
 'use strict';
 const { execFileSync } = require('node:child_process');
 
-const { machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces, generatedTraces, loadAverage, OTAP_PEER } = require('../lib');
+const { machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces, generatedTraces, loadAverage, OTAP_PEER, median } = require('../lib');
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
 const WARMUP_MS = Math.min(3_000, DURATION_MS / 3);
@@ -117,8 +117,6 @@ exporters:
 ${pipelineYaml('rust_otap', [], 'rust_otlp_grpc')}`, port);
   return { child, port };
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** The figures of a pipeline over its windows: medians, and the range of spans/s. */
 function summary(windows) {
