@@ -33,7 +33,9 @@ function writeResults(name, title, result, sectionBody) {
   const dir = path.join(root, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-  const section = `## ${title}\n\n${sectionBody.trim()}\n\nMachine: ${result.machine}. Command: \`npm run bench:${name}\` (${result.date}).\n`;
+  // The BENCH_* settings the run was given (window lengths) belong to its command.
+  const settings = Object.entries(process.env).filter(([key]) => key.startsWith('BENCH_')).map(([key, value]) => `${key}=${value} `).join('');
+  const section = `## ${title}\n\n${sectionBody.trim()}\n\nMachine: ${result.machine}. Command: \`${settings}npm run bench:${name}\` (${result.date}).\n`;
   const file = path.join(root, 'bench', 'RESULTS.md');
   const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmark results\n';
   const pattern = new RegExp(`## ${title}\\n[\\s\\S]*?(?=\\n## |$)`);
@@ -306,10 +308,13 @@ function generatedTraces(spans, count) {
   }
 }
 
+/** The middle value (the upper of the two middle ones for an even count). */
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 /** The 1, 5 and 15 minute load averages, two decimals. */
 const loadAverage = () => os.loadavg().map((v) => Number(v.toFixed(2)));
 
 module.exports = {
   root, cpuSeconds, machine, writeResults, traceRequest, freePort, startCollector, TANDEM, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
-  sendTraces, telemetrygenTraces, processTree, memoryOf, generatedTraces, loadAverage, OTAP_PEER,
+  sendTraces, telemetrygenTraces, processTree, memoryOf, generatedTraces, median, loadAverage, OTAP_PEER,
 };

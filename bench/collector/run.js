@@ -16,7 +16,7 @@ const path = require('node:path');
 
 const {
   root, machine, writeResults, freePort, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces, sendTraces,
-  telemetrygenTraces, processTree, memoryOf, generatedTraces, loadAverage,
+  telemetrygenTraces, processTree, memoryOf, generatedTraces, loadAverage, median,
 } = require('../lib');
 const { Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
 const grpc = require('@grpc/grpc-js');
@@ -114,7 +114,6 @@ const THROUGHPUT_TARGETS = [
 const LATENCY_COLLECTORS = ['tandem_host', 'tandem_crossing', 'tandem_engine', 'go_batch'];
 
 const progress = (message) => process.stderr.write(`[collector] ${new Date().toISOString()} ${message}\n`);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mib = (bytes) => Math.round(bytes / 2 ** 20);
 
 /** Spans of a request that a pipeline with the filter passes on. */

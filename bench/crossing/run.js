@@ -12,7 +12,7 @@ const path = require('node:path');
 
 const {
   machine, writeResults, freePort, startCollector, TANDEM, stopCollector, startTraceSink, measureTraces, processTree,
-  generatedTraces, loadAverage,
+  generatedTraces, loadAverage, median,
 } = require('../lib');
 
 const WINDOW_MS = Number(process.env.BENCH_DURATION_MS ?? 8_000);
@@ -89,7 +89,6 @@ function profileShares(file, intervals) {
   };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 async function main() {

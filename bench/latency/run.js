@@ -14,15 +14,13 @@ const path = require('node:path');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
 const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 
-const { root, machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces } = require('../lib');
+const { root, machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces, median } = require('../lib');
 const { Traces } = require(path.join(root, 'ts-host', 'dist', 'pdata'));
 
 const WINDOW_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const DEFAULT_CONFIG = fs.readFileSync(path.join(root, 'config', 'default.yaml'), 'utf8');
 const TARGETS = { p50: 5, p99: 20, durable_p50: 10 };
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** The span of the README's curl example, as OTLP/JSON. */
 const CURL_BODY = JSON.stringify({

@@ -12,14 +12,14 @@
 //    puts a relay tandem (`rust_otap -> rust_attributes -> rust_otap_grpc`: OTAP in, OTAP out) between the
 //    `rust_otap_grpc` first tandem and the second one. The second tandem is the same for all (rust_otap serves OTLP on
 //    its port too); the first tandems run side by side and take the load in turns. Reports spans/s and spans per
-//    CPU-second of each tandem (host and engine processes together).
+//    CPU-second of each tandem (host and engine processes together). OTLP out of a first tandem is compressed where
+//    its exporter can (the host's gzip), as OTAP carries zstd; each row says what it sends.
 // Parts 1 and 2 use the peer's generated logs and spans; part 3 sends generated spans from the same generator.
 // Writes bench/results/otap.json and the "OTAP" section of bench/RESULTS.md.
 'use strict';
 const { execFileSync } = require('node:child_process');
-const os = require('node:os');
 
-const { machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces, generatedTraces, OTAP_PEER } = require('../lib');
+const { machine, writeResults, freePort, startTandem, stopCollector, startTraceSink, measureTraces, generatedTraces, loadAverage, OTAP_PEER, median } = require('../lib');
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
 const WARMUP_MS = Math.min(3_000, DURATION_MS / 3);
@@ -36,15 +36,17 @@ const IN_FLIGHT = 128;
 // mode + zstd, for batches of 100 to 5000 log records (1.91 at 1000).
 const PUBLISHED_LOGS_RATIO = { batch_100: 1.65, batch_1000: 1.91, batch_5000: 2.01 };
 
-/** The first tandem's pipelines. The engine's exporters take no compression setting and rust_otap does not accept
- * compressed OTLP, so the host's exporter sends OTLP uncompressed too. */
+/** The first tandem's pipelines, with what each one's exporter compresses: OTAP carries zstd inside its Arrow
+ * payloads, so the OTLP exporters compress too where they can. The host's `otlp_grpc` offers gzip (grpc-js has no
+ * zstd); the engine's `rust_otlp_grpc` has no compression setting yet, so its rows send OTLP uncompressed. The second
+ * tandem's `rust_otap` accepts gzip and zstd on its OTLP service. */
 const PIPELINES = {
-  host: { runtime: 'off', receiver: 'otlp', processor: 'batch', exporter: 'otlp_grpc', settings: '    tls:\n      insecure: true\n    compression: none\n' },
-  engine_otlp: { runtime: 'spawn', receiver: 'otlp', processor: 'rust_batch', exporter: 'rust_otlp_grpc', settings: '' },
-  engine_otap: { runtime: 'spawn', receiver: 'otlp', processor: 'rust_batch', exporter: 'rust_otap_grpc', settings: '' },
-  engine_only: { runtime: 'spawn', receiver: 'rust_otlp', processor: 'rust_batch', exporter: 'rust_otlp_grpc', settings: '' },
+  host: { runtime: 'off', receiver: 'otlp', processor: 'batch', exporter: 'otlp_grpc', settings: '    tls:\n      insecure: true\n    compression: gzip\n', compression: 'OTLP, gzip' },
+  engine_otlp: { runtime: 'spawn', receiver: 'otlp', processor: 'rust_batch', exporter: 'rust_otlp_grpc', settings: '', compression: 'OTLP, none (no setting)' },
+  engine_otap: { runtime: 'spawn', receiver: 'otlp', processor: 'rust_batch', exporter: 'rust_otap_grpc', settings: '', compression: 'OTAP, zstd in the Arrow payloads' },
+  engine_only: { runtime: 'spawn', receiver: 'rust_otlp', processor: 'rust_batch', exporter: 'rust_otlp_grpc', settings: '', compression: 'OTLP, none (no setting)' },
   // The OTAP first tandem again, sending to the relay instead of the second tandem.
-  relayed: { runtime: 'spawn', receiver: 'otlp', processor: 'rust_batch', exporter: 'rust_otap_grpc', settings: '', relay: true },
+  relayed: { runtime: 'spawn', receiver: 'otlp', processor: 'rust_batch', exporter: 'rust_otap_grpc', settings: '', relay: true, compression: 'OTAP, zstd in the Arrow payloads' },
 };
 
 const pipelineYaml = (receiver, processors, exporter) => `service:
@@ -116,8 +118,6 @@ ${pipelineYaml('rust_otap', [], 'rust_otlp_grpc')}`, port);
   return { child, port };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 /** The figures of a pipeline over its windows: medians, and the range of spans/s. */
 function summary(windows) {
   const spansPerSecond = windows.map((w) => w.spans_per_second);
@@ -128,6 +128,7 @@ function summary(windows) {
     spans_per_second_range: [Math.min(...spansPerSecond), Math.max(...spansPerSecond)],
     spans_per_cpu_second: Object.fromEntries(tandems.map((tandem) => [tandem, perCpu(tandem)])),
     failed_requests: windows.reduce((sum, w) => sum + w.failed_requests, 0),
+    spans_lost: windows.reduce((sum, w) => sum + w.spans_lost, 0),
     windows,
   };
 }
@@ -152,7 +153,7 @@ async function endToEnd() {
         }));
       }
     }
-    const results = Object.fromEntries(Object.entries(windows).map(([pipeline, measured]) => [pipeline, summary(measured)]));
+    const results = Object.fromEntries(Object.entries(windows).map(([pipeline, measured]) => [pipeline, { sends: PIPELINES[pipeline].compression, ...summary(measured) }]));
     const { host, engine_otlp: engineOtlp, engine_otap: engineOtap } = results;
     const firstCpu = (result) => result.spans_per_cpu_second.first_tandem;
     return {
@@ -233,37 +234,42 @@ ${result.published_logs_ratio.batch_100} at 100 records per batch, ${result.publ
 End to end: OTLP/gRPC traces (${e.spans_per_request} generated spans per request, ${e.distinct_requests} distinct requests in turn,
 ${e.in_flight} in flight, from the benchmark process) into a first tandem, which sends them to a second tandem
 (\`rust_otap -> rust_otlp_grpc\`, the same for every row: rust_otap also serves OTLP), which forwards them to a gRPC sink
-that counts spans. OTLP travels uncompressed (rust_otap does not accept compressed OTLP). The first tandems run
+that counts spans. Compression: the client's OTLP into the first tandem is uncompressed for every row, and so is the
+second tandem's OTLP into the sink; what the first tandem sends is in the table: OTAP has zstd inside its Arrow payloads
+and none at the gRPC level (what \`rust_otap_grpc\` sends), the host's \`otlp_grpc\` sends gzip (grpc-js offers gzip and
+deflate, no zstd), \`rust_otlp_grpc\` has no compression setting and sends OTLP uncompressed. The first tandems run
 side by side and take the load in turns: ${e.rounds} rounds of one ${e.duration_seconds / e.rounds} s window each (${e.duration_seconds} s per pipeline), after
 ${e.warmup_seconds} s of warm-up the first time; figures are the medians of the windows. A tandem's CPU is the user+system
 time of its host and engine processes together. The client, both tandems and the sink share the machine's cores, so
-spans/s is the whole chain's; spans per CPU-second is the cost of each tandem alone.
+spans/s is the whole chain's; spans per CPU-second is the cost of each tandem alone. Lost: spans the first tandem
+acknowledged that never reached the sink.
 
-| first tandem's pipeline | spans/s (min-max) | spans per CPU-s, first tandem | spans per CPU-s, second tandem | failed requests |
-| --- | ---: | ---: | ---: | ---: |
-${Object.entries(PIPELINE_NAMES).map(([key, name]) => { const p = e[key]; return `| ${name} | ${p.spans_per_second} (${p.spans_per_second_range.join('-')}) | ${p.spans_per_cpu_second.first_tandem} | ${p.spans_per_cpu_second.second_tandem} | ${p.failed_requests} |`; }).join('\n')}
+| first tandem's pipeline | it sends | spans/s (min-max) | spans per CPU-s, first tandem | spans per CPU-s, second tandem | lost | failed requests |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+${Object.entries(PIPELINE_NAMES).map(([key, name]) => { const p = e[key]; return `| ${name} | ${PIPELINES[key].compression} | ${p.spans_per_second} (${p.spans_per_second_range.join('-')}) | ${p.spans_per_cpu_second.first_tandem} | ${p.spans_per_cpu_second.second_tandem} | ${p.spans_lost} | ${p.failed_requests} |`; }).join('\n')}
 
 Relayed: the \`otlp -> rust_batch -> rust_otap_grpc\` first tandem sends to a relay tandem \`rust_otap -> rust_attributes ->
 rust_otap_grpc\` (OTAP in, OTAP out), which sends to the second tandem: ${e.relayed.spans_per_second} spans/s
 (${e.relayed.spans_per_second_range.join('-')}), **${e.relayed.spans_per_cpu_second.relay_tandem} spans per CPU-second of the relay**
-(first tandem ${e.relayed.spans_per_cpu_second.first_tandem}, second ${e.relayed.spans_per_cpu_second.second_tandem}), ${e.relayed.failed_requests} failed requests.
+(first tandem ${e.relayed.spans_per_cpu_second.first_tandem}, second ${e.relayed.spans_per_cpu_second.second_tandem}), ${e.relayed.spans_lost} lost, ${e.relayed.failed_requests} failed requests.
 
 OTAP pipeline / host pipeline: **${e.otap_over_host.toFixed(2)}** in spans/s, **${e.otap_over_host_per_first_tandem_cpu.toFixed(2)}** in spans per CPU-second of the
-first tandem. OTAP / OTLP out of the same engine pipeline: **${e.otap_over_engine_otlp.toFixed(2)}** in spans/s, **${e.otap_over_engine_otlp_per_first_tandem_cpu.toFixed(2)}** in spans per
-CPU-second of the first tandem.
+first tandem (OTAP with zstd against OTLP with gzip). OTAP / OTLP out of the same engine pipeline (OTLP uncompressed
+there): **${e.otap_over_engine_otlp.toFixed(2)}** in spans/s, **${e.otap_over_engine_otlp_per_first_tandem_cpu.toFixed(2)}** in spans per CPU-second of the first tandem.
 
-Load average (1 min) when the run started: ${result.load_average_1m_at_start.toFixed(2)} (other work on the machine).`);
+Load average (1, 5, 15 min) at the start: ${result.load_average_at_start.join(', ')}; at the end: ${result.load_average_at_end.join(', ')}, on 2 cores.`);
 }
 
 async function main() {
-  const loadAverage = os.loadavg()[0];
+  const loadAtStart = loadAverage();
   const conversion = JSON.parse(execFileSync(OTAP_PEER, ['convert', '--slice-ms', String(SLICE_MS)], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const endToEndResult = await endToEnd();
   const result = {
     date: new Date().toISOString(),
     machine: machine(),
-    // Other work on the machine when the benchmark started (this is a shared machine).
-    load_average_1m_at_start: loadAverage,
+    // Other work on the machine (this is a shared machine): 1, 5 and 15 min load averages.
+    load_average_at_start: loadAtStart,
+    load_average_at_end: loadAverage(),
     conversion,
     published_logs_ratio: PUBLISHED_LOGS_RATIO,
     end_to_end: endToEndResult,

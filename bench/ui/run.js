@@ -5,7 +5,7 @@
 'use strict';
 const http = require('node:http');
 const { launchChromium } = require('../../integration-tests/browser/chromium');
-const { freePort, machine, startTandem, stopCollector, writeResults } = require('../lib');
+const { freePort, machine, startTandem, stopCollector, writeResults, median } = require('../lib');
 
 const NAVIGATIONS = 25;
 
@@ -43,7 +43,6 @@ service:
       exporters: [debug]
 `;
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)];
 
 async function firstPaint(page, url) {
