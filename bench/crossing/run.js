@@ -32,7 +32,8 @@ const PIPELINES = {
 
 async function start(sinkPort, { mode, processor, profile }, profileDir) {
   const port = await freePort();
-  const yaml = `runtime:\n  rust:\n    mode: ${mode}\nreceivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:${port}\n`
+  // The receiver and exporter are pinned in the host, or placement would run the whole pipeline in the engine.
+  const yaml = `runtime:\n  rust:\n    mode: ${mode}\n  placement:\n    in_host: [otlp, otlp_grpc]\nreceivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:${port}\n`
     + `processors:\n  ${processor}:\nexporters:\n  otlp_grpc:\n    endpoint: 127.0.0.1:${sinkPort}\n    tls:\n      insecure: true\n    compression: none\n`
     + `service:\n  telemetry:\n    logs:\n      level: warn\n    metrics:\n      level: none\n  pipelines:\n    traces:\n      receivers: [otlp]\n      processors: [${processor}]\n      exporters: [otlp_grpc]\n`;
   const node = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];

@@ -50,9 +50,12 @@ async function startVariant(sinkPort, variant) {
   const port = await freePort();
   const { runtime, receiver: [receiver, receiverYaml], exporter: [exporter, exporterYaml], processors } = VARIANTS[variant];
   const names = Object.keys(processors);
+  // Placement would run the whole pipeline in the engine: the crossing variants pin the host's receiver and exporter.
   const child = await startTandem(`runtime:
   rust:
     mode: ${runtime}
+  placement:
+    in_host: [otlp, otlp_grpc]
 receivers:
 ${receiverYaml(port)}processors:
 ${names.map((name) => `  ${name}:\n${processors[name]}`).join('')}exporters:

@@ -120,9 +120,12 @@ async function startDefault(linger) {
 /** `otlp -> <processor> -> otlp_grpc` into the sink, with `exporterYaml` added to the exporter's settings. */
 async function startPipeline({ sinkPort, processor, processorYaml = '', exporterYaml = '', extensionsYaml = '' }) {
   const [grpcPort, httpPort] = await Promise.all([freePort(), freePort()]);
+  // The exporter is pinned in the host (placement would move it into the engine beside rust_batch).
   const child = await startTandem(`runtime:
   rust:
     mode: ${processor.startsWith('rust_') ? 'spawn' : 'off'}
+  placement:
+    in_host: [otlp_grpc]
 ${extensionsYaml}receivers:
   otlp:
     protocols:

@@ -68,9 +68,13 @@ const RECEIVERS = {
 async function startFirstTandem(pipeline, nextPort) {
   const port = await freePort();
   const { runtime, receiver, processor, exporter, settings } = PIPELINES[pipeline];
+  // The host's receiver stays in the host in every row (placement would move it into the engine beside rust_batch),
+  // so that the rows differ only in what they send.
   const child = await startTandem(`runtime:
   rust:
     mode: ${runtime}
+  placement:
+    in_host: [otlp]
 receivers:
 ${RECEIVERS[receiver](port)}processors:
   ${processor}:
