@@ -2,10 +2,13 @@
 // Crossing benchmark: what one request costs the host when its pipeline crosses into the engine and back
 // (`otlp -> rust_batch -> otlp_grpc`), against the same pipeline wholly in the host (`otlp -> batch -> otlp_grpc`), in
 // the same run, taking turns; and where the host's time goes, from a third tandem running the crossing pipeline under
-// Node's CPU profiler (`--cpu-prof`), its samples grouped by the code they ran in.
+// Node's CPU profiler (`--cpu-prof`), its samples grouped by the code they ran in, and that tandem's engine under
+// `perf record` (when perf is installed), its samples grouped by crate.
 // Reports host CPU-us and engine CPU-us per request (from /proc/<pid>/stat), spans/s, and the profile's shares as
 // CPU-us per request. Writes bench/results/crossing.json and the "Crossing" section of bench/RESULTS.md.
 'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const { once } = require('node:events');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -92,6 +95,41 @@ function profileShares(file, intervals) {
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
+/** `perf record` of a process's self time (no call graphs), or undefined when perf is not installed. */
+function startPerf(pid, dir) {
+  if (spawnSync('perf', ['--version']).status !== 0) return undefined;
+  const out = path.join(dir, 'engine.perf.data');
+  const child = spawn('perf', ['record', '-F', '499', '-p', String(pid), '-o', out, '--quiet'], { stdio: 'ignore' });
+  return { child, out };
+}
+
+/** The crate a demangled Rust symbol belongs to (`tokio::runtime::...` -> tokio), `(kernel)` for the kernel's. */
+function crateOf(symbol, kind) {
+  if (kind === 'k') return '(kernel)';
+  const bare = symbol.replace(/^(<|&|\*|\(|impl |dyn |mut )+/, '');
+  const crate = /^([A-Za-z_][A-Za-z0-9_]*)::/.exec(bare);
+  return crate ? crate[1] : '(other: libc, allocator, unnamed)';
+}
+
+/** Stops the recording and sums its samples by crate and by function, as shares. */
+async function perfShares(recording) {
+  recording.child.kill('SIGINT');
+  await once(recording.child, 'exit');
+  const report = spawnSync('perf', ['report', '-i', recording.out, '--stdio', '--no-children', '--sort', 'sym', '-q'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const byCrate = new Map();
+  const functions = [];
+  for (const line of report.stdout.split('\n')) {
+    const m = /^\s*([\d.]+)%\s+\[(.)\]\s+(.+?)\s*$/.exec(line);
+    if (!m) continue;
+    const share = Number(m[1]) / 100;
+    const crate = crateOf(m[3], m[2]);
+    byCrate.set(crate, (byCrate.get(crate) ?? 0) + share);
+    functions.push({ name: m[3], share });
+  }
+  const crates = [...byCrate].sort((a, b) => b[1] - a[1]).map(([name, share]) => ({ name, share }));
+  return { crates: crates.slice(0, TOP_HOMES), functions: functions.sort((a, b) => b.share - a.share).slice(0, TOP_FUNCTIONS) };
+}
+
 async function main() {
   const loadStart = loadAverage();
   const requests = generatedTraces(SPANS_PER_REQUEST, 64);
@@ -100,8 +138,11 @@ async function main() {
   const started = {};
   const windows = Object.fromEntries(Object.keys(PIPELINES).map((key) => [key, []]));
   const profiledIntervals = [];
+  let perf;
+  let engineProfile;
   try {
     for (const [key, pipeline] of Object.entries(PIPELINES)) started[key] = await start(sink.port, pipeline, profileDir);
+    perf = startPerf(started.profiled.engine, profileDir);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [key, { child, address, engine }] of Object.entries(started)) {
         const from = nowUs();
@@ -123,7 +164,9 @@ async function main() {
         process.stderr.write(`[crossing] round ${round + 1} ${key}: ${window.spans_per_second} spans/s, host ${window.host_cpu_us_per_request.toFixed(0)} us, engine ${window.engine_cpu_us_per_request.toFixed(0)} us per request\n`);
       }
     }
+    if (perf) engineProfile = await perfShares(perf);
   } finally {
+    if (perf && perf.child.exitCode === null) perf.child.kill('SIGKILL');
     for (const { child } of Object.values(started)) await stopCollector(child);
     sink.stop();
   }
@@ -140,7 +183,7 @@ async function main() {
   }]));
   const result = {
     date: new Date().toISOString(), machine: machine(), spans_per_request: SPANS_PER_REQUEST, in_flight: IN_FLIGHT,
-    rounds: ROUNDS, window_seconds: WINDOW_MS / 1000, summary, windows, profile,
+    rounds: ROUNDS, window_seconds: WINDOW_MS / 1000, summary, windows, profile, engine_profile: engineProfile,
     load_average: { start: loadStart, end: loadAverage() },
   };
   console.log(JSON.stringify(result, null, 2));
@@ -184,7 +227,29 @@ The ${TOP_FUNCTIONS} functions with the most self time:
 | --- | ---: | ---: | ---: |
 ${profile.functions.map((f) => `| ${f.name.replace(/\|/g, '\\|')} | ${(100 * f.share).toFixed(1)}% | ${us(f.share)} |`).join('\n')}
 
+${engineSection(result)}
 Load average (1, 5, 15 min) at the start: ${result.load_average.start.join(', ')}; at the end: ${result.load_average.end.join(', ')}.`);
+}
+
+/** Where the profiled tandem's engine spends its time, from perf, as shares and CPU-us of its cost per request. */
+function engineSection({ summary: s, engine_profile: p }) {
+  if (!p) return 'The engine was not profiled: `perf` (Debian\'s linux-perf) is not installed.\n';
+  const engineUs = s.profiled.engine_cpu_us_per_request;
+  const us = (share) => (share * engineUs).toFixed(0);
+  return `
+Where the profiled tandem's engine spends its time (\`perf record -F 499\`, self time, every thread, over all its windows),
+by crate, as shares and as CPU-us of its ${engineUs.toFixed(0)} us per request:
+
+| crate | share | CPU-us per request |
+| --- | ---: | ---: |
+${p.crates.map((c) => `| ${c.name} | ${(100 * c.share).toFixed(1)}% | ${us(c.share)} |`).join('\n')}
+
+Its ${TOP_FUNCTIONS} functions with the most self time:
+
+| function | share | CPU-us per request |
+| --- | ---: | ---: |
+${p.functions.map((f) => `| ${f.name.replace(/\|/g, '\\|').slice(0, 160)} | ${(100 * f.share).toFixed(1)}% | ${us(f.share)} |`).join('\n')}
+`;
 }
 
 main().catch((err) => {
