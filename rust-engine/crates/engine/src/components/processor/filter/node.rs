@@ -79,9 +79,12 @@ fn signal_filter<M, P, F>(blocks: &Blocks<M>, build: impl Fn(&M) -> P, filter: i
     (include.is_some() || exclude.is_some()).then(|| filter(include, exclude))
 }
 
+/// Whether a block matches on a child payload.
+type MatchesOn<M> = fn(&M) -> bool;
+
 /// The child payloads (each with whether a block matches on it) that no block of a signal matches on.
-fn unmatched_children<M>(blocks: &Blocks<M>, children: &[(ArrowPayloadType, fn(&M) -> bool)]) -> Vec<ArrowPayloadType> {
-    let matched = |on: fn(&M) -> bool| blocks.include.iter().chain(&blocks.exclude).any(on);
+fn unmatched_children<M>(blocks: &Blocks<M>, children: &[(ArrowPayloadType, MatchesOn<M>)]) -> Vec<ArrowPayloadType> {
+    let matched = |on: MatchesOn<M>| blocks.include.iter().chain(&blocks.exclude).any(on);
     children.iter().filter(|(_, on)| !matched(*on)).map(|(payload, _)| *payload).collect()
 }
 
