@@ -4,64 +4,45 @@
 
 use super::Payload;
 use crate::components::Form;
+use crate::components::register::{self, Node};
 use async_trait::async_trait;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ProcessorConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{NackCause, NackMsg};
 use otel_arrow_dfe_engine::error::Error;
 use otel_arrow_dfe_engine::message::Message;
-use otel_arrow_dfe_engine::node::NodeId;
-use otel_arrow_dfe_engine::processor::ProcessorWrapper;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, local};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
-use std::sync::Arc;
+use serde::{Deserialize, Serialize};
 
-pub const TO_OTLP_URN: &str = "urn:tandem:processor:to_otlp";
-pub const TO_OTAP_URN: &str = "urn:tandem:processor:to_otap";
+pub const URN: &str = "urn:tandem:processor:convert";
 
-/// The converter node into `form`.
-pub fn urn_into(form: Form) -> &'static str {
-    match form {
-        Form::Otlp => TO_OTLP_URN,
-        Form::Otap => TO_OTAP_URN,
-    }
+/// The form the node translates into.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub into: Form,
 }
 
-fn create(form: Form) -> impl Fn(NodeId, Arc<NodeUserConfig>, &ProcessorConfig) -> ProcessorWrapper<OtapPdata> {
-    move |node, user, config| ProcessorWrapper::local(Convert { into: form }, node, user, config)
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static TO_OTLP: ProcessorFactory<OtapPdata> = ProcessorFactory {
-    name: TO_OTLP_URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| Ok(create(Form::Otlp)(node, user, config)),
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: otel_arrow_dfe_config::validation::no_config,
-};
-
-#[allow(unsafe_code)]
-#[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static TO_OTAP: ProcessorFactory<OtapPdata> = ProcessorFactory {
-    name: TO_OTAP_URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| Ok(create(Form::Otap)(node, user, config)),
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: otel_arrow_dfe_config::validation::no_config,
-};
+static CONVERT: ProcessorFactory<OtapPdata> = register::processor::<Convert>(URN);
 
 /// The linker keeps a factory only when its object file is linked.
 pub fn keep_linked() {
-    std::hint::black_box((&TO_OTLP, &TO_OTAP));
+    std::hint::black_box(&CONVERT);
 }
 
 struct Convert {
     into: Form,
+}
+
+impl Node for Convert {
+    type Config = Config;
+
+    fn from_config(config: Config, _: &PipelineContext) -> Result<Self, String> {
+        Ok(Convert { into: config.into })
+    }
 }
 
 impl Convert {
