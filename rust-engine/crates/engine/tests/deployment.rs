@@ -87,10 +87,14 @@ fn batch_deployment(config: serde_json::Value) -> pb::DeployRequest {
 }
 
 async fn started(cores: usize, request: pb::DeployRequest) -> Arc<Deployment> {
+    started_pinned(cores, false, request).await
+}
+
+async fn started_pinned(cores: usize, pin: bool, request: pb::DeployRequest) -> Arc<Deployment> {
     let telemetry = Arc::new(Telemetry::default());
     let collecting = telemetry.clone();
     tokio::spawn(async move { collecting.collect().await });
-    let deployment = Arc::new(Deployment::new(cores, false, telemetry));
+    let deployment = Arc::new(Deployment::new(cores, pin, telemetry));
     if let Err(Refused::Invalid(e) | Refused::State(e)) = deployment.deploy(request).await {
         panic!("deploy: {e}");
     }
@@ -318,4 +322,36 @@ async fn a_route_without_a_node_is_refused_for_good() {
         Err(RequestError::Permanent("route 1 has no consumer in the engine (nothing deployed on it)".into()))
     );
     rings().detach();
+}
+
+/// The CPUs each live thread named `name` may run on, as the kernel lists them (`Cpus_allowed_list`).
+fn cpus_of_threads(name: &str) -> Vec<String> {
+    let tasks = std::fs::read_dir("/proc/self/task").unwrap().filter_map(Result::ok);
+    tasks
+        .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name))
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .filter_map(|status| status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:").map(|cpus| cpus.trim().to_string())))
+        .collect()
+}
+
+// Scenario: two cores deployed with pinning (`--pin-cores`). Guarantee: each core's pipeline thread may run on one
+// CPU only, the core-th the process may use, so core 0 and core 1 run on CPUs of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pinned_core_threads_run_on_their_own_cpu() {
+    let _one_at_a_time = RINGS.lock().await;
+    let _hosts = attach(2, 1 << 16);
+    let allowed = tandem_engine::runtime::allowed_cpus().unwrap();
+    let deployment = started_pinned(2, true, batch_deployment(serde_json::json!({}))).await;
+    let expected: Vec<Vec<String>> = (0..2).map(|core| vec![tandem_engine::runtime::cpu_of(core, &allowed).unwrap().to_string()]).collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    // A thread of an earlier test's pipeline may still be ending: wait until only the pinned ones are left.
+    let seen = loop {
+        let seen: Vec<Vec<String>> = (0..2).map(|core| cpus_of_threads(&format!("tandem-core-{core}"))).collect();
+        if seen == expected || std::time::Instant::now() > deadline {
+            break seen;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(seen, expected, "allowed CPUs {allowed:?}");
+    stop(deployment).await;
 }
