@@ -35,8 +35,7 @@ impl Kind {
 }
 
 /// The forms of data that travel between nodes: OTLP request bytes, or OTAP (Arrow) records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Form {
     Otlp,
     Otap,

@@ -112,7 +112,7 @@ pub fn pipeline(plan: &Plan, core: usize, ring_limit: Option<usize>) -> Result<(
             && forms[node.key.as_str()].iter().any(|f| *f != form)
         {
             entry = format!("{}~to-{}", node.key, if form == Form::Otlp { "otlp" } else { "otap" });
-            graph.node(&entry, convert::URN, json!(convert::Config { into: form }), &[]);
+            graph.node(&entry, convert::urn_into(form), json!({}), &[]);
             graph.connect(&entry, None, &node.key);
         }
         entries.insert(node.key.clone(), entry);

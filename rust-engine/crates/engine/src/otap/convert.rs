@@ -4,6 +4,7 @@
 
 use super::Payload;
 use crate::components::Form;
+use crate::components::config::NoSettings;
 use crate::components::register::{self, Node};
 use async_trait::async_trait;
 use linkme::distributed_slice;
@@ -14,40 +15,44 @@ use otel_arrow_dfe_engine::message::Message;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, local};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
-use serde::{Deserialize, Serialize};
 
-pub const URN: &str = "urn:tandem:processor:convert";
+pub const TO_OTLP_URN: &str = "urn:tandem:processor:to_otlp";
+pub const TO_OTAP_URN: &str = "urn:tandem:processor:to_otap";
 
-/// The form the node translates into.
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    pub into: Form,
-}
-
-#[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static CONVERT: ProcessorFactory<OtapPdata> = register::processor::<Convert>(URN);
-
-/// The linker keeps a factory only when its object file is linked.
-pub fn keep_linked() {
-    std::hint::black_box(&CONVERT);
-}
-
-struct Convert {
-    into: Form,
-}
-
-impl Node for Convert {
-    type Config = Config;
-
-    fn from_config(config: Config, _: &PipelineContext) -> Result<Self, String> {
-        Ok(Convert { into: config.into })
+/// The converter node into `form`.
+pub fn urn_into(form: Form) -> &'static str {
+    match form {
+        Form::Otlp => TO_OTLP_URN,
+        Form::Otap => TO_OTAP_URN,
     }
 }
 
-impl Convert {
+#[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
+static TO_OTLP: ProcessorFactory<OtapPdata> = register::processor::<Convert<false>>(TO_OTLP_URN);
+
+#[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
+static TO_OTAP: ProcessorFactory<OtapPdata> = register::processor::<Convert<true>>(TO_OTAP_URN);
+
+/// The linker keeps a factory only when its object file is linked.
+pub fn keep_linked() {
+    std::hint::black_box((&TO_OTLP, &TO_OTAP));
+}
+
+/// The converter into OTAP (`INTO_OTAP`) or into OTLP: one node type per URN, so that neither takes a config.
+struct Convert<const INTO_OTAP: bool>;
+
+impl<const INTO_OTAP: bool> Node for Convert<INTO_OTAP> {
+    type Config = NoSettings;
+
+    fn from_config(_: NoSettings, _: &PipelineContext) -> Result<Self, String> {
+        Ok(Convert)
+    }
+}
+
+impl<const INTO_OTAP: bool> Convert<INTO_OTAP> {
     fn convert(&self, payload: Payload) -> Result<Payload, String> {
-        match (self.into, payload) {
+        let into = if INTO_OTAP { Form::Otap } else { Form::Otlp };
+        match (into, payload) {
             (Form::Otlp, payload @ Payload::Otlp(..)) | (Form::Otap, payload @ Payload::Otap(_)) => Ok(payload),
             (Form::Otlp, payload) => Ok(Payload::Otlp(payload.signal(), payload.into_otlp()?)),
             (Form::Otap, payload) => payload.into_otap().map(Payload::Otap),
@@ -56,7 +61,7 @@ impl Convert {
 }
 
 #[async_trait(?Send)]
-impl local::processor::Processor<OtapPdata> for Convert {
+impl<const INTO_OTAP: bool> local::processor::Processor<OtapPdata> for Convert<INTO_OTAP> {
     async fn process(&mut self, message: Message<OtapPdata>, handler: &mut local::processor::EffectHandler<OtapPdata>) -> Result<(), Error> {
         let Message::PData(pdata) = message else { return Ok(()) };
         let (context, payload) = pdata.into_parts();
