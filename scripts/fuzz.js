@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `node scripts/fuzz.js [seconds]` (CI runs it from .ci/run): a short, time-bounded coverage-guided run of the ring
-// record reader's cargo-fuzz target (ipc/rust/fuzz), starting from the corpus kept in the repository. New inputs go
-// to a temporary copy, so the checkout is left as it was; a crash fails the run and names the input.
+// `node scripts/fuzz.js [seconds]` (CI runs it from .ci/run): a short, time-bounded coverage-guided run of each
+// cargo-fuzz target, one after the other, each from the corpus kept in the repository: the ring record reader
+// (ipc/rust/fuzz) and the engine's OTLP request validation (rust-engine/crates/otlp-wire/fuzz). New inputs go to a
+// temporary copy, so the checkout is left as it was; a crash or a broken property fails the run and names the input.
 // cargo-fuzz comes from crates.io (installed once if missing); RUSTC_BOOTSTRAP=1 lets stable Rust take the
 // sanitizer flags it passes.
 'use strict';
@@ -27,12 +28,16 @@ if (installed.status !== 0 && run('cargo', ['install', 'cargo-fuzz', '--locked',
 const targetDir = `${process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cache', 'tandem', 'cargo-target')}-fuzz`;
 const env = { ...process.env, RUSTC_BOOTSTRAP: '1', CARGO_TARGET_DIR: targetDir };
 let failed = 0;
-for (const target of ['record_reader']) {
-  const kept = path.join(root, 'ipc', 'rust', 'fuzz', 'corpus', target);
+const TARGETS = [
+  { target: 'record_reader', crate: path.join(root, 'ipc', 'rust') },
+  { target: 'otlp_validate', crate: path.join(root, 'rust-engine', 'crates', 'otlp-wire') },
+];
+for (const { target, crate } of TARGETS) {
+  const kept = path.join(crate, 'fuzz', 'corpus', target);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `tandem-fuzz-${target}-`));
   const artifacts = `${scratch}${path.sep}`;
   try {
-    const status = run('cargo', ['fuzz', 'run', target, scratch, kept, '--', `-max_total_time=${seconds}`, `-artifact_prefix=${artifacts}`], { cwd: path.join(root, 'ipc', 'rust'), env });
+    const status = run('cargo', ['fuzz', 'run', target, scratch, kept, '--', `-max_total_time=${seconds}`, `-artifact_prefix=${artifacts}`], { cwd: crate, env });
     if (status !== 0) {
       failed++;
       process.stderr.write(`[fuzz] ${target} failed; the input is in ${artifacts} (crash-*): add it to ${path.relative(root, kept)} with the fix\n`);

@@ -98,6 +98,26 @@ test('executor.cores: 2 runs a ring and an otap-dataflow pipeline thread per cor
   }
 });
 
+test('executor.pin_cores: each core thread of the spawned engine may run on one CPU of its own', async () => {
+  const port = await freePort();
+  const runtime = '    mode: spawn\n    executor:\n      type: tokio_local\n      cores: 2\n      pin_cores: true';
+  const collector = await Collector.start(config(port, runtime, undefined, ['rust_batch']), [port]);
+  try {
+    const ready = records(collector.output, 'Engine ready')[0];
+    const task = (t: string, file: string) => fs.readFileSync(`/proc/${ready.pid}/task/${t}/${file}`, 'utf8');
+    const cpus = (t: string) => /^Cpus_allowed_list:\s*(\S+)$/m.exec(task(t, 'status'))?.[1];
+    const cores = fs.readdirSync(`/proc/${ready.pid}/task`).filter((t) => task(t, 'comm').trim().startsWith('tandem-core-'));
+    const pinned = cores.map((t) => [task(t, 'comm').trim(), cpus(t)]).sort();
+    expect(pinned).toHaveLength(2);
+    // A single CPU each, and not the same one (the machine has at least two).
+    for (const [, list] of pinned) expect(list).toMatch(/^\d+$/);
+    expect(pinned[0][1]).not.toBe(pinned[1][1]);
+    expect((await post(port, 'pinned')).status).toBe(200);
+  } finally {
+    expect(await collector.stop()).toBe(0);
+  }
+});
+
 test('spawn mode: a graceful stop also stops the engine', async () => {
   const port = await freePort();
   const collector = await Collector.start(config(port, '    mode: spawn'), [port]);

@@ -76,7 +76,7 @@ pub(crate) fn check_position(position: u64, tail: u64, b: &Bounds) -> Result<(),
             reason,
         })
     };
-    if position % RECORD_HEADER as u64 != 0 {
+    if !position.is_multiple_of(RECORD_HEADER as u64) {
         return fail(
             "head",
             format!("position {position} is not a multiple of {RECORD_HEADER}"),

@@ -301,11 +301,11 @@ impl Region {
 
     /// A shared 64-bit word of the header page (section 2.2).
     pub(crate) fn word64(&self, off: usize) -> &AtomicU64 {
-        debug_assert!(off % 8 == 0 && off + 8 <= HEADER_SIZE);
+        debug_assert!(off.is_multiple_of(8) && off + 8 <= HEADER_SIZE);
         unsafe { &*self.base.add(off).cast::<AtomicU64>() }
     }
     pub(crate) fn word32(&self, off: usize) -> &AtomicU32 {
-        debug_assert!(off % 4 == 0 && off + 4 <= HEADER_SIZE);
+        debug_assert!(off.is_multiple_of(4) && off + 4 <= HEADER_SIZE);
         unsafe { &*self.base.add(off).cast::<AtomicU32>() }
     }
     /// Start of a ring's data area.

@@ -149,7 +149,8 @@ export class Engine {
       // Core i gets its region at fd 3 + 2i and its doorbell at fd 4 + 2i.
       const stdio = regions.flatMap((r, i) => (i === 0 ? inheritedStdio(r) : (inheritedStdio(r) as unknown[]).slice(3)));
       const ringArgs = regions.flatMap((_, i) => ['--region-fd', String(3 + 2 * i), '--bell-fd', String(4 + 2 * i)]);
-      const args = ['--listen', endpoint, '--executor', executor.type, '--cores', String(executor.cores), '--exit-with-parent', ...ringArgs];
+      const pin = executor.pin_cores ? ['--pin-cores'] : [];
+      const args = ['--listen', endpoint, '--executor', executor.type, '--cores', String(executor.cores), ...pin, '--exit-with-parent', ...ringArgs];
       child = spawn(binary, args, { stdio: stdio as never });
     } catch (err) {
       for (const region of regions) region.close();

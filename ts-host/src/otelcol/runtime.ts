@@ -25,14 +25,14 @@ export interface IPCConfig {
 export interface RustRuntimeConfig {
   mode: (typeof RUNTIME_MODES)[number];
   endpoint: string;
-  executor: { type: (typeof EXECUTOR_TYPES)[number]; cores: number };
+  executor: { type: (typeof EXECUTOR_TYPES)[number]; cores: number; pin_cores: boolean };
   ipc: IPCConfig;
 }
 
 export const defaultRustRuntimeConfig = (): RustRuntimeConfig => ({
   mode: 'spawn',
   endpoint: '',
-  executor: { type: 'tokio_local', cores: 1 },
+  executor: { type: 'tokio_local', cores: 1, pin_cores: false },
   ipc: { buffer_size: 64 * 1024 * 1024, queue_size: 65536, max_message_size: 16 * 1024 * 1024, shm_dir: '/dev/shm' },
 });
 
@@ -47,7 +47,7 @@ export const runtimeSchema = field.object({
   rust: field.object({
     mode: field.enum(...RUNTIME_MODES),
     endpoint: field.string(),
-    executor: field.object({ type: field.enum(...EXECUTOR_TYPES), cores: field.integer() }),
+    executor: field.object({ type: field.enum(...EXECUTOR_TYPES), cores: field.integer(), pin_cores: field.boolean() }),
     ipc: ipcSchema,
     // The seed's name for the same settings.
     rust2go: ipcSchema,

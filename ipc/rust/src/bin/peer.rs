@@ -211,7 +211,11 @@ impl Rng {
     /// Mostly small sizes, with one in 64 up to `max`, so that large records regularly force wrap-around.
     fn size(&mut self, max: usize) -> usize {
         let r = self.next();
-        let limit = if r % 64 == 0 { max } else { max.min(2048) };
+        let limit = if r.is_multiple_of(64) {
+            max
+        } else {
+            max.min(2048)
+        };
         12 + (self.next() as usize % (limit - 11))
     }
 }

@@ -51,6 +51,16 @@ impl Signal {
     }
 }
 
+impl From<Signal> for tandem_otlp_wire::Export {
+    fn from(signal: Signal) -> tandem_otlp_wire::Export {
+        match signal {
+            Signal::Traces => tandem_otlp_wire::Export::Traces,
+            Signal::Metrics => tandem_otlp_wire::Export::Metrics,
+            Signal::Logs => tandem_otlp_wire::Export::Logs,
+        }
+    }
+}
+
 impl From<SignalType> for Signal {
     fn from(signal: SignalType) -> Signal {
         match signal {

@@ -8,7 +8,7 @@ use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::{AnyValue, any_value
 use otel_arrow_dfe_pdata::proto::opentelemetry::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use prost::Message;
 use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tandem_engine::control::pb;
 use tandem_engine::deployment::{Deployment, Refused};
@@ -18,8 +18,8 @@ use tandem_ipc::{Incoming, RegionOptions, RequestError, Session, SessionOptions,
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
-/// The rings are the process's: one test at a time uses them.
-static RINGS: Mutex<()> = Mutex::new(());
+/// The rings are the process's: one test at a time uses them (an async lock: it is held across the test's awaits).
+static RINGS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The host's end of one core's ring.
 struct Host {
@@ -87,10 +87,14 @@ fn batch_deployment(config: serde_json::Value) -> pb::DeployRequest {
 }
 
 async fn started(cores: usize, request: pb::DeployRequest) -> Arc<Deployment> {
+    started_pinned(cores, false, request).await
+}
+
+async fn started_pinned(cores: usize, pin: bool, request: pb::DeployRequest) -> Arc<Deployment> {
     let telemetry = Arc::new(Telemetry::default());
     let collecting = telemetry.clone();
     tokio::spawn(async move { collecting.collect().await });
-    let deployment = Arc::new(Deployment::new(cores, false, telemetry));
+    let deployment = Arc::new(Deployment::new(cores, pin, telemetry));
     if let Err(Refused::Invalid(e) | Refused::State(e)) = deployment.deploy(request).await {
         panic!("deploy: {e}");
     }
@@ -119,7 +123,7 @@ async fn answer_next(host: &mut Host) -> (u32, Vec<u8>) {
 // counters (otap-dataflow's node metrics) say 4 items in and out, 2 requests OK.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_fill_by_items_and_callers_wait_for_the_export() {
-    let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = RINGS.lock().await;
     let mut hosts = attach(1, 1 << 16);
     let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size": 4, "timeout": "60s", "linger": "0s" }))).await;
     let session = hosts[0].session.clone();
@@ -150,7 +154,7 @@ async fn batches_fill_by_items_and_callers_wait_for_the_export() {
 // answered once nothing more arrived for the linger, not at the timeout (the test waits 20 s at most).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lone_request_leaves_after_the_linger() {
-    let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = RINGS.lock().await;
     let mut hosts = attach(1, 1 << 16);
     let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size": 1000, "timeout": "60s", "linger": "20ms" }))).await;
     let session = hosts[0].session.clone();
@@ -166,7 +170,7 @@ async fn a_lone_request_leaves_after_the_linger() {
 // limit, and both callers get OK (before, the merged batch was refused for good, naming the limit).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_never_merges_past_what_the_ring_takes() {
-    let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = RINGS.lock().await;
     let limit = 1 << 16;
     let mut hosts = attach(1, limit);
     let deployment = started(
@@ -199,7 +203,7 @@ async fn a_batch_never_merges_past_what_the_ring_takes() {
 // its byte bound: the host gets two requests each within it (the second at the 1 s timeout), not one of 4 KB.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_that_would_pass_the_byte_bound_sends_the_pending_batch_first() {
-    let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = RINGS.lock().await;
     let mut hosts = attach(1, 1 << 16);
     let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size_bytes": 3000, "timeout": "1s", "linger": 0 }))).await;
     let request = logs(&"y".repeat(190), 10);
@@ -226,7 +230,7 @@ async fn a_request_that_would_pass_the_byte_bound_sends_the_pending_batch_first(
 // second and third leave together.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lingered_batch_waits_for_the_batch_awaiting_its_answer() {
-    let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = RINGS.lock().await;
     let mut hosts = attach(1, 1 << 16);
     let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size": 1000, "timeout": "60s", "linger": "20ms" }))).await;
     let session = hosts[0].session.clone();
@@ -260,7 +264,7 @@ async fn a_lingered_batch_waits_for_the_batch_awaiting_its_answer() {
 // fanout processor), and the caller is answered once both answered; a retryable refusal by one is the caller's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fan_out_waits_for_every_consumer() {
-    let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = RINGS.lock().await;
     let mut hosts = attach(1, 1 << 16);
     let mut request = batch_deployment(serde_json::json!({ "send_batch_size": 1, "linger": "0s" }));
     request.edges.push(to_host("batch", 10));
@@ -287,13 +291,13 @@ async fn a_fan_out_waits_for_every_consumer() {
 // answers its own ring, and sends its batches back on that same ring: every ring carries traffic both ways.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_core_serves_its_own_ring_both_ways() {
-    let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = RINGS.lock().await;
     let mut hosts = attach(2, 1 << 16);
     let deployment = started(2, batch_deployment(serde_json::json!({ "send_batch_size": 1, "linger": "0s" }))).await;
-    for core in 0..2 {
-        let session = hosts[core].session.clone();
+    for (core, host) in hosts.iter_mut().enumerate() {
+        let session = host.session.clone();
         let sent = tokio::spawn(async move { session.request(pb::Signal::Logs as u16, 1, &logs("core", 1), soon()).await });
-        let (route, _) = answer_next(&mut hosts[core]).await;
+        let (route, _) = answer_next(host).await;
         assert_eq!((core, route, sent.await.unwrap()), (core, 9, Ok(())));
     }
     for host in &hosts {
@@ -307,7 +311,7 @@ async fn each_core_serves_its_own_ring_both_ways() {
 // refused for good naming the route, both by the pipeline and by the control thread that takes the ring back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_route_without_a_node_is_refused_for_good() {
-    let _one_at_a_time = RINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = RINGS.lock().await;
     let hosts = attach(1, 1 << 16);
     let deployment = started(1, batch_deployment(serde_json::json!({}))).await;
     let expected = Err(RequestError::Permanent("route 7 has no consumer in the engine (nothing deployed on it)".into()));
@@ -318,4 +322,36 @@ async fn a_route_without_a_node_is_refused_for_good() {
         Err(RequestError::Permanent("route 1 has no consumer in the engine (nothing deployed on it)".into()))
     );
     rings().detach();
+}
+
+/// The CPUs each live thread named `name` may run on, as the kernel lists them (`Cpus_allowed_list`).
+fn cpus_of_threads(name: &str) -> Vec<String> {
+    let tasks = std::fs::read_dir("/proc/self/task").unwrap().filter_map(Result::ok);
+    tasks
+        .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name))
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .filter_map(|status| status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:").map(|cpus| cpus.trim().to_string())))
+        .collect()
+}
+
+// Scenario: two cores deployed with pinning (`--pin-cores`). Guarantee: each core's pipeline thread may run on one
+// CPU only, the core-th the process may use, so core 0 and core 1 run on CPUs of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pinned_core_threads_run_on_their_own_cpu() {
+    let _one_at_a_time = RINGS.lock().await;
+    let _hosts = attach(2, 1 << 16);
+    let allowed = tandem_engine::runtime::allowed_cpus().unwrap();
+    let deployment = started_pinned(2, true, batch_deployment(serde_json::json!({}))).await;
+    let expected: Vec<Vec<String>> = (0..2).map(|core| vec![tandem_engine::runtime::cpu_of(core, &allowed).unwrap().to_string()]).collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    // A thread of an earlier test's pipeline may still be ending: wait until only the pinned ones are left.
+    let seen = loop {
+        let seen: Vec<Vec<String>> = (0..2).map(|core| cpus_of_threads(&format!("tandem-core-{core}"))).collect();
+        if seen == expected || std::time::Instant::now() > deadline {
+            break seen;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(seen, expected, "allowed CPUs {allowed:?}");
+    stop(deployment).await;
 }

@@ -154,7 +154,7 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[allow(dead_code)] // only decoded: the tests look at the errors, never at the fields
     struct Inner {
         #[serde(default)]
         keep: u32,
@@ -162,7 +162,7 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[allow(dead_code)] // only decoded, as above
     struct Outer {
         #[serde(default)]
         timeout: Option<GoDuration>,

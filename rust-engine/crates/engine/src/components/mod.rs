@@ -1,6 +1,6 @@
 //! The engine's components, by kind as in `ts-host/src/components/`: each folder holds a component's config (a serde
-//! type), the otap-dataflow node(s) it runs as, its README and its tests. Each registers its `Factory` in `FACTORIES`;
-//! the catalogue is that list. Engine component types start with `rust_`, so that they sit next to the host's (`otlp`
+//! type), the otap-dataflow node(s) it runs as, its README and its tests. Each registers its `Factory` in `FACTORIES`
+//! (`Factory::new`); the catalogue is that list. Tandem's own nodes register with otap-dataflow through `register`. Engine component types start with `rust_`, so that they sit next to the host's (`otlp`
 //! and `rust_otlp`) without a clash and a user can tell the runtime from the name.
 
 pub mod config;
@@ -8,6 +8,7 @@ pub mod connector;
 pub mod exporter;
 pub mod processor;
 pub mod receiver;
+pub mod register;
 
 use crate::signal::Signal;
 use linkme::distributed_slice;
@@ -89,6 +90,14 @@ pub struct Placement<'a> {
     pub max_request_bytes: Option<usize>,
 }
 
+/// The nodes that run a component, in the order data goes through them.
+pub enum Nodes {
+    /// One node of this type, configured with the component's effective config as it is.
+    One(&'static str),
+    /// The nodes this function makes from the effective config and the component's placement.
+    Of(fn(&Value, &Placement) -> Result<Vec<NodeSpec>, String>),
+}
+
 /// A component type: how it is listed, configured and run.
 pub struct Factory {
     pub ty: &'static str,
@@ -104,11 +113,56 @@ pub struct Factory {
     /// Decodes a user config (JSON; null for all defaults) and checks it: the effective config (defaults applied),
     /// or the error in the Collector's wording.
     pub config: fn(&Value) -> Result<Value, String>,
-    /// The nodes that run a component of this type from its effective config, in the order data goes through them.
-    pub nodes: fn(&Value, &Placement) -> Result<Vec<NodeSpec>, String>,
+    pub nodes: Nodes,
 }
 
 impl Factory {
+    /// A component of `kind` configured by `C`, which serves every signal, takes either form, hands on the form it
+    /// was given and gives everything to every edge; the methods below say where a component differs.
+    pub const fn new<C: ComponentConfig>(ty: &'static str, kind: Kind, description: &'static str, nodes: Nodes) -> Factory {
+        Factory {
+            ty,
+            kind,
+            description,
+            pairs: &[],
+            takes: Takes::Any,
+            gives: Gives::Same,
+            outputs: Outputs::One,
+            default_config: C::defaults,
+            config: C::effective,
+            nodes,
+        }
+    }
+
+    pub const fn pairs(self, pairs: &'static [(Signal, Signal)]) -> Factory {
+        Factory { pairs, ..self }
+    }
+
+    pub const fn takes(self, takes: Takes) -> Factory {
+        Factory { takes, ..self }
+    }
+
+    pub const fn gives(self, gives: Gives) -> Factory {
+        Factory { gives, ..self }
+    }
+
+    /// Takes only `form` and hands on only `form`: a node that works on that form alone.
+    pub const fn only(self, form: Form) -> Factory {
+        Factory { takes: Takes::Only(form), gives: Gives::Only(form), ..self }
+    }
+
+    pub const fn outputs(self, outputs: Outputs) -> Factory {
+        Factory { outputs, ..self }
+    }
+
+    /// The nodes that run a component of this type from its effective config.
+    pub fn nodes_for(&self, config: &Value, placement: &Placement) -> Result<Vec<NodeSpec>, String> {
+        match self.nodes {
+            Nodes::One(urn) => Ok(vec![NodeSpec { urn, config: config.clone() }]),
+            Nodes::Of(make) => make(config, placement),
+        }
+    }
+
     /// The signals it takes, for listing: every signal but for connectors, whose pairs say.
     pub fn signals(&self) -> Vec<Signal> {
         match self.kind {

@@ -96,7 +96,7 @@ pub fn pipeline(plan: &Plan, core: usize, ring_limit: Option<usize>) -> Result<(
             pipelines: &pipelines,
             max_request_bytes: if feeds_host.contains(node.key.as_str()) { ring_limit } else { None },
         };
-        let specs = (node.factory.nodes)(&node.config, &placement).map_err(|e| format!("{}: {e}", node.named()))?;
+        let specs = node.factory.nodes_for(&node.config, &placement).map_err(|e| format!("{}: {e}", node.named()))?;
         let last = specs.len() - 1;
         for (n, spec) in specs.into_iter().enumerate() {
             let outputs = if n == last { ports(plan, node) } else { Vec::new() };
@@ -112,7 +112,7 @@ pub fn pipeline(plan: &Plan, core: usize, ring_limit: Option<usize>) -> Result<(
             && forms[node.key.as_str()].iter().any(|f| *f != form)
         {
             entry = format!("{}~to-{}", node.key, if form == Form::Otlp { "otlp" } else { "otap" });
-            graph.node(&entry, convert::urn_into(form), Value::Null, &[]);
+            graph.node(&entry, convert::urn_into(form), json!({}), &[]);
             graph.connect(&entry, None, &node.key);
         }
         entries.insert(node.key.clone(), entry);

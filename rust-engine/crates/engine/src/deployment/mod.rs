@@ -87,7 +87,7 @@ impl Deployment {
             .map(|node| {
                 let mut ids = counted.iter().filter(|(_, key)| **key == node.key).map(|(id, _)| id.clone());
                 let first = ids.next().unwrap_or_else(|| node.key.clone());
-                let last = ids.last().unwrap_or_else(|| first.clone());
+                let last = ids.next_back().unwrap_or_else(|| first.clone());
                 (node.key.clone(), Component { id: node.id.clone(), kind: node.kind, first, last })
             })
             .collect();

@@ -4,21 +4,17 @@
 
 use super::Payload;
 use crate::components::Form;
+use crate::components::config::NoSettings;
+use crate::components::register::{self, Node};
 use async_trait::async_trait;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ProcessorConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{NackCause, NackMsg};
 use otel_arrow_dfe_engine::error::Error;
 use otel_arrow_dfe_engine::message::Message;
-use otel_arrow_dfe_engine::node::NodeId;
-use otel_arrow_dfe_engine::processor::ProcessorWrapper;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, local};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
-use std::sync::Arc;
 
 pub const TO_OTLP_URN: &str = "urn:tandem:processor:to_otlp";
 pub const TO_OTAP_URN: &str = "urn:tandem:processor:to_otap";
@@ -31,42 +27,32 @@ pub fn urn_into(form: Form) -> &'static str {
     }
 }
 
-fn create(form: Form) -> impl Fn(NodeId, Arc<NodeUserConfig>, &ProcessorConfig) -> ProcessorWrapper<OtapPdata> {
-    move |node, user, config| ProcessorWrapper::local(Convert { into: form }, node, user, config)
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static TO_OTLP: ProcessorFactory<OtapPdata> = ProcessorFactory {
-    name: TO_OTLP_URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| Ok(create(Form::Otlp)(node, user, config)),
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: otel_arrow_dfe_config::validation::no_config,
-};
+static TO_OTLP: ProcessorFactory<OtapPdata> = register::processor::<Convert<false>>(TO_OTLP_URN);
 
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static TO_OTAP: ProcessorFactory<OtapPdata> = ProcessorFactory {
-    name: TO_OTAP_URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| Ok(create(Form::Otap)(node, user, config)),
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: otel_arrow_dfe_config::validation::no_config,
-};
+static TO_OTAP: ProcessorFactory<OtapPdata> = register::processor::<Convert<true>>(TO_OTAP_URN);
 
 /// The linker keeps a factory only when its object file is linked.
 pub fn keep_linked() {
     std::hint::black_box((&TO_OTLP, &TO_OTAP));
 }
 
-struct Convert {
-    into: Form,
+/// The converter into OTAP (`INTO_OTAP`) or into OTLP: one node type per URN, so that neither takes a config.
+struct Convert<const INTO_OTAP: bool>;
+
+impl<const INTO_OTAP: bool> Node for Convert<INTO_OTAP> {
+    type Config = NoSettings;
+
+    fn from_config(_: NoSettings, _: &PipelineContext) -> Result<Self, String> {
+        Ok(Convert)
+    }
 }
 
-impl Convert {
+impl<const INTO_OTAP: bool> Convert<INTO_OTAP> {
     fn convert(&self, payload: Payload) -> Result<Payload, String> {
-        match (self.into, payload) {
+        let into = if INTO_OTAP { Form::Otap } else { Form::Otlp };
+        match (into, payload) {
             (Form::Otlp, payload @ Payload::Otlp(..)) | (Form::Otap, payload @ Payload::Otap(_)) => Ok(payload),
             (Form::Otlp, payload) => Ok(Payload::Otlp(payload.signal(), payload.into_otlp()?)),
             (Form::Otap, payload) => payload.into_otap().map(Payload::Otap),
@@ -75,7 +61,7 @@ impl Convert {
 }
 
 #[async_trait(?Send)]
-impl local::processor::Processor<OtapPdata> for Convert {
+impl<const INTO_OTAP: bool> local::processor::Processor<OtapPdata> for Convert<INTO_OTAP> {
     async fn process(&mut self, message: Message<OtapPdata>, handler: &mut local::processor::EffectHandler<OtapPdata>) -> Result<(), Error> {
         let Message::PData(pdata) = message else { return Ok(()) };
         let (context, payload) = pdata.into_parts();

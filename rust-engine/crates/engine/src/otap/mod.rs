@@ -8,6 +8,8 @@ pub mod repairs;
 
 use crate::signal::Signal;
 use bytes::Bytes;
+use otel_arrow_dfe_engine::control::{AckMsg, NackMsg};
+use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, local};
 use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
 use otel_arrow_dfe_pdata::otap::{Logs, Metrics, Traces, from_record_messages};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::BatchArrowRecords;
@@ -15,6 +17,20 @@ use otel_arrow_dfe_pdata::{Consumer, OtapArrowRecords, OtapPayloadHelpers, OtlpP
 use otel_arrow_dfe_pdata_codec::{OtapPayload, PayloadStorage, PdataEncoding};
 use repairs::{nullable_schema, repaired_stream_batch, with_default_attribute_values, with_link_dropped_counts};
 use std::collections::HashSet;
+use tandem_ipc::{Answer, RequestError};
+
+/// Answers the sender of `request` from an exporter node: an Ack when delivered, else a Nack, permanent or not as
+/// the answer says. A failure to answer (the pipeline is gone) is only logged: nobody is left to tell.
+pub async fn answer_upstream(handler: &local::exporter::EffectHandler<OtapPdata>, request: OtapPdata, answer: Answer) {
+    let notified = match answer {
+        Ok(()) => handler.notify_ack(AckMsg::new(request)).await,
+        Err(RequestError::Retryable(reason)) => handler.notify_nack(NackMsg::new(reason, request)).await,
+        Err(RequestError::Permanent(reason)) => handler.notify_nack(NackMsg::new_permanent(reason, request)).await,
+    };
+    if let Err(e) = notified {
+        crate::log::error("cannot answer upstream", serde_json::json!({ "error": e.to_string() }));
+    }
+}
 
 /// An OTLP `Export*ServiceRequest` of `signal` as OTAP record batches. Resources and scopes without records are left
 /// out first: they describe no telemetry, and pdata 0.62's stream encoding moves their attributes onto other

@@ -6,18 +6,13 @@
 
 use crate::signal::Signal;
 use bytes::Bytes;
-use otel_arrow_dfe_pdata::proto::opentelemetry::collector::{logs, metrics, trace};
 use prost::Message;
 
 /// Checks that `request` is an `Export*ServiceRequest` of `signal` that decodes, invalid UTF-8 in strings included:
 /// what an engine receiver admits must not fail later, inside a batch with other callers' data.
+/// The check itself lives in `tandem-otlp-wire`, which the fuzz target builds without otap-dataflow.
 pub fn validate(signal: Signal, request: &[u8]) -> Result<(), String> {
-    let decoded = match signal {
-        Signal::Traces => trace::v1::ExportTraceServiceRequest::decode(request).map(drop),
-        Signal::Metrics => metrics::v1::ExportMetricsServiceRequest::decode(request).map(drop),
-        Signal::Logs => logs::v1::ExportLogsServiceRequest::decode(request).map(drop),
-    };
-    decoded.map_err(|e| format!("malformed OTLP {signal} request: {e}"))
+    tandem_otlp_wire::validate(signal.into(), request).map_err(|e| format!("malformed OTLP {signal} request: {e}"))
 }
 
 #[derive(Clone, PartialEq, Message)]

@@ -4,22 +4,18 @@
 //! resources, and answered with the worst of their answers.
 
 use super::{HOST_ANSWER_TIMEOUT, rings};
-use crate::otap::Payload;
+use crate::components::register::{self, Node};
+use crate::otap::{Payload, answer_upstream};
 use crate::otlp::RawRequest;
 use async_trait::async_trait;
 use bytes::Bytes;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ExporterConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
-use otel_arrow_dfe_engine::control::{AckMsg, NackMsg, NodeControlMsg};
+use otel_arrow_dfe_engine::control::NodeControlMsg;
 use otel_arrow_dfe_engine::error::Error;
-use otel_arrow_dfe_engine::exporter::ExporterWrapper;
 use otel_arrow_dfe_engine::message::{ExporterInbox, Message};
-use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::terminal_state::TerminalState;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
-use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, ExporterFactory, local};
+use otel_arrow_dfe_engine::{ExporterFactory, local};
 use otel_arrow_dfe_otap::OTAP_EXPORTER_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
 use prost::Message as _;
@@ -37,22 +33,8 @@ pub struct Config {
     pub route: u32,
 }
 
-fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
-    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_EXPORTER_FACTORIES)]
-static RING_EGRESS: ExporterFactory<OtapPdata> = ExporterFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, exporter: &ExporterConfig, _| {
-        let config: Config = serde_json::from_value(user.config.clone()).map_err(|e| invalid(e.to_string()))?;
-        Ok(ExporterWrapper::local(Egress { config }, node, user, exporter))
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: |config| serde_json::from_value::<Config>(config.clone()).map(drop).map_err(|e| invalid(e.to_string())),
-};
+static RING_EGRESS: ExporterFactory<OtapPdata> = register::exporter::<Egress>(URN);
 
 /// The linker keeps a factory only when its object file is linked.
 pub fn keep_linked() {
@@ -61,6 +43,14 @@ pub fn keep_linked() {
 
 struct Egress {
     config: Config,
+}
+
+impl Node for Egress {
+    type Config = Config;
+
+    fn from_config(config: Config, _: &PipelineContext) -> Result<Self, String> {
+        Ok(Egress { config })
+    }
 }
 
 /// Combines answers: any permanent failure makes the whole permanent, else any failure makes it retryable.
@@ -131,14 +121,7 @@ impl local::exporter::Exporter<OtapPdata> for Egress {
                             Ok(payload) => send(session, route, payload).await,
                             Err(e) => Err(RequestError::Permanent(e)),
                         };
-                        let sent = match answer {
-                            Ok(()) => handler.notify_ack(AckMsg::new(answer_to)).await,
-                            Err(RequestError::Retryable(reason)) => handler.notify_nack(NackMsg::new(reason, answer_to)).await,
-                            Err(RequestError::Permanent(reason)) => handler.notify_nack(NackMsg::new_permanent(reason, answer_to)).await,
-                        };
-                        if let Err(e) = sent {
-                            crate::log::error("cannot answer upstream", serde_json::json!({ "error": e.to_string() }));
-                        }
+                        answer_upstream(&handler, answer_to, answer).await;
                     });
                 }
                 Message::Control(NodeControlMsg::Shutdown { .. }) => return Ok(TerminalState::default()),

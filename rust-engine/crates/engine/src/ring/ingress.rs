@@ -4,19 +4,15 @@
 //! on is answered PERMANENT, as ipc/SPEC.md section 4 requires.
 
 use super::{no_consumer, rings};
+use crate::components::register::{self, Node};
 use crate::otap::Payload;
 use crate::signal::Signal;
 use async_trait::async_trait;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ReceiverConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{CallData, Context8u8, NodeControlMsg};
 use otel_arrow_dfe_engine::error::Error;
-use otel_arrow_dfe_engine::node::NodeId;
-use otel_arrow_dfe_engine::receiver::ReceiverWrapper;
 use otel_arrow_dfe_engine::terminal_state::TerminalState;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{Interests, MessageSourceLocalEffectHandlerExtension, ProducerEffectHandlerExtension, ReceiverFactory, local};
 use otel_arrow_dfe_otap::OTAP_RECEIVER_FACTORIES;
 use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
@@ -24,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Instant;
 use tandem_ipc::{Incoming, Reply, RequestError};
 
@@ -43,22 +38,8 @@ pub fn port(route: u32) -> String {
     format!("route-{route}")
 }
 
-fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
-    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_RECEIVER_FACTORIES)]
-static RING_INGRESS: ReceiverFactory<OtapPdata> = ReceiverFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, receiver: &ReceiverConfig, _| {
-        let config: Config = serde_json::from_value(user.config.clone()).map_err(|e| invalid(e.to_string()))?;
-        Ok(ReceiverWrapper::local(Ingress { config }, node, user, receiver).with_startup_readiness())
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: |config| serde_json::from_value::<Config>(config.clone()).map(drop).map_err(|e| invalid(e.to_string())),
-};
+static RING_INGRESS: ReceiverFactory<OtapPdata> = register::local_receiver::<Ingress>(URN);
 
 /// The linker keeps a factory only when its object file is linked.
 pub fn keep_linked() {
@@ -67,6 +48,14 @@ pub fn keep_linked() {
 
 struct Ingress {
     config: Config,
+}
+
+impl Node for Ingress {
+    type Config = Config;
+
+    fn from_config(config: Config, _: &PipelineContext) -> Result<Self, String> {
+        Ok(Ingress { config })
+    }
 }
 
 /// Requests sent into the pipeline, each waiting for its Ack or Nack.

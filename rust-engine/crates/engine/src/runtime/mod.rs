@@ -70,11 +70,26 @@ pub fn check(config: PipelineConfig) -> Result<(), String> {
     build(&context, config).map(drop)
 }
 
-/// Pins the calling thread to CPU `cpu` (modulo the CPUs there are).
-fn pin_to(cpu: usize) -> Result<(), String> {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+/// The CPUs the process may run on (its affinity, which a container's cpuset narrows), in order.
+pub fn allowed_cpus() -> Result<Vec<usize>, String> {
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    unsafe { libc::CPU_SET(cpu % cpus, &mut set) };
+    // pid 0: the calling thread, whose set is the process's until it pins itself.
+    if unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } != 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    Ok((0..libc::CPU_SETSIZE as usize).filter(|cpu| unsafe { libc::CPU_ISSET(*cpu, &set) }).collect())
+}
+
+/// The CPU core `core` is pinned to: the core-th of `allowed`, round again when there are more cores than CPUs.
+pub fn cpu_of(core: usize, allowed: &[usize]) -> Option<usize> {
+    (!allowed.is_empty()).then(|| allowed[core % allowed.len()])
+}
+
+/// Pins the calling thread to the CPU of core `core` among `allowed`.
+fn pin_to(core: usize, allowed: &[usize]) -> Result<(), String> {
+    let cpu = cpu_of(core, allowed).ok_or("the process may run on no CPU")?;
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    unsafe { libc::CPU_SET(cpu, &mut set) };
     // The calling thread only (pid 0), with a set of the right size.
     let done = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
     if done == 0 { Ok(()) } else { Err(std::io::Error::last_os_error().to_string()) }
@@ -104,6 +119,8 @@ impl Core {
         let (stopped_tx, stopped) = oneshot::channel();
         let runtime_control = control.clone();
         let metrics = telemetry.reporter();
+        // Read on the calling thread, before a pinned core thread narrows its own set.
+        let allowed = if pin { allowed_cpus()? } else { Vec::new() };
         std::thread::Builder::new()
             .name(format!("tandem-core-{core}"))
             .spawn(move || {
@@ -113,7 +130,7 @@ impl Core {
                         let _ = tx.send(result);
                     }
                 };
-                if pin && let Err(e) = pin_to(core) {
+                if pin && let Err(e) = pin_to(core, &allowed) {
                     crate::log::error("cannot pin a pipeline thread", serde_json::json!({ "core": core, "error": e }));
                 }
                 let _entity = enter(&context);
@@ -174,5 +191,19 @@ impl Core {
         if tokio::time::timeout(grace, self.stopped).await.is_err() {
             crate::log::error("an engine pipeline did not stop in time", serde_json::json!({}));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Scenario: three cores in a process that may run on CPUs 2 and 3 only (a container's cpuset). Guarantee: core N
+    // gets the N-th allowed CPU, round again past the last, never a CPU outside the set; none when none is allowed.
+    #[test]
+    fn each_core_gets_the_next_allowed_cpu() {
+        assert_eq!((0..3).map(|core| cpu_of(core, &[2, 3])).collect::<Vec<_>>(), vec![Some(2), Some(3), Some(2)]);
+        assert_eq!(cpu_of(0, &[]), None);
+        assert!(!allowed_cpus().unwrap().is_empty());
     }
 }

@@ -7,7 +7,9 @@
 pub mod config;
 
 use super::outcomes::Outcomes;
-use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::components::config::NoSettings;
+use crate::components::register::{self, Node};
+use crate::components::{FACTORIES, Factory, Form, Kind, Nodes};
 use crate::otap::Payload;
 use crate::otlp::Request;
 use crate::signal::Signal;
@@ -15,15 +17,10 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use config::Config;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ProcessorConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{AckMsg, NackCause, NackMsg};
 use otel_arrow_dfe_engine::error::Error;
 use otel_arrow_dfe_engine::message::Message;
-use otel_arrow_dfe_engine::node::NodeId;
-use otel_arrow_dfe_engine::processor::ProcessorWrapper;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, ProcessorFactory, local};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
@@ -32,42 +29,23 @@ use otel_arrow_dfe_pdata::proto::opentelemetry::metrics::v1::{
     AggregationTemporality, Metric, NumberDataPoint, ScopeMetrics, Sum, metric, number_data_point,
 };
 use prost::Message as _;
-use serde_json::Value;
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const TYPE: &str = "rust_count";
 pub const URN: &str = "urn:tandem:processor:count";
 
-fn nodes(_: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
-    Ok(vec![NodeSpec { urn: URN, config: Value::Null }])
-}
-
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Connector,
-    description: "counts spans, span events, metrics, data points and log records into metrics, per resource",
-    pairs: &[(Signal::Traces, Signal::Metrics), (Signal::Metrics, Signal::Metrics), (Signal::Logs, Signal::Metrics)],
-    takes: Takes::Only(Form::Otlp),
-    gives: Gives::Only(Form::Otlp),
-    outputs: Outputs::One,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Connector,
+    "counts spans, span events, metrics, data points and log records into metrics, per resource",
+    Nodes::One(URN),
+)
+.pairs(&[(Signal::Traces, Signal::Metrics), (Signal::Metrics, Signal::Metrics), (Signal::Logs, Signal::Metrics)])
+.only(Form::Otlp);
 
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static COUNT: ProcessorFactory<OtapPdata> = ProcessorFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| {
-        Ok(ProcessorWrapper::local(Counter::default(), node, user, config))
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: otel_arrow_dfe_config::validation::no_config,
-};
+static COUNT: ProcessorFactory<OtapPdata> = register::processor::<Counter>(URN);
 
 pub fn keep_linked() {
     std::hint::black_box((&FACTORY, &COUNT));
@@ -121,6 +99,14 @@ struct ResourceMetrics {
 #[derive(Default)]
 struct Counter {
     outcomes: Outcomes,
+}
+
+impl Node for Counter {
+    type Config = NoSettings;
+
+    fn from_config(_: NoSettings, _: &PipelineContext) -> Result<Self, String> {
+        Ok(Counter::default())
+    }
 }
 
 impl Counter {

@@ -8,22 +8,18 @@
 pub mod config;
 
 use super::outcomes::Outcomes;
-use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, SAME_SIGNAL, Takes};
+use crate::components::register::{self, Node};
+use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Kind, NodeSpec, Nodes, Outputs, Placement, SAME_SIGNAL, Takes};
 use crate::otap::Payload;
 use crate::otlp::RawRequest;
 use async_trait::async_trait;
 use bytes::Bytes;
 use config::Config;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ProcessorConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{AckMsg, NackCause, NackMsg};
 use otel_arrow_dfe_engine::error::Error;
 use otel_arrow_dfe_engine::message::Message;
-use otel_arrow_dfe_engine::node::NodeId;
-use otel_arrow_dfe_engine::processor::ProcessorWrapper;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, local};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
@@ -32,7 +28,6 @@ use otel_arrow_dfe_pdata::proto::opentelemetry::resource::v1::Resource;
 use prost::Message as _;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 pub const TYPE: &str = "rust_routing";
 pub const URN: &str = "urn:tandem:processor:routing";
@@ -48,35 +43,18 @@ fn nodes(config: &Value, placement: &Placement) -> Result<Vec<NodeSpec>, String>
 }
 
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Connector,
-    description: "sends each resource to the pipelines a table names for the value of one of its attributes",
-    pairs: SAME_SIGNAL,
-    takes: Takes::Only(Form::Otlp),
-    gives: Gives::Same,
-    outputs: Outputs::ByPipeline,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Connector,
+    "sends each resource to the pipelines a table names for the value of one of its attributes",
+    Nodes::Of(nodes),
+)
+.pairs(SAME_SIGNAL)
+.takes(Takes::Only(Form::Otlp))
+.outputs(Outputs::ByPipeline);
 
-fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
-    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static ROUTING: ProcessorFactory<OtapPdata> = ProcessorFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, processor: &ProcessorConfig, _| {
-        let config = Config::of(&user.config).map_err(invalid)?;
-        Ok(ProcessorWrapper::local(Routing::new(config), node, user, processor))
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: |config| Config::of(config).map(drop).map_err(invalid),
-};
+static ROUTING: ProcessorFactory<OtapPdata> = register::processor::<Routing>(URN);
 
 pub fn keep_linked() {
     std::hint::black_box((&FACTORY, &ROUTING));
@@ -98,12 +76,16 @@ struct Routing {
     outcomes: Outcomes,
 }
 
-impl Routing {
-    fn new(config: Config) -> Self {
-        let routes = config.table.into_iter().map(|row| (row.value, row.pipelines)).collect();
-        Routing { attribute: config.attribute, routes, default: config.default_pipelines, outcomes: Outcomes::default() }
-    }
+impl Node for Routing {
+    type Config = Config;
 
+    fn from_config(config: Config, _: &PipelineContext) -> Result<Self, String> {
+        let routes = config.table.into_iter().map(|row| (row.value, row.pipelines)).collect();
+        Ok(Routing { attribute: config.attribute, routes, default: config.default_pipelines, outcomes: Outcomes::default() })
+    }
+}
+
+impl Routing {
     /// The attribute's value on a resource, when it is a string.
     fn value_of(&self, resource: &Bytes) -> Result<Option<String>, prost::DecodeError> {
         let resource = ResourceOnly::decode(resource.clone())?.resource.unwrap_or_default();

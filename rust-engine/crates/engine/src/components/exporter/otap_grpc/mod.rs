@@ -9,27 +9,22 @@
 pub mod config;
 
 use crate::components::receiver::otap::services::arrow_path;
-use crate::components::{ComponentConfig, FACTORIES, Factory, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
-use crate::otap::{Payload, StreamEncoder};
+use crate::components::register::{self, Node};
+use crate::components::{FACTORIES, Factory, Kind, Nodes};
+use crate::otap::{Payload, StreamEncoder, answer_upstream};
 use crate::signal::Signal;
 use async_trait::async_trait;
 use config::Config;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ExporterConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
-use otel_arrow_dfe_engine::control::{AckMsg, NackMsg, NodeControlMsg};
+use otel_arrow_dfe_engine::control::NodeControlMsg;
 use otel_arrow_dfe_engine::error::Error;
-use otel_arrow_dfe_engine::exporter::ExporterWrapper;
 use otel_arrow_dfe_engine::message::{ExporterInbox, Message};
-use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::terminal_state::TerminalState;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
-use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, ExporterFactory, local};
+use otel_arrow_dfe_engine::{ExporterFactory, local};
 use otel_arrow_dfe_otap::OTAP_EXPORTER_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::{BatchArrowRecords, BatchStatus, StatusCode};
-use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -43,42 +38,16 @@ use tonic_prost::ProstCodec;
 pub const TYPE: &str = "rust_otap_grpc";
 pub const URN: &str = "urn:tandem:exporter:otap_grpc";
 
-fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
-    Ok(vec![NodeSpec { urn: URN, config: json!(Config::of(config)?) }])
-}
-
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Exporter,
-    description: "OTel-Arrow (OTAP) gRPC exporter: one Arrow stream per signal, each request acknowledged by its batch status",
-    pairs: &[],
-    takes: Takes::Any,
-    gives: Gives::Same,
-    outputs: Outputs::One,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Exporter,
+    "OTel-Arrow (OTAP) gRPC exporter: one Arrow stream per signal, each request acknowledged by its batch status",
+    Nodes::One(URN),
+);
 
-fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
-    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_EXPORTER_FACTORIES)]
-static EXPORTER: ExporterFactory<OtapPdata> = ExporterFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, exporter: &ExporterConfig, _| {
-        let config = Config::of(&user.config).map_err(invalid)?;
-        let uri = format!("http://{}", config.endpoint.0);
-        let endpoint = Endpoint::from_shared(uri).map_err(|e| invalid(format!("'endpoint' {}: {e}", config.endpoint.0)))?;
-        Ok(ExporterWrapper::local(OtapExporter { endpoint, channel: None, config, streams: HashMap::new() }, node, user, exporter))
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: |config| Config::of(config).map(drop).map_err(invalid),
-};
+static EXPORTER: ExporterFactory<OtapPdata> = register::exporter::<OtapExporter>(URN);
 
 pub fn keep_linked() {
     std::hint::black_box((&FACTORY, &EXPORTER));
@@ -129,6 +98,16 @@ struct OtapExporter {
     channel: Option<Channel>,
     config: Config,
     streams: HashMap<Signal, ArrowStream>,
+}
+
+impl Node for OtapExporter {
+    type Config = Config;
+
+    fn from_config(config: Config, _: &PipelineContext) -> Result<Self, String> {
+        let uri = format!("http://{}", config.endpoint.0);
+        let endpoint = Endpoint::from_shared(uri).map_err(|e| format!("'endpoint' {}: {e}", config.endpoint.0))?;
+        Ok(OtapExporter { endpoint, channel: None, config, streams: HashMap::new() })
+    }
 }
 
 impl OtapExporter {
@@ -230,14 +209,7 @@ impl local::exporter::Exporter<OtapPdata> for OtapExporter {
                             Ok((waiting, id, answered)) => answer(waiting, id, answered, timeout).await,
                             Err(e) => Err(e),
                         };
-                        let notified = match outcome {
-                            Ok(()) => handler.notify_ack(AckMsg::new(answer_to)).await,
-                            Err(RequestError::Retryable(reason)) => handler.notify_nack(NackMsg::new(reason, answer_to)).await,
-                            Err(RequestError::Permanent(reason)) => handler.notify_nack(NackMsg::new_permanent(reason, answer_to)).await,
-                        };
-                        if let Err(e) = notified {
-                            crate::log::error("cannot answer upstream", serde_json::json!({ "error": e.to_string() }));
-                        }
+                        answer_upstream(&handler, answer_to, outcome).await;
                     });
                 }
                 Message::Control(NodeControlMsg::Shutdown { .. }) => return Ok(TerminalState::default()),

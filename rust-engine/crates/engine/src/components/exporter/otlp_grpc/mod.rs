@@ -4,7 +4,7 @@
 
 pub mod config;
 
-use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Kind, NodeSpec, Nodes, Placement, Takes};
 use config::Config;
 use linkme::distributed_slice;
 use otel_arrow_dfe_core_nodes::exporters::otlp_grpc_exporter::OTLP_EXPORTER_URN;
@@ -26,18 +26,13 @@ fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
 }
 
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Exporter,
-    description: "otap-dataflow's OTLP/gRPC exporter; requests leave as OTLP bytes, OTAP translated once",
-    pairs: &[],
-    takes: Takes::Only(Form::Otlp),
-    gives: Gives::Same,
-    outputs: Outputs::One,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Exporter,
+    "otap-dataflow's OTLP/gRPC exporter; requests leave as OTLP bytes, OTAP translated once",
+    Nodes::Of(nodes),
+)
+.takes(Takes::Only(Form::Otlp));
 
 pub fn keep_linked() {
     std::hint::black_box((&FACTORY, &otel_arrow_dfe_core_nodes::exporters::otlp_grpc_exporter::OTLP_EXPORTER));

@@ -9,22 +9,18 @@
 
 pub mod config;
 
-use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::components::register::{self, Node};
+use crate::components::{FACTORIES, Factory, Form, Kind, Nodes, Takes};
 use crate::otap::Payload;
 use crate::signal::Signal;
 use async_trait::async_trait;
 use config::Config;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ExporterConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{AckMsg, NackMsg, NodeControlMsg};
 use otel_arrow_dfe_engine::error::Error;
-use otel_arrow_dfe_engine::exporter::ExporterWrapper;
 use otel_arrow_dfe_engine::message::{ExporterInbox, Message};
-use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::terminal_state::TerminalState;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, ExporterFactory, local};
 use otel_arrow_dfe_otap::OTAP_EXPORTER_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
@@ -34,50 +30,26 @@ use otel_arrow_dfe_pdata::otap::batching::make_item_batches;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub const TYPE: &str = "rust_parquet";
 pub const URN: &str = "urn:tandem:exporter:parquet";
 
-fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
-    Ok(vec![NodeSpec { urn: URN, config: json!(Config::of(config)?) }])
-}
-
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Exporter,
-    description: "writes Parquet files in OTAP's table layout, a part per flush (by size or interval), acknowledged once on disk",
-    pairs: &[],
-    takes: Takes::Only(Form::Otap),
-    gives: Gives::Same,
-    outputs: Outputs::One,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Exporter,
+    "writes Parquet files in OTAP's table layout, a part per flush (by size or interval), acknowledged once on disk",
+    Nodes::One(URN),
+)
+.takes(Takes::Only(Form::Otap));
 
-fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
-    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_EXPORTER_FACTORIES)]
-static EXPORTER: ExporterFactory<OtapPdata> = ExporterFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, exporter: &ExporterConfig, _| {
-        let config = Config::of(&user.config).map_err(invalid)?;
-        Ok(ExporterWrapper::local(ParquetExporter { config }, node, user, exporter))
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: |config| Config::of(config).map(drop).map_err(invalid),
-};
+static EXPORTER: ExporterFactory<OtapPdata> = register::exporter::<ParquetExporter>(URN);
 
 pub fn keep_linked() {
     std::hint::black_box((&FACTORY, &EXPORTER));
@@ -85,6 +57,14 @@ pub fn keep_linked() {
 
 struct ParquetExporter {
     config: Config,
+}
+
+impl Node for ParquetExporter {
+    type Config = Config;
+
+    fn from_config(config: Config, _: &PipelineContext) -> Result<Self, String> {
+        Ok(ParquetExporter { config })
+    }
 }
 
 /// The OTAP batches of one signal's next part, the requests waiting for it, and when it must be written.
@@ -212,6 +192,7 @@ fn write_table(dir: &Path, file: &str, table: &RecordBatch) -> Result<(), Box<dy
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::ComponentConfig;
 
     // Scenario: the defaults (no path), and a zero size. Guarantee: each refused naming the setting.
     #[test]

@@ -3,28 +3,23 @@
 
 pub mod config;
 
-use crate::components::{ComponentConfig, FACTORIES, Factory, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::components::register::{self, Node};
+use crate::components::{ComponentConfig, FACTORIES, Factory, Kind, NodeSpec, Nodes, Placement};
 use crate::signal::Signal;
 use async_trait::async_trait;
 use config::Config;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ExporterConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{AckMsg, NodeControlMsg};
 use otel_arrow_dfe_engine::error::Error;
-use otel_arrow_dfe_engine::exporter::ExporterWrapper;
 use otel_arrow_dfe_engine::message::{ExporterInbox, Message};
-use otel_arrow_dfe_engine::node::NodeId;
 use otel_arrow_dfe_engine::terminal_state::TerminalState;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, ExporterFactory, local};
 use otel_arrow_dfe_otap::OTAP_EXPORTER_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Instant;
 
 pub const TYPE: &str = "rust_perf";
@@ -43,35 +38,11 @@ fn nodes(config: &Value, placement: &Placement) -> Result<Vec<NodeSpec>, String>
 }
 
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Exporter,
-    description: "a sink that logs the requests, items and bytes per second it receives",
-    pairs: &[],
-    takes: Takes::Any,
-    gives: Gives::Same,
-    outputs: Outputs::One,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory =
+    Factory::new::<Config>(TYPE, Kind::Exporter, "a sink that logs the requests, items and bytes per second it receives", Nodes::Of(nodes));
 
-fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
-    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_EXPORTER_FACTORIES)]
-static EXPORTER: ExporterFactory<OtapPdata> = ExporterFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, exporter: &ExporterConfig, _| {
-        let config: NodeConfig = serde_json::from_value(user.config.clone()).map_err(|e| invalid(e.to_string()))?;
-        Ok(ExporterWrapper::local(Perf { config }, node, user, exporter))
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: |config| serde_json::from_value::<NodeConfig>(config.clone()).map(drop).map_err(|e| invalid(e.to_string())),
-};
+static EXPORTER: ExporterFactory<OtapPdata> = register::exporter::<Perf>(URN);
 
 pub fn keep_linked() {
     std::hint::black_box((&FACTORY, &EXPORTER));
@@ -79,6 +50,14 @@ pub fn keep_linked() {
 
 struct Perf {
     config: NodeConfig,
+}
+
+impl Node for Perf {
+    type Config = NodeConfig;
+
+    fn from_config(config: NodeConfig, _: &PipelineContext) -> Result<Self, String> {
+        Ok(Perf { config })
+    }
 }
 
 #[derive(Default)]

@@ -5,31 +5,20 @@
 pub mod config;
 mod node;
 
-use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::components::{FACTORIES, Factory, Form, Kind, Nodes};
 use config::Config;
 use linkme::distributed_slice;
-use serde_json::{Value, json};
 
 pub const TYPE: &str = "rust_attributes";
 
-fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
-    // The settings are otap-dataflow's, checked as the Collector checks its own.
-    Ok(vec![NodeSpec { urn: node::URN, config: json!(Config::of(config)?) }])
-}
-
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Processor,
-    description: "inserts, updates, upserts, deletes, renames and hashes attributes on OTAP batches with otap-dataflow's attribute transform",
-    pairs: &[],
-    takes: Takes::Only(Form::Otap),
-    gives: Gives::Only(Form::Otap),
-    outputs: Outputs::One,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Processor,
+    "inserts, updates, upserts, deletes, renames and hashes attributes on OTAP batches with otap-dataflow's attribute transform",
+    Nodes::One(node::URN),
+)
+.only(Form::Otap);
 
 pub fn keep_linked() {
     std::hint::black_box(&FACTORY);
@@ -39,6 +28,8 @@ pub fn keep_linked() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::{ComponentConfig, Placement};
+    use serde_json::{Value, json};
 
     // Scenario: the Collector's ways of getting an action wrong. Guarantee: each refused in the Collector's words.
     #[test]
@@ -71,7 +62,7 @@ mod tests {
             { "action": "hash", "key": "user", "salt": "s" }
         ]);
         let effective = Config::effective(&json!({ "apply_to": ["signal", "resource"], "actions": actions })).unwrap();
-        let nodes = nodes(&effective, &Placement { id: TYPE, signals: &[], pipelines: &[], max_request_bytes: None }).unwrap();
+        let nodes = FACTORY.nodes_for(&effective, &Placement { id: TYPE, signals: &[], pipelines: &[], max_request_bytes: None }).unwrap();
         assert_eq!(nodes[0].config, json!({ "apply_to": ["signal", "resource"], "actions": actions }));
     }
 }

@@ -5,27 +5,22 @@
 //! `integration-tests/oracle/processors.test.ts` compares them).
 
 use super::config::{Config, Domain};
+use crate::components::register::{self, Node};
 use crate::otap::Payload;
 use async_trait::async_trait;
 use linkme::distributed_slice;
 use otel_arrow_dfe_config::SignalType;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ProcessorConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{NackCause, NackMsg};
 use otel_arrow_dfe_engine::error::Error;
 use otel_arrow_dfe_engine::local::processor::{EffectHandler, Processor};
 use otel_arrow_dfe_engine::message::Message;
-use otel_arrow_dfe_engine::node::NodeId;
-use otel_arrow_dfe_engine::processor::ProcessorWrapper;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
 use otel_arrow_dfe_pdata::OtapArrowRecords;
 use otel_arrow_dfe_pdata::otap::transform::{AttributesTransform, apply_attribute_transform};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::ArrowPayloadType;
-use std::sync::Arc;
 
 pub const URN: &str = "urn:tandem:processor:attributes";
 
@@ -95,27 +90,16 @@ impl Processor<OtapPdata> for Attributes {
     }
 }
 
-fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
-    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
+impl Node for Attributes {
+    type Config = Config;
+
+    fn from_config(config: Config, _: &PipelineContext) -> Result<Self, String> {
+        Attributes::new(&config)
+    }
 }
 
-fn decoded(config: &serde_json::Value) -> Result<Attributes, otel_arrow_dfe_config::error::Error> {
-    let config: Config = serde_json::from_value(config.clone()).map_err(|e| invalid(e.to_string()))?;
-    Attributes::new(&config).map_err(invalid)
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static ATTRIBUTES: ProcessorFactory<OtapPdata> = ProcessorFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| {
-        let attributes = decoded(&user.config)?;
-        Ok(ProcessorWrapper::local(attributes, node, user, config))
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: |config| decoded(config).map(drop),
-};
+static ATTRIBUTES: ProcessorFactory<OtapPdata> = register::processor::<Attributes>(URN);
 
 pub fn keep_linked() {
     std::hint::black_box(&ATTRIBUTES);

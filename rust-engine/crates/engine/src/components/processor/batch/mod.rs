@@ -7,7 +7,7 @@
 pub mod config;
 mod node;
 
-use crate::components::{ComponentConfig, FACTORIES, Factory, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::components::{ComponentConfig, FACTORIES, Factory, Kind, NodeSpec, Nodes, Placement};
 use config::Config;
 use linkme::distributed_slice;
 use serde_json::{Value, json};
@@ -23,18 +23,12 @@ fn nodes(config: &Value, placement: &Placement) -> Result<Vec<NodeSpec>, String>
 }
 
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Processor,
-    description: "otap-dataflow's batch processor: by items, bytes, time and linger; OTLP merged as bytes, OTAP as Arrow",
-    pairs: &[],
-    takes: Takes::Any,
-    gives: Gives::Same,
-    outputs: Outputs::One,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Processor,
+    "otap-dataflow's batch processor: by items, bytes, time and linger; OTLP merged as bytes, OTAP as Arrow",
+    Nodes::Of(nodes),
+);
 
 pub fn keep_linked() {
     std::hint::black_box(&FACTORY);

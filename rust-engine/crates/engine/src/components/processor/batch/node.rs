@@ -17,28 +17,24 @@
 //! Callers are answered by the inner processor when the batches holding their data are acknowledged downstream.
 
 use super::config::Config;
+use crate::components::register::{self, Node};
 use crate::otap::Payload;
 use async_trait::async_trait;
 use linkme::distributed_slice;
 use otel_arrow_dfe_config::SignalType;
-use otel_arrow_dfe_config::node::NodeUserConfig;
 use otel_arrow_dfe_core_nodes::processors::batch_processor::{BatchProcessor, BatchProcessorMetrics};
 use otel_arrow_dfe_engine::ProcessorFactory;
-use otel_arrow_dfe_engine::config::ProcessorConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{NodeControlMsg, WakeupSlot};
 use otel_arrow_dfe_engine::error::Error;
 use otel_arrow_dfe_engine::local::processor::{EffectHandler, Processor};
 use otel_arrow_dfe_engine::message::Message;
-use otel_arrow_dfe_engine::node::NodeId;
-use otel_arrow_dfe_engine::processor::{LocalWakeupRequirements, ProcessorRuntimeRequirements, ProcessorWrapper};
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
+use otel_arrow_dfe_engine::processor::{LocalWakeupRequirements, ProcessorRuntimeRequirements};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
 use otel_arrow_dfe_pdata_codec::PdataFormat;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const URN: &str = "urn:tandem:processor:batch";
@@ -106,6 +102,16 @@ fn bound(limit: u64) -> Option<u64> {
 /// A threshold the inner processor never reaches by itself: this node decides when it flushes.
 const NEVER: u64 = 1 << 62;
 
+impl Node for Batch {
+    type Config = NodeConfig;
+
+    fn from_config(config: NodeConfig, context: &PipelineContext) -> Result<Batch, String> {
+        let inner_config = Self::inner_config(&config.batch, config.max_request_bytes);
+        let inner = BatchProcessor::build_from_json(&inner_config, BatchProcessorMetrics::register(context)).map_err(|e| e.to_string())?;
+        Ok(Batch { config: config.batch, max_request_bytes: config.max_request_bytes, inner, pending: Default::default(), awaiting_answer: false })
+    }
+}
+
 impl Batch {
     /// The inner processor's config: an OTAP buffer cut at `send_batch_max_size` items and an OTLP buffer cut at the
     /// consumer's byte limit, neither flushing by size before those, and the Go processor's timeout.
@@ -118,12 +124,6 @@ impl Batch {
             "max_batch_duration": format!("{timeout_ms}ms"),
             "format": "preserve",
         })
-    }
-
-    fn new(config: NodeConfig, context: &PipelineContext) -> Result<Batch, String> {
-        let inner_config = Self::inner_config(&config.batch, config.max_request_bytes);
-        let inner = BatchProcessor::build_from_json(&inner_config, BatchProcessorMetrics::register(context)).map_err(|e| e.to_string())?;
-        Ok(Batch { config: config.batch, max_request_bytes: config.max_request_bytes, inner, pending: Default::default(), awaiting_answer: false })
     }
 
     fn pending(&mut self, format: usize, signal: SignalType) -> &mut Pending {
@@ -255,23 +255,8 @@ impl Processor<OtapPdata> for Batch {
     }
 }
 
-fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
-    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static BATCH: ProcessorFactory<OtapPdata> = ProcessorFactory {
-    name: URN,
-    create: |context: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| {
-        let node_config: NodeConfig = serde_json::from_value(user.config.clone()).map_err(|e| invalid(e.to_string()))?;
-        let batch = Batch::new(node_config, &context).map_err(invalid)?;
-        Ok(ProcessorWrapper::local(batch, node, user, config))
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: |config| serde_json::from_value::<NodeConfig>(config.clone()).map(drop).map_err(|e| invalid(e.to_string())),
-};
+static BATCH: ProcessorFactory<OtapPdata> = register::processor::<Batch>(URN);
 
 pub fn keep_linked() {
     std::hint::black_box(&BATCH);

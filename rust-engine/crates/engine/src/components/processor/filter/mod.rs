@@ -6,31 +6,20 @@
 pub mod config;
 mod node;
 
-use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::components::{FACTORIES, Factory, Form, Kind, Nodes};
 use config::Config;
 use linkme::distributed_slice;
-use serde_json::Value;
 
 pub const TYPE: &str = "rust_filter";
 
-fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
-    Config::of(config)?;
-    Ok(vec![NodeSpec { urn: node::URN, config: config.clone() }])
-}
-
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Processor,
-    description: "drops log records, spans and metrics by the Collector's match properties, on OTAP batches with otap-dataflow's filters",
-    pairs: &[],
-    takes: Takes::Only(Form::Otap),
-    gives: Gives::Only(Form::Otap),
-    outputs: Outputs::One,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Processor,
+    "drops log records, spans and metrics by the Collector's match properties, on OTAP batches with otap-dataflow's filters",
+    Nodes::One(node::URN),
+)
+.only(Form::Otap);
 
 pub fn keep_linked() {
     std::hint::black_box(&FACTORY);
@@ -40,7 +29,8 @@ pub fn keep_linked() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::components::ComponentConfig;
+    use serde_json::{Value, json};
 
     // Scenario: the Collector's ways of getting a filter wrong. Guarantee: each refused with the setting's path.
     #[test]

@@ -5,19 +5,15 @@
 //! A batch of which nothing is left is acknowledged to its sender without output, as the Collector does.
 
 use super::config::{Blocks, Config, KeyValue, LogMatch, MatchType, MetricMatch, Scalar, SpanMatch};
+use crate::components::register::{self, Node};
 use crate::otap::Payload;
 use async_trait::async_trait;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ProcessorConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{AckMsg, NackCause, NackMsg};
 use otel_arrow_dfe_engine::error::Error;
 use otel_arrow_dfe_engine::local::processor::{EffectHandler, Processor};
 use otel_arrow_dfe_engine::message::Message;
-use otel_arrow_dfe_engine::node::NodeId;
-use otel_arrow_dfe_engine::processor::ProcessorWrapper;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
@@ -33,7 +29,6 @@ use otel_arrow_dfe_pdata::otap::filter::{AttrMatcher, IdBitmapPool, Pattern, Val
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::ArrowPayloadType;
 use otel_arrow_dfe_pdata::schema::consts;
 use std::collections::HashSet;
-use std::sync::Arc;
 
 pub const URN: &str = "urn:tandem:processor:filter";
 
@@ -79,9 +74,12 @@ fn signal_filter<M, P, F>(blocks: &Blocks<M>, build: impl Fn(&M) -> P, filter: i
     (include.is_some() || exclude.is_some()).then(|| filter(include, exclude))
 }
 
+/// Whether a block matches on a child payload.
+type MatchesOn<M> = fn(&M) -> bool;
+
 /// The child payloads (each with whether a block matches on it) that no block of a signal matches on.
-fn unmatched_children<M>(blocks: &Blocks<M>, children: &[(ArrowPayloadType, fn(&M) -> bool)]) -> Vec<ArrowPayloadType> {
-    let matched = |on: fn(&M) -> bool| blocks.include.iter().chain(&blocks.exclude).any(on);
+fn unmatched_children<M>(blocks: &Blocks<M>, children: &[(ArrowPayloadType, MatchesOn<M>)]) -> Vec<ArrowPayloadType> {
+    let matched = |on: MatchesOn<M>| blocks.include.iter().chain(&blocks.exclude).any(on);
     children.iter().filter(|(_, on)| !matched(*on)).map(|(payload, _)| *payload).collect()
 }
 
@@ -304,22 +302,16 @@ impl Processor<OtapPdata> for Filter {
     }
 }
 
-fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
-    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
+impl Node for Filter {
+    type Config = Config;
+
+    fn from_config(config: Config, _: &PipelineContext) -> Result<Self, String> {
+        Ok(Filter::new(&config))
+    }
 }
 
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static FILTER: ProcessorFactory<OtapPdata> = ProcessorFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| {
-        let filter: Config = serde_json::from_value(user.config.clone()).map_err(|e| invalid(e.to_string()))?;
-        Ok(ProcessorWrapper::local(Filter::new(&filter), node, user, config))
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: |config| serde_json::from_value::<Config>(config.clone()).map(drop).map_err(|e| invalid(e.to_string())),
-};
+static FILTER: ProcessorFactory<OtapPdata> = register::processor::<Filter>(URN);
 
 pub fn keep_linked() {
     std::hint::black_box(&FILTER);

@@ -4,17 +4,13 @@
 
 pub mod config;
 
-use crate::components::{ComponentConfig, FACTORIES, Factory, Form, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::components::{FACTORIES, Factory, Form, Kind, Nodes};
 use config::Config;
 use linkme::distributed_slice;
 use otel_arrow_dfe_core_nodes::processors::transform_processor::TRANSFORM_PROCESSOR_URN;
-use serde_json::{Value, json};
+use serde_json::json;
 
 pub const TYPE: &str = "rust_transform";
-
-fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
-    Ok(vec![NodeSpec { urn: TRANSFORM_PROCESSOR_URN, config: json!(Config::of(config)?) }])
-}
 
 /// Parses the query as otap-dataflow will, by making (not running) a pipeline with the node: a query with an error
 /// fails validation, not the start.
@@ -32,18 +28,13 @@ fn check_query(config: &Config) -> Result<(), String> {
 }
 
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Processor,
-    description: "otap-dataflow's transform processor: a KQL or OPL query, or OTTL log statements, over OTAP batches",
-    pairs: &[],
-    takes: Takes::Only(Form::Otap),
-    gives: Gives::Only(Form::Otap),
-    outputs: Outputs::One,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Processor,
+    "otap-dataflow's transform processor: a KQL or OPL query, or OTTL log statements, over OTAP batches",
+    Nodes::One(TRANSFORM_PROCESSOR_URN),
+)
+.only(Form::Otap);
 
 pub fn keep_linked() {
     std::hint::black_box((&FACTORY, &otel_arrow_dfe_core_nodes::processors::transform_processor::TRANSFORM_PROCESSOR_FACTORY));
@@ -53,6 +44,7 @@ pub fn keep_linked() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::ComponentConfig;
 
     // Scenario: no query, two queries, a query that does not parse, one that does. Guarantee: the first three are
     // refused before anything runs (the third with otap-dataflow's parse error); the last is accepted.

@@ -7,21 +7,17 @@
 pub mod config;
 pub mod services;
 
-use crate::components::{ComponentConfig, FACTORIES, Factory, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::components::register::{self, Node};
+use crate::components::{ComponentConfig, FACTORIES, Factory, Gives, Kind, NodeSpec, Nodes, Outputs, Placement};
 use crate::otap::Payload;
 use crate::signal::Signal;
 use async_trait::async_trait;
 use config::Config;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ReceiverConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{CallData, Context8u8, NodeControlMsg};
 use otel_arrow_dfe_engine::error::Error;
-use otel_arrow_dfe_engine::node::NodeId;
-use otel_arrow_dfe_engine::receiver::ReceiverWrapper;
 use otel_arrow_dfe_engine::terminal_state::TerminalState;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{Interests, MessageSourceSharedEffectHandlerExtension, ProducerEffectHandlerExtension, ReceiverFactory, shared};
 use otel_arrow_dfe_otap::OTAP_RECEIVER_FACTORIES;
 use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
@@ -66,39 +62,19 @@ fn nodes(config: &Value, placement: &Placement) -> Result<Vec<NodeSpec>, String>
 
 #[distributed_slice(FACTORIES)]
 static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Receiver,
-    description: "OTel-Arrow (OTAP) gRPC receiver, also serving OTLP/gRPC on the same port; Arrow batches enter as OTAP",
-    pairs: &[],
-    takes: Takes::Any,
-    gives: Gives::Either,
-    outputs: Outputs::BySignal,
-    default_config: Config::defaults,
     config: effective,
-    nodes,
+    ..Factory::new::<Config>(
+        TYPE,
+        Kind::Receiver,
+        "OTel-Arrow (OTAP) gRPC receiver, also serving OTLP/gRPC on the same port; Arrow batches enter as OTAP",
+        Nodes::Of(nodes),
+    )
+    .gives(Gives::Either)
+    .outputs(Outputs::BySignal)
 };
 
-fn invalid(error: String) -> otel_arrow_dfe_config::error::Error {
-    otel_arrow_dfe_config::error::Error::InvalidUserConfig { error }
-}
-
-fn node_config(config: &Value) -> Result<NodeConfig, otel_arrow_dfe_config::error::Error> {
-    serde_json::from_value(config.clone()).map_err(|e| invalid(e.to_string()))
-}
-
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_RECEIVER_FACTORIES)]
-static RECEIVER: ReceiverFactory<OtapPdata> = ReceiverFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, receiver: &ReceiverConfig, _| {
-        let config = node_config(&user.config)?;
-        let signals = config.signals.iter().filter_map(|name| Signal::ALL.into_iter().find(|s| s.name() == name)).collect();
-        Ok(ReceiverWrapper::shared(OtapReceiver { addr: config.listening_addr, signals }, node, user, receiver).with_startup_readiness())
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: |config| node_config(config).map(drop),
-};
+static RECEIVER: ReceiverFactory<OtapPdata> = register::shared_receiver::<OtapReceiver>(URN);
 
 pub fn keep_linked() {
     std::hint::black_box((&FACTORY, &RECEIVER));
@@ -107,6 +83,15 @@ pub fn keep_linked() {
 struct OtapReceiver {
     addr: SocketAddr,
     signals: Vec<Signal>,
+}
+
+impl Node for OtapReceiver {
+    type Config = NodeConfig;
+
+    fn from_config(config: NodeConfig, _: &PipelineContext) -> Result<Self, String> {
+        let signals = config.signals.iter().filter_map(|name| Signal::ALL.into_iter().find(|s| s.name() == name)).collect();
+        Ok(OtapReceiver { addr: config.listening_addr, signals })
+    }
 }
 
 /// Requests in the pipeline, each waiting for its Ack or Nack.

@@ -5,7 +5,7 @@
 pub mod config;
 pub mod validate;
 
-use crate::components::{ComponentConfig, FACTORIES, Factory, Gives, Kind, NodeSpec, Outputs, Placement, Takes};
+use crate::components::{ComponentConfig, FACTORIES, Factory, Gives, Kind, NodeSpec, Nodes, Outputs, Placement};
 use config::Config;
 use linkme::distributed_slice;
 use otel_arrow_dfe_core_nodes::receivers::otlp_receiver::OTLP_RECEIVER_URN;
@@ -22,22 +22,18 @@ fn receiver_config(config: &Config) -> Result<Value, String> {
 
 fn nodes(config: &Value, _: &Placement) -> Result<Vec<NodeSpec>, String> {
     let config = Config::of(config)?;
-    Ok(vec![NodeSpec { urn: OTLP_RECEIVER_URN, config: receiver_config(&config)? }, NodeSpec { urn: validate::URN, config: Value::Null }])
+    Ok(vec![NodeSpec { urn: OTLP_RECEIVER_URN, config: receiver_config(&config)? }, NodeSpec { urn: validate::URN, config: json!({}) }])
 }
 
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    ty: TYPE,
-    kind: Kind::Receiver,
-    description: "otap-dataflow's OTLP/gRPC receiver on every engine core; malformed requests are refused where they enter",
-    pairs: &[],
-    takes: Takes::Any,
-    gives: Gives::Only(crate::components::Form::Otlp),
-    outputs: Outputs::BySignal,
-    default_config: Config::defaults,
-    config: Config::effective,
-    nodes,
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Receiver,
+    "otap-dataflow's OTLP/gRPC receiver on every engine core; malformed requests are refused where they enter",
+    Nodes::Of(nodes),
+)
+.gives(Gives::Only(crate::components::Form::Otlp))
+.outputs(Outputs::BySignal);
 
 pub fn keep_linked() {
     std::hint::black_box((&FACTORY, &otel_arrow_dfe_core_nodes::receivers::otlp_receiver::OTLP_RECEIVER));

@@ -6,43 +6,38 @@
 //! sent to a port that does not exist, which would end the core's pipeline. Data from the ring is not checked again:
 //! the host checked it.
 
+use crate::components::config::NoSettings;
+use crate::components::register::{self, Node};
 use crate::otap::Payload;
 use crate::otlp;
 use async_trait::async_trait;
 use linkme::distributed_slice;
-use otel_arrow_dfe_config::node::NodeUserConfig;
-use otel_arrow_dfe_engine::config::ProcessorConfig;
 use otel_arrow_dfe_engine::context::PipelineContext;
 use otel_arrow_dfe_engine::control::{NackCause, NackMsg};
 use otel_arrow_dfe_engine::error::Error;
 use otel_arrow_dfe_engine::message::Message;
-use otel_arrow_dfe_engine::node::NodeId;
-use otel_arrow_dfe_engine::processor::ProcessorWrapper;
-use otel_arrow_dfe_engine::wiring_contract::WiringContract;
 use otel_arrow_dfe_engine::{ConsumerEffectHandlerExtension, MessageSourceLocalEffectHandlerExtension, ProcessorFactory, local};
 use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
 use otel_arrow_dfe_otap::pdata::OtapPdata;
-use std::sync::Arc;
 
 pub const URN: &str = "urn:tandem:processor:validate";
 
-#[allow(unsafe_code)]
 #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
-static VALIDATE: ProcessorFactory<OtapPdata> = ProcessorFactory {
-    name: URN,
-    create: |_: PipelineContext, node: NodeId, user: Arc<NodeUserConfig>, config: &ProcessorConfig, _| {
-        Ok(ProcessorWrapper::local(Validate, node, user, config))
-    },
-    context_declarations: None,
-    wiring_contract: WiringContract::UNRESTRICTED,
-    validate_config: otel_arrow_dfe_config::validation::no_config,
-};
+static VALIDATE: ProcessorFactory<OtapPdata> = register::processor::<Validate>(URN);
 
 pub fn keep_linked() {
     std::hint::black_box(&VALIDATE);
 }
 
 struct Validate;
+
+impl Node for Validate {
+    type Config = NoSettings;
+
+    fn from_config(_: NoSettings, _: &PipelineContext) -> Result<Self, String> {
+        Ok(Validate)
+    }
+}
 
 /// Why a request is refused, or None when it may go on.
 fn refusal(payload: &Payload) -> Option<String> {
