@@ -54,20 +54,25 @@ async fn handshake_checks_both_versions_and_names_the_side_to_upgrade() {
     let _engine = start(&["--listen", &format!("unix://{}", socket.display())]);
     let mut client = unix_client(socket.clone()).await;
 
-    let ok = client.handshake(handshake(2, 1)).await.unwrap().into_inner();
-    assert_eq!((ok.control_api_version, ok.ring_layout_version), (2, 1));
+    let ok = client.handshake(handshake(3, 1)).await.unwrap().into_inner();
+    assert_eq!((ok.control_api_version, ok.ring_layout_version), (3, 1));
     assert_eq!(ok.runtime.unwrap().executor_type, "tokio_local");
 
-    let newer_host = client.handshake(handshake(3, 1)).await.unwrap_err();
+    let newer_host = client.handshake(handshake(4, 1)).await.unwrap_err();
     assert_eq!(newer_host.code(), tonic::Code::FailedPrecondition);
-    assert_eq!(newer_host.message(), "control API version mismatch: the host speaks 3, the engine speaks 2: upgrade the engine (tandem-engine)");
-    let older_host = client.handshake(handshake(1, 1)).await.unwrap_err();
-    assert_eq!(older_host.message(), "control API version mismatch: the host speaks 1, the engine speaks 2: upgrade the host (tandem)");
-    let older_host = client.handshake(handshake(2, 0)).await.unwrap_err();
+    assert_eq!(newer_host.message(), "control API version mismatch: the host speaks 4, the engine speaks 3: upgrade the engine (tandem-engine)");
+    let older_host = client.handshake(handshake(2, 1)).await.unwrap_err();
+    assert_eq!(older_host.message(), "control API version mismatch: the host speaks 2, the engine speaks 3: upgrade the host (tandem)");
+    let older_host = client.handshake(handshake(3, 0)).await.unwrap_err();
     assert_eq!(older_host.message(), "ring layout version mismatch: the host speaks 0, the engine speaks 1: upgrade the host (tandem)");
 
     let unknown = client
-        .validate_config(pb::ValidateConfigRequest { kind: pb::Kind::Processor as i32, id: "transform/x".into(), config_json: "{}".into() })
+        .validate_config(pb::ValidateConfigRequest {
+            kind: pb::Kind::Processor as i32,
+            id: "transform/x".into(),
+            config_json: "{}".into(),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -75,6 +80,21 @@ async fn handshake_checks_both_versions_and_names_the_side_to_upgrade() {
         unknown.error,
         "unknown type: \"transform\" for id: \"transform/x\" (valid values: [rust_attributes rust_batch rust_filter rust_transform])"
     );
+    // A host type placed in the engine is checked as the engine type the host names, whatever its ID says.
+    let placed = pb::ValidateConfigRequest {
+        kind: pb::Kind::Processor as i32,
+        id: "batch".into(),
+        config_json: "{\"send_batch_size\": 10, \"send_batch_max_size\": 5}".into(),
+        r#type: "rust_batch".into(),
+    };
+    assert_eq!(client.validate_config(placed).await.unwrap().into_inner().error, "send_batch_max_size must be greater or equal to send_batch_size");
+    let placed = pb::ValidateConfigRequest {
+        kind: pb::Kind::Processor as i32,
+        id: "batch".into(),
+        config_json: "{\"timeout\": \"1s\"}".into(),
+        r#type: "rust_batch".into(),
+    };
+    assert_eq!(client.validate_config(placed).await.unwrap().into_inner().error, "");
     let _ = std::fs::remove_dir_all(dir);
 }
 
