@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Latency benchmark: what one client with one request in flight waits for an acknowledgement, through the default
-// config (config/default.yaml: otlp -> rust_batch -> debug) with `linger` at its default and, as the baseline in the
-// same run, `linger: 0` (Go's batching: size or timeout only). Clients: a curl-like one (OTLP/JSON over HTTP, one POST
-// at a time) and the OpenTelemetry JS SDK's BatchSpanProcessor (OTLP/gRPC, one export in flight). Then the same
-// curl-like client through `otlp -> batch -> otlp_grpc` with the persistent sending queue (file_storage, fsync on)
-// and without it; and throughput under load (128 requests in flight) with and without linger, so that lingering is
+// config (config/default.yaml: otlp -> rust_batch -> debug) at its defaults (a batch leaves at once when none awaits
+// its answer), with `linger: 1ms` (the default before) and, as the baseline in the same run, `linger` at the timeout
+// (Go's batching: size or timeout only). Clients: a curl-like one (OTLP/JSON over HTTP, one POST at a time) and the
+// OpenTelemetry JS SDK's BatchSpanProcessor (OTLP/gRPC, one export in flight). Then the same curl-like client through
+// `otlp -> batch -> otlp_grpc` with the persistent sending queue (file_storage, fsync on) and without it; and
+// throughput under load (128 requests in flight) at the defaults and with Go's batching, so that leaving at once is
 // seen not to cost throughput. Writes bench/results/latency.json and the "Latency" section of bench/RESULTS.md.
 'use strict';
 const fs = require('node:fs');
@@ -21,6 +22,8 @@ const WINDOW_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const DEFAULT_CONFIG = fs.readFileSync(path.join(root, 'config', 'default.yaml'), 'utf8');
 const TARGETS = { p50: 5, p99: 20, durable_p50: 10 };
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** The batch processors' `linger` in each setting compared (undefined: the default, 0). */
+const SETTINGS = { go: '200ms', linger_1ms: '1ms', defaults: undefined };
 
 /** The span of the README's curl example, as OTLP/JSON. */
 const CURL_BODY = JSON.stringify({
@@ -172,7 +175,8 @@ function loadRequest() {
 }
 
 async function throughput(sink, processor, linger) {
-  return withCollector(() => startPipeline({ sinkPort: sink.port, processor, processorYaml: `    linger: ${linger}\n` }), async ({ child, grpcPort }) => {
+  const processorYaml = linger === undefined ? '' : `    linger: ${linger}\n`;
+  return withCollector(() => startPipeline({ sinkPort: sink.port, processor, processorYaml }), async ({ child, grpcPort }) => {
     const { spans_per_second, failed_requests, cpu } = await measureTraces({
       address: `127.0.0.1:${grpcPort}`, requests: [loadRequest()], sink, inFlight: 128, warmupMs: 3_000, durationMs: WINDOW_MS, processes: { collector: child.pid },
     });
@@ -191,22 +195,26 @@ function writeLatencyResults(result) {
   const met = (value, target) => (value <= target ? 'yes' : 'no');
   writeResults('latency', 'Latency', result, `
 One client with one request in flight, through the default config (\`config/default.yaml\`: \`otlp -> rust_batch ->
-debug\`, ports moved with \`--set\`) with \`linger\` at its default (1ms) and, as the baseline in the same run, with
-\`--set processors.rust_batch.linger=0\` (Go's batching: a lone request waits for \`timeout\`, 200ms). The curl-like
+debug\`, ports moved with \`--set\`) at its defaults (a batch leaves at once when none awaits its answer, Nagle's rule),
+with \`--set processors.rust_batch.linger=1ms\` (the default before) and, as the baseline in the same run, with
+\`--set processors.rust_batch.linger=200ms\` (at the timeout: Go's batching, a lone request waits for \`timeout\`). The curl-like
 client POSTs the README's span as OTLP/JSON, one request at a time on a kept-alive connection; the SDK client is the
 OpenTelemetry JS SDK's BatchSpanProcessor (defaults: 512-span exports, one in flight) fed 20k spans/s, over OTLP/gRPC,
 in the benchmark process. ${WINDOW_MS / 1000} s per row.
 
 | default config | p50 (ms) | p99 (ms) | requests |
 | --- | ---: | ---: | ---: |
-${row('curl-like, linger 0 (baseline)', d.curl_linger_0)}
-${row('curl-like, linger 1ms', d.curl_linger)}
-${row('SDK BatchSpanProcessor export, linger 0 (baseline)', d.sdk_linger_0)}
-${row('SDK BatchSpanProcessor export, linger 1ms', d.sdk_linger)}
+${row("curl-like, Go's batching (baseline)", d.curl_go)}
+${row('curl-like, linger 1ms', d.curl_linger_1ms)}
+${row('curl-like, defaults', d.curl_defaults)}
+${row("SDK BatchSpanProcessor export, Go's batching (baseline)", d.sdk_go)}
+${row('SDK BatchSpanProcessor export, linger 1ms', d.sdk_linger_1ms)}
+${row('SDK BatchSpanProcessor export, defaults', d.sdk_defaults)}
 
-SDK client spans acknowledged per second: ${d.sdk_linger_0.spans_per_second} with linger 0, ${d.sdk_linger.spans_per_second} with
-linger (ratio **${(d.sdk_linger.spans_per_second / d.sdk_linger_0.spans_per_second).toFixed(1)}x**). Curl-like p50 ratio
-(linger 0 / linger): **${(d.curl_linger_0.p50_ms / d.curl_linger.p50_ms).toFixed(1)}x**.
+SDK client spans acknowledged per second: ${d.sdk_go.spans_per_second} with Go's batching, ${d.sdk_linger_1ms.spans_per_second} with
+linger 1ms, ${d.sdk_defaults.spans_per_second} at the defaults (ratio to Go's batching **${(d.sdk_defaults.spans_per_second / d.sdk_go.spans_per_second).toFixed(1)}x**).
+Curl-like p50 ratios: Go's batching / defaults **${(d.curl_go.p50_ms / d.curl_defaults.p50_ms).toFixed(1)}x**, linger 1ms / defaults
+**${(d.curl_linger_1ms.p50_ms / d.curl_defaults.p50_ms).toFixed(2)}x**.
 
 Durable acknowledgements: the curl-like client through \`otlp -> batch -> otlp_grpc\` into a gRPC sink process, the
 exporter's sending queue kept by \`file_storage\` (fsync on; acknowledged once written and synced) against the same
@@ -218,20 +226,20 @@ ${row('no storage (acknowledged once exported)', q.memory)}
 ${row('sending_queue.storage: file_storage, fsync', q.file_storage)}
 
 Throughput under load (\`otlp -> <processor> -> otlp_grpc\` into the sink, 128 requests of 100 spans in flight, 3 s
-warm-up), linger against linger 0 in the same run: the median of ${ROUNDS} rounds that alternate between the two
+warm-up), the defaults against Go's batching (\`linger: 200ms\`) in the same run: the median of ${ROUNDS} rounds that alternate between the two
 (each round's spans/s in brackets); the CPU is the collector's (host and engine together), which other processes on
 the machine disturb less than the wall clock. Load average while it ran: ${result.load_average.map((v) => v.toFixed(1)).join(' / ')}
 (start / end, 1 min) on ${os.cpus().length} cores.
 
-| processor | spans/s, linger 0 | spans/s, linger 1ms | ratio | spans per collector CPU-s, linger 0 | linger 1ms | ratio |
+| processor | spans/s, Go's batching | spans/s, defaults | ratio | spans per collector CPU-s, Go's batching | defaults | ratio |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
-${loadRow('batch (host)', load.batch_linger_0, load.batch_linger)}
-${loadRow('rust_batch (engine)', load.rust_batch_linger_0, load.rust_batch_linger)}
+${loadRow('batch (host)', load.batch_go, load.batch_defaults)}
+${loadRow('rust_batch (engine)', load.rust_batch_go, load.rust_batch_defaults)}
 
 | target | value | wanted | met |
 | --- | ---: | --- | --- |
-| default config, one request in flight, p50 (ms) | ${d.curl_linger.p50_ms} | <= ${TARGETS.p50} | ${met(d.curl_linger.p50_ms, TARGETS.p50)} |
-| default config, one request in flight, p99 (ms) | ${d.curl_linger.p99_ms} | <= ${TARGETS.p99} | ${met(d.curl_linger.p99_ms, TARGETS.p99)} |
+| default config, one request in flight, p50 (ms) | ${d.curl_defaults.p50_ms} | <= ${TARGETS.p50} | ${met(d.curl_defaults.p50_ms, TARGETS.p50)} |
+| default config, one request in flight, p99 (ms) | ${d.curl_defaults.p99_ms} | <= ${TARGETS.p99} | ${met(d.curl_defaults.p99_ms, TARGETS.p99)} |
 | durable queue on, p50 (ms) | ${q.file_storage.p50_ms} | <= ${TARGETS.durable_p50} | ${met(q.file_storage.p50_ms, TARGETS.durable_p50)} |`);
 }
 
@@ -248,7 +256,7 @@ function fileSystemOf(dir) {
 async function main() {
   const loadBefore = os.loadavg()[0];
   const defaults = {};
-  for (const [name, linger] of [['linger_0', 0], ['linger', undefined]]) {
+  for (const [name, linger] of Object.entries(SETTINGS)) {
     await withCollector(() => startDefault(linger), async ({ grpcPort, httpPort }) => {
       defaults[`curl_${name}`] = await curlLike(httpPort);
       defaults[`sdk_${name}`] = await sdkBatchSpanProcessor(grpcPort);
@@ -269,10 +277,9 @@ async function main() {
     // the machine weighs on both alike.
     const load = {};
     for (const processor of ['batch', 'rust_batch']) {
-      const runs = { linger_0: [], linger: [] };
+      const runs = { go: [], defaults: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        runs.linger_0.push(await throughput(sink, processor, 0));
-        runs.linger.push(await throughput(sink, processor, '1ms'));
+        for (const name of Object.keys(runs)) runs[name].push(await throughput(sink, processor, SETTINGS[name]));
       }
       for (const [name, results] of Object.entries(runs)) {
         load[`${processor}_${name}`] = {

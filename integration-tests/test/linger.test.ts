@@ -1,6 +1,7 @@
-// `linger` in both batch processors, from a real client's side: the OpenTelemetry JS SDK's BatchSpanProcessor keeps
-// one export in flight, and with a batch `timeout` of an hour each export is still answered (the batch leaves once no
-// new data arrived for `linger`); requests arriving together still go out as one batch.
+// When batches leave, in both batch processors, from a real client's side: the OpenTelemetry JS SDK's
+// BatchSpanProcessor keeps one export in flight, and with a batch `timeout` of an hour each export is still answered
+// (a batch leaves at once when none awaits its answer, or once no new data arrived for `linger`); requests arriving
+// together still go out in fewer, larger batches.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -48,7 +49,7 @@ async function sdkClient(address: string, durationMs: number): Promise<{ acked: 
   return { acked: lines.flatMap((line) => line.acked ?? []), failures: lines.filter((line) => line.failed).map((line) => line.error) };
 }
 
-describe.each(['batch', 'rust_batch'])('%s with linger', (processor) => {
+describe.each(['batch', 'rust_batch'])('%s: when a batch leaves', (processor) => {
   // scenario: one export in flight, batch timeout 1h / guarantee: every export is answered, none waits for the timeout
   test('a client with one export in flight is answered without waiting for the timeout', async () => {
     const grpcPort = await freePort();
@@ -65,11 +66,12 @@ describe.each(['batch', 'rust_batch'])('%s with linger', (processor) => {
     }
   });
 
-  // scenario: 20 requests sent at once / guarantee: lingering does not stop them from being merged into larger batches
-  test('requests arriving together are still merged', async () => {
+  // scenario: 20 requests sent at once, with no linger (the default) and with one / guarantee: leaving at once when
+  // idle, or lingering, does not stop them from being merged into larger batches
+  test.each(['', '    linger: 2s\n'])('requests arriving together are still merged (%j)', async (linger) => {
     const grpcPort = await freePort();
     const out = join(tempDir(), 'out.jsonl');
-    const collector = await Collector.start(config(processor, '    timeout: 1h\n    linger: 2s\n    send_batch_size: 200', grpcPort, out), [grpcPort]);
+    const collector = await Collector.start(config(processor, `    timeout: 1h\n${linger}    send_batch_size: 200`, grpcPort, out), [grpcPort]);
     try {
       await Promise.all(Array.from({ length: 20 }, (_, i) => exportRaw('traces', `127.0.0.1:${grpcPort}`, traceRequest(`r${i}`, 10).bytes)));
       await collector.stop();

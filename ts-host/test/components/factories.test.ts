@@ -44,7 +44,7 @@ describe('built-in factories', () => {
   });
 
   test('batch: durations decode to milliseconds and validation applies', () => {
-    expect(configOf(batchFactory(), { timeout: '1s', send_batch_size: 10 })).toEqual({ send_batch_size: 10, timeout: 1000, linger: 1, send_batch_max_size: 0 });
+    expect(configOf(batchFactory(), { timeout: '1s', send_batch_size: 10 })).toEqual({ send_batch_size: 10, timeout: 1000, linger: 0, send_batch_max_size: 0 });
     expect(() => configOf(batchFactory(), { send_batch_size: 10, send_batch_max_size: 5 })).toThrow('send_batch_max_size must be greater or equal to send_batch_size');
   });
 

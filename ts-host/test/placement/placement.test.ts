@@ -54,7 +54,7 @@ describe('placement', () => {
     expect(exporter?.factory.type).toBe('rust_otlp_grpc');
     expect(exporter?.id.toString()).toBe('otlp_grpc');
     expect(exporter?.config).toEqual({ endpoint: '127.0.0.1:9000', timeout: '5000ms', compression: 'gzip' });
-    expect(config.components.processors.get('batch')?.config).toEqual({ send_batch_size: 8192, send_batch_max_size: 0, timeout: '200ms', linger: '1ms' });
+    expect(config.components.processors.get('batch')?.config).toEqual({ send_batch_size: 8192, send_batch_max_size: 0, timeout: '200ms', linger: '0ms' });
     expect(config.components.receivers.get('otlp')?.config).toEqual({ protocols: { grpc: { endpoint: '127.0.0.1:4317', max_recv_msg_size_mib: 4 } } });
   });
 

@@ -118,14 +118,15 @@ async fn answer_next(host: &mut Host) -> (u32, Vec<u8>) {
     got
 }
 
-// Scenario: two requests of two log records into rust_batch with send_batch_size 4. Guarantee: one request of four
+// Scenario: two requests of two log records into rust_batch with send_batch_size 4 (and linger at the timeout, so by
+// size or timeout only, as Go). Guarantee: one request of four
 // records reaches the host consumer, both callers are answered only once it is answered, and the component's
 // counters (otap-dataflow's node metrics) say 4 items in and out, 2 requests OK.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_fill_by_items_and_callers_wait_for_the_export() {
     let _one_at_a_time = RINGS.lock().await;
     let mut hosts = attach(1, 1 << 16);
-    let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size": 4, "timeout": "60s", "linger": "0s" }))).await;
+    let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size": 4, "timeout": "60s", "linger": "60s" }))).await;
     let session = hosts[0].session.clone();
     let first = tokio::spawn({
         let session = session.clone();
@@ -165,6 +166,39 @@ async fn a_lone_request_leaves_after_the_linger() {
     stop(deployment).await;
 }
 
+// Scenario: rust_batch with its default linger (none) and a 60 s timeout; a lone request, then two more while the
+// host holds the first batch's answer. Guarantee: the first leaves at once; the next two wait for that answer
+// (nothing reaches the host for 100 ms once the engine has them), then leave together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_a_batch_leaves_at_once_unless_one_awaits_its_answer() {
+    let _one_at_a_time = RINGS.lock().await;
+    let mut hosts = attach(1, 1 << 16);
+    let deployment = started(1, batch_deployment(serde_json::json!({ "timeout": "60s" }))).await;
+    let session = hosts[0].session.clone();
+    let send = |tag: &'static str| {
+        let session = session.clone();
+        tokio::spawn(async move { session.request(pb::Signal::Logs as u16, 1, &logs(tag, 1), soon()).await })
+    };
+    let first = send("a");
+    let held = tokio::time::timeout(Duration::from_secs(20), hosts[0].incoming.recv()).await.expect("the first batch").expect("the ring is open");
+    assert_eq!(bodies(&held.payload), vec!["a 0".to_string()]);
+    let (second, third) = (send("b"), send("c"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while deployment.counters().await[0].items_in < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let early = tokio::time::timeout(Duration::from_millis(100), hosts[0].incoming.recv()).await;
+    assert!(early.is_err(), "a batch left while the first awaited its answer");
+    held.reply.send(Ok(()));
+    assert_eq!(first.await.unwrap(), Ok(()));
+    let (_, together) = answer_next(&mut hosts[0]).await;
+    let mut got = bodies(&together);
+    got.sort();
+    assert_eq!(got, vec!["b 0".to_string(), "c 0".into()]);
+    assert_eq!((second.await.unwrap(), third.await.unwrap()), (Ok(()), Ok(())));
+    stop(deployment).await;
+}
+
 // Scenario (issue 11.2): a request of about 70% of the ring's max_message_size, then another one, within the batch's
 // timeout. Guarantee: the batch never merges past what the ring takes: the host gets two requests, each within the
 // limit, and both callers get OK (before, the merged batch was refused for good, naming the limit).
@@ -199,13 +233,13 @@ async fn a_batch_never_merges_past_what_the_ring_takes() {
 }
 
 // Scenario (issue 11.2, from main's rust_batch): two requests of about 2 KB into rust_batch with
-// send_batch_size_bytes 3000, linger off. Guarantee: the pending batch is sent before the second would take it past
+// send_batch_size_bytes 3000, linger at the timeout (by size or timeout only). Guarantee: the pending batch is sent before the second would take it past
 // its byte bound: the host gets two requests each within it (the second at the 1 s timeout), not one of 4 KB.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_that_would_pass_the_byte_bound_sends_the_pending_batch_first() {
     let _one_at_a_time = RINGS.lock().await;
     let mut hosts = attach(1, 1 << 16);
-    let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size_bytes": 3000, "timeout": "1s", "linger": 0 }))).await;
+    let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size_bytes": 3000, "timeout": "1s", "linger": "1s" }))).await;
     let request = logs(&"y".repeat(190), 10);
     assert!((1500..3000).contains(&request.len()), "{} bytes", request.len());
     let session = hosts[0].session.clone();
@@ -224,7 +258,7 @@ async fn a_request_that_would_pass_the_byte_bound_sends_the_pending_batch_first(
     stop(deployment).await;
 }
 
-// Scenario (DESIGN-NOTES "Linger, refined"): a batch goes out after its linger and the host holds its answer; a
+// Scenario (Nagle's algorithm, with a linger): a batch goes out after its linger and the host holds its answer; a
 // second request arrives and lingers, then a third. Guarantee: while the first batch awaits its answer, the second
 // does not leave on its linger (nothing reaches the host for 200 ms, ten lingers); once the first is answered, the
 // second and third leave together.
@@ -284,6 +318,36 @@ async fn a_fan_out_waits_for_every_consumer() {
         request.reply.send(answer);
     }
     assert!(matches!(refused.await.unwrap(), Err(RequestError::Retryable(m)) if m.contains("route 10 is busy")));
+    stop(deployment).await;
+}
+
+// Scenario: rust_forward between a pipeline fed by the host and one that exports to the host; the host answers the
+// forwarded requests OK, retryable and permanent in turn. Guarantee: each request reaches the host unchanged, on the
+// next pipeline's route, and its caller gets the host's own answer, reason included (forward adds no answer of its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forward_connector_hands_on_the_request_and_its_answer() {
+    let _one_at_a_time = RINGS.lock().await;
+    let mut hosts = attach(1, 1 << 16);
+    let mut out = to_host("forward", 9);
+    out.pipeline = "logs/out".into();
+    let request = pb::DeployRequest {
+        nodes: vec![pb::Node { output_signal: LOGS, ..node("forward", pb::Kind::Connector, "rust_forward", serde_json::json!({})) }],
+        edges: vec![out],
+        entries: vec![entry(1, "forward")],
+    };
+    let deployment = started(1, request).await;
+    let answers = [Ok(()), Err(RequestError::Retryable("the backend is busy".into())), Err(RequestError::Permanent("the backend refuses it".into()))];
+    for (i, answer) in answers.into_iter().enumerate() {
+        let sent = logs(&format!("request {i}"), 2);
+        let session = hosts[0].session.clone();
+        let payload = sent.clone();
+        let caller = tokio::spawn(async move { session.request(pb::Signal::Logs as u16, 1, &payload, soon()).await });
+        let forwarded =
+            tokio::time::timeout(Duration::from_secs(20), hosts[0].incoming.recv()).await.expect("the forwarded request").expect("the ring is open");
+        assert_eq!((forwarded.route, bodies(&forwarded.payload)), (9, bodies(&sent)));
+        forwarded.reply.send(answer.clone());
+        assert_eq!(caller.await.unwrap(), answer);
+    }
     stop(deployment).await;
 }
 

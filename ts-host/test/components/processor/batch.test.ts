@@ -22,7 +22,7 @@ const spanNames = (td: Traces) =>
 
 describe('batch processor', () => {
   test('defaults and validation follow Go', () => {
-    expect(createDefaultConfig()).toEqual({ send_batch_size: 8192, timeout: 200, linger: 1, send_batch_max_size: 0 });
+    expect(createDefaultConfig()).toEqual({ send_batch_size: 8192, timeout: 200, linger: 0, send_batch_max_size: 0 });
     expect(() => validateConfig({ send_batch_size: 10, timeout: 1, linger: 0, send_batch_max_size: 5 }))
       .toThrow('send_batch_max_size must be greater or equal to send_batch_size');
   });
@@ -50,7 +50,7 @@ describe('batch processor', () => {
 
   test('sends after the timeout', async () => {
     const { batches, next } = recordingNext();
-    const batcher = new Batcher('traces', { send_batch_size: 100, timeout: 10, linger: 0, send_batch_max_size: 0 }, next, testSettings('batch'));
+    const batcher = new Batcher('traces', { send_batch_size: 100, timeout: 10, linger: 60_000, send_batch_max_size: 0 }, next, testSettings('batch'));
     await batcher.consume({}, spans(1));
     expect(batches).toHaveLength(1);
   });
@@ -179,9 +179,20 @@ describe('batch processor', () => {
       expect(batches.map(spanNames)).toEqual([['a-0', 'b-0']]);
     });
 
-    // scenario: linger 0 / guarantee: Go's behaviour, size or timeout only
-    test('linger 0 waits for the timeout', async () => {
+    // scenario: linger 0 (the default), nothing in flight / guarantee: a request leaves once this turn's I/O is read,
+    // with what arrived in the same turn, before any timer
+    test('linger 0 sends at once what arrived together', async () => {
       const { batches, batcher } = lingering(0, 50);
+      void batcher.consume({}, spans(1, 'a'));
+      void batcher.consume({}, spans(1, 'b'));
+      expect(batches).toHaveLength(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(batches.map(spanNames)).toEqual([['a-0', 'b-0']]);
+    });
+
+    // scenario: linger at the timeout / guarantee: Go's behaviour, size or timeout only
+    test('linger at the timeout waits for the timeout', async () => {
+      const { batches, batcher } = lingering(50, 50);
       void batcher.consume({}, spans(1));
       await elapse(49);
       expect(batches).toHaveLength(0);
@@ -216,6 +227,22 @@ describe('batch processor', () => {
       void batcher.consume({}, spans(1, 'c'));
       await elapse(10);
       expect(batches).toHaveLength(1); // lingered, but the first export is still in flight
+      await release();
+      expect(batches.map(spanNames)).toEqual([['a-0'], ['b-0', 'c-0']]);
+    });
+
+    // scenario: linger 0 and a closed loop: data arrives while a batch is exported / guarantee: it waits for that
+    // export and leaves when it ends (Nagle), not at once and not at the timeout
+    test('with linger 0, data sent during an export leaves when the export ends', async () => {
+      const { batches, batcher, release } = heldExports(0, 60_000);
+      void batcher.consume({}, spans(1, 'a'));
+      await elapse(0);
+      expect(batches.map(spanNames)).toEqual([['a-0']]);
+      void batcher.consume({}, spans(1, 'b'));
+      await elapse(10);
+      void batcher.consume({}, spans(1, 'c'));
+      await elapse(10);
+      expect(batches).toHaveLength(1);
       await release();
       expect(batches.map(spanNames)).toEqual([['a-0'], ['b-0', 'c-0']]);
     });

@@ -1,7 +1,8 @@
 // Collects data into batches by item count and time. Unlike Go's batch processor, a caller's promise settles when
 // the batch holding its data has been exported, with that export's result, so errors and backpressure reach the
-// receiver; a batch that gets no new data for `linger` leaves early, so that callers waiting for it are not kept
-// until `timeout` (see README.md).
+// receiver. So that callers are not kept waiting for `timeout`, a batch leaves as soon as nothing of this processor is
+// in flight (after `linger`, 0 by default), and while an export is in flight it gathers what its callers send next
+// (Nagle's algorithm; see README.md).
 import type { Buffered, Settings, Signal } from '../../../component';
 import * as consumer from '../../../consumer';
 import { isPermanent } from '../../../consumererror';
@@ -39,8 +40,9 @@ export class Batcher<S extends Signal> {
   private pending: Pending<S>[] = [];
   private pendingItems = 0;
   /** One timer for the pending batch, never one per request: it is armed by the batch's first data and re-arms
-   * itself for the remainder when data arrived after it was armed. */
-  private timer: NodeJS.Timeout | undefined;
+   * itself for the remainder when data arrived after it was armed (an immediate when the batch is due at once). Held
+   * as what cancels it. */
+  private timer: (() => void) | undefined;
   /** Arrival times (performance.now()) of the pending batch's first and latest data. */
   private firstArrival = 0;
   private latestArrival = 0;
@@ -71,15 +73,20 @@ export class Batcher<S extends Signal> {
     });
   }
 
-  private armTimer(now: number, due = dueAt(this.config, this.firstArrival, this.latestArrival)): NodeJS.Timeout {
+  private armTimer(now: number, due = dueAt(this.config, this.firstArrival, this.latestArrival)): () => void {
     const generation = this.generation;
-    return setTimeout(() => {
-      // Requests that came in while the event loop was busy are read after the timers run: decide once they are in,
-      // so that a busy loop is not taken for a lull in the data.
-      setImmediate(() => {
-        if (generation === this.generation) this.decide(performance.now()); // else sent meanwhile
-      });
-    }, due - now);
+    // Requests that came in while the event loop was busy are read before immediates run: decide once they are in,
+    // so that a busy loop is not taken for a lull in the data, and a burst read at once leaves as one batch.
+    const decide = () => {
+      if (generation === this.generation) this.decide(performance.now()); // else sent meanwhile
+    };
+    // setTimeout waits 1 ms at the least: a batch due now is decided after this turn's I/O instead.
+    if (due <= now) {
+      const immediate = setImmediate(decide);
+      return () => clearImmediate(immediate);
+    }
+    const timeout = setTimeout(() => setImmediate(decide), due - now);
+    return () => clearTimeout(timeout);
   }
 
   /**
@@ -99,7 +106,7 @@ export class Batcher<S extends Signal> {
 
   /** Sends everything pending, in batches of at most send_batch_max_size items. */
   flush(): void {
-    clearTimeout(this.timer);
+    this.timer?.();
     this.timer = undefined;
     this.lingered = false;
     this.generation++;

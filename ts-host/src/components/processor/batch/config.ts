@@ -3,14 +3,14 @@ export interface BatchConfig {
   send_batch_size: number;
   /** Milliseconds after the first pending item at which a batch is sent regardless of its size; 0 sends at once. */
   timeout: number;
-  /** Milliseconds without new data after which a pending batch is sent; 0 waits for the size or the timeout only. */
+  /** Milliseconds a batch waits for more data while none of this processor's exports is in flight; 0 sends at once. */
   linger: number;
   /** The most items in one batch; larger batches are split. 0 means no limit. */
   send_batch_max_size: number;
 }
 
 export function createDefaultConfig(): BatchConfig {
-  return { send_batch_size: 8192, timeout: 200, linger: 1, send_batch_max_size: 0 };
+  return { send_batch_size: 8192, timeout: 200, linger: 0, send_batch_max_size: 0 };
 }
 
 export function validateConfig(config: BatchConfig): void {
@@ -25,6 +25,5 @@ export function validateConfig(config: BatchConfig): void {
  * data): `linger` after the latest arrival, and `timeout` after the first at the latest.
  */
 export function dueAt(config: Pick<BatchConfig, 'timeout' | 'linger'>, first: number, latest: number): number {
-  const byTimeout = first + config.timeout;
-  return config.linger > 0 ? Math.min(latest + config.linger, byTimeout) : byTimeout;
+  return Math.min(latest + config.linger, first + config.timeout);
 }

@@ -15,7 +15,8 @@ pub struct Config {
     pub send_batch_size_bytes: u64,
     /// A batch is sent this long after its first item at the latest.
     pub timeout: GoDuration,
-    /// A batch is sent when no data has arrived for this long (0: only by size or timeout, as the Go processor).
+    /// While no batch of this node awaits its answer, a batch is sent once no data has arrived for this long (0: at
+    /// once; at `timeout` or more: only by size or timeout, as the Go processor).
     pub linger: GoDuration,
 }
 
@@ -26,7 +27,7 @@ impl Default for Config {
             send_batch_max_size: 0,
             send_batch_size_bytes: 4 << 20,
             timeout: GoDuration::of("200ms"),
-            linger: GoDuration::of("1ms"),
+            linger: GoDuration::of("0s"),
         }
     }
 }

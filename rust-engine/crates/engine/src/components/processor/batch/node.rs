@@ -9,9 +9,10 @@
 //!   where the inner processor cuts it at item boundaries, and one alone over the byte limit is cut by the inner
 //!   processor's OTLP splitter (at resource, scope and record boundaries);
 //! - before adding data that would take a batch past `send_batch_size_bytes`, so a batch's memory stays bounded;
-//! - when no data arrived for `linger` (one wakeup per batch, re-armed for the remainder when it fires early), unless
-//!   an earlier batch is still awaiting its acknowledgement: then when that acknowledgement comes (Nagle's algorithm,
-//!   DESIGN-NOTES "Linger, refined"), so closed-loop callers fill batches instead of sending them half full;
+//! - when no earlier batch is awaiting its acknowledgement: at once with `linger` 0 (the default), else once no data
+//!   arrived for `linger` (one wakeup per batch, re-armed for the remainder when it fires early); while one is, when
+//!   that acknowledgement comes (Nagle's algorithm), so a lone caller waits for nothing but its export and
+//!   closed-loop callers fill batches instead of sending them half full;
 //! - at `timeout` after a batch's first item (the inner processor's own timer).
 //!
 //! Callers are answered by the inner processor when the batches holding their data are acknowledged downstream.
@@ -185,7 +186,15 @@ impl Batch {
         if pending.items >= size || (size_bytes != 0 && pending.bytes >= size_bytes) {
             return self.flush(format, signal, handler).await;
         }
-        if !linger.is_zero() && !pending.linger_armed {
+        if linger.is_zero() {
+            if self.awaiting_answer {
+                // It leaves with the answer, or at `timeout` by the inner processor's own timer.
+                self.pending(format, signal).lingered = true;
+                return Ok(());
+            }
+            return self.flush(format, signal, handler).await;
+        }
+        if !pending.linger_armed {
             pending.linger_armed = true;
             handler
                 .set_wakeup(linger_slot(format, signal), now + linger)
