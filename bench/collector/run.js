@@ -397,7 +397,12 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// bench:replay runs the OTAP collectors of this table against its own source and sink.
+module.exports = { COLLECTORS };
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -4,7 +4,7 @@
 // receiver and rust_batch's exporter are kept in the host (`in_host`), so that one path stays in the host and the other
 // crosses into the engine and back (placement.test.ts runs the same pipeline placed in the engine).
 import { Collector, freePort, WITH_ENGINE } from '../test/collector';
-import { agreement, goFile, inputs, outcome, pipelineYaml, receiverYaml, sendAll, serviceYaml, SIGNALS, startGo, workFolder, type Signal } from './oracle';
+import { agreement, inputs, outcome, pipelineYaml, receiverYaml, sendAll, serviceYaml, SIGNALS, startGoBatchReference, workFolder, type Signal } from './oracle';
 
 const PATHS = ['batch', 'rust_batch'] as const;
 
@@ -27,21 +27,7 @@ ${receiverYaml('otlp', tandemGrpc)}processors:
 exporters:
 ${PATHS.map((p) => `  otlp_grpc/${p}:\n    endpoint: 127.0.0.1:${back[p]}\n    tls:\n      insecure: true\n`).join('')}${serviceYaml(
   SIGNALS.flatMap((s) => PATHS.map((p) => pipelineYaml(`${s}/${p}`, ['otlp'], [p], [`otlp_grpc/${p}`]))).join(''))}`, [tandemGrpc]);
-    go = await startGo(`receivers:
-${receiverYaml('otlp', grpc, http)}${PATHS.map((p) => receiverYaml(`otlp/${p}`, back[p])).join('')}processors:
-  batch:
-    timeout: 200ms
-exporters:
-  otlp/tandem:
-    endpoint: 127.0.0.1:${tandemGrpc}
-    tls:
-      insecure: true
-  file/reference:
-${goFile(work.file('reference'))}${PATHS.map((p) => `  file/${p}:\n${goFile(work.file(p))}`).join('')}${serviceYaml(SIGNALS.map((s) => [
-  pipelineYaml(`${s}/reference`, ['otlp'], ['batch'], ['file/reference']),
-  pipelineYaml(`${s}/to_tandem`, ['otlp'], [], ['otlp/tandem']),
-  ...PATHS.map((p) => pipelineYaml(`${s}/${p}`, [`otlp/${p}`], [], [`file/${p}`])),
-].join('')).join(''))}`, [grpc, http, ...Object.values(back)]);
+    go = await startGoBatchReference({ grpc, http, tandemGrpc }, back, work.file);
   });
 
   afterAll(async () => {

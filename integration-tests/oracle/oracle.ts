@@ -34,6 +34,30 @@ export const pipelineYaml = (name: string, receivers: string[], processors: stri
 /** `service:` with the collector's own metrics off (no fixed port) and these pipelines. */
 export const serviceYaml = (pipelines: string) => `service:\n  telemetry:\n    metrics:\n      level: none\n  pipelines:\n${pipelines}`;
 
+/**
+ * The Go Collector as the reference of a batch pipeline: it receives every input on `grpc` and `http`, batches it
+ * (`otlp -> batch`, timeout 200ms) into `reference`, passes it unbatched over OTLP to Tandem at `tandemGrpc`, and
+ * writes what Tandem exports back to each receiver port of `back` into that path's file.
+ */
+export function startGoBatchReference(ports: { grpc: number; http: number; tandemGrpc: number }, back: Record<string, number>, file: (name: string) => string): Promise<Collector> {
+  const paths = Object.keys(back);
+  return startGo(`receivers:
+${receiverYaml('otlp', ports.grpc, ports.http)}${paths.map((p) => receiverYaml(`otlp/${p}`, back[p])).join('')}processors:
+  batch:
+    timeout: 200ms
+exporters:
+  otlp/tandem:
+    endpoint: 127.0.0.1:${ports.tandemGrpc}
+    tls:
+      insecure: true
+  file/reference:
+${goFile(file('reference'))}${paths.map((p) => `  file/${p}:\n${goFile(file(p))}`).join('')}${serviceYaml(SIGNALS.map((s) => [
+  pipelineYaml(`${s}/reference`, ['otlp'], ['batch'], ['file/reference']),
+  pipelineYaml(`${s}/to_tandem`, ['otlp'], [], ['otlp/tandem']),
+  ...paths.map((p) => pipelineYaml(`${s}/${p}`, [`otlp/${p}`], [], [`file/${p}`])),
+].join('')).join(''))}`, [ports.grpc, ports.http, ...Object.values(back)]);
+}
+
 /** A work folder for one test file, and the path of a file exporter's output in it. */
 export function workFolder(): { file(name: string): string; remove(): void } {
   const dir = tempDir('tandem-oracle-');

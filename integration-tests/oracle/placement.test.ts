@@ -2,7 +2,7 @@
 // component (otlp -> batch -> otlp_grpc) runs wholly in the engine, as its twins, and still gives, item by item,
 // what Go's otlp -> batch gives; no request crosses the ring, in either direction.
 import { Collector, freePort, metricsOn, WITH_ENGINE } from '../test/collector';
-import { agreement, goFile, inputs, outcome, pipelineYaml, receiverYaml, sendAll, serviceYaml, SIGNALS, startGo, workFolder, type Signal } from './oracle';
+import { agreement, inputs, outcome, pipelineYaml, receiverYaml, sendAll, SIGNALS, startGoBatchReference, workFolder, type Signal } from './oracle';
 
 const ringRequests = async (metricsPort: number, direction: string) => {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -33,22 +33,7 @@ exporters:
 service:
 ${metricsOn(metricsPort)}  pipelines:
 ${pipelines}`, [tandemGrpc, metricsPort]);
-    go = await startGo(`receivers:
-${receiverYaml('otlp', grpc, http)}${receiverYaml('otlp/placed', back)}processors:
-  batch:
-    timeout: 200ms
-exporters:
-  otlp/tandem:
-    endpoint: 127.0.0.1:${tandemGrpc}
-    tls:
-      insecure: true
-  file/reference:
-${goFile(work.file('reference'))}  file/placed:
-${goFile(work.file('placed'))}${serviceYaml(SIGNALS.map((s) => [
-  pipelineYaml(`${s}/reference`, ['otlp'], ['batch'], ['file/reference']),
-  pipelineYaml(`${s}/to_tandem`, ['otlp'], [], ['otlp/tandem']),
-  pipelineYaml(`${s}/placed`, ['otlp/placed'], [], ['file/placed']),
-].join('')).join(''))}`, [grpc, http, back]);
+    go = await startGoBatchReference({ grpc, http, tandemGrpc }, { placed: back }, work.file);
   });
 
   afterAll(async () => {

@@ -319,6 +319,11 @@ pub mod testing {
         region.word64(off_tail(ring)).load(Ordering::Acquire)
     }
 
+    /// The consumer's position: at the tail once it has read everything published.
+    pub fn head(region: &Region, ring: usize) -> u64 {
+        region.word64(off_head(ring)).load(Ordering::Acquire)
+    }
+
     // The bytes live in the shared mapping, not in `Region`; the module's contract (both halves idle) makes this safe.
     #[allow(clippy::mut_from_ref)]
     pub fn data(region: &Region, ring: usize) -> &mut [u8] {

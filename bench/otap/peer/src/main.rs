@@ -9,8 +9,12 @@
 //!
 //! `tandem-otap-bench requests --spans N --count N --out FILE` writes generated trace requests for the end-to-end part,
 //! each prefixed by its length (u32, little-endian).
+//!
+//! `tandem-otap-bench replay ...` and `sink ...` are the source and the sink around an OTAP collector under test
+//! (bench:replay): see `replay.rs`.
 
 mod generate;
+mod replay;
 
 use bytes::Bytes;
 use generate::Rng;
@@ -326,9 +330,23 @@ fn main() {
             }
             std::fs::write(out, file).expect("writing the requests");
         }
+        Some("replay") => replay::replay(replay::Replay {
+            to: value("--to").expect("--to HOST:PORT is required").clone(),
+            spans_per_batch: number("--spans"),
+            batches_per_stream: number("--batches"),
+            streams: number("--streams"),
+            window: number("--window"),
+            duration: Duration::from_millis(number("--ms") as u64),
+        }),
+        Some("sink") => replay::sink(
+            value("--listen")
+                .expect("--listen HOST:PORT is required")
+                .parse()
+                .expect("--listen HOST:PORT"),
+        ),
         _ => {
             eprintln!(
-                "usage: tandem-otap-bench convert --slice-ms N | requests --spans N --count N --out FILE"
+                "usage: tandem-otap-bench convert --slice-ms N | requests --spans N --count N --out FILE | replay --to HOST:PORT --spans N --batches N --streams N --window N --ms N | sink --listen HOST:PORT"
             );
             std::process::exit(2);
         }

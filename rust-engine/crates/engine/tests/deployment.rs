@@ -14,7 +14,7 @@ use tandem_engine::control::pb;
 use tandem_engine::deployment::{Deployment, Refused};
 use tandem_engine::ring::rings;
 use tandem_engine::runtime::telemetry::Telemetry;
-use tandem_ipc::{Incoming, RegionOptions, RequestError, Session, SessionOptions, create_inherited};
+use tandem_ipc::{Incoming, RegionOptions, RequestError, Session, SessionOptions, create_inherited, testing};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
@@ -166,39 +166,6 @@ async fn a_lone_request_leaves_after_the_linger() {
     stop(deployment).await;
 }
 
-// Scenario: rust_batch with its default linger (none) and a 60 s timeout; a lone request, then two more while the
-// host holds the first batch's answer. Guarantee: the first leaves at once; the next two wait for that answer
-// (nothing reaches the host for 100 ms once the engine has them), then leave together.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn by_default_a_batch_leaves_at_once_unless_one_awaits_its_answer() {
-    let _one_at_a_time = RINGS.lock().await;
-    let mut hosts = attach(1, 1 << 16);
-    let deployment = started(1, batch_deployment(serde_json::json!({ "timeout": "60s" }))).await;
-    let session = hosts[0].session.clone();
-    let send = |tag: &'static str| {
-        let session = session.clone();
-        tokio::spawn(async move { session.request(pb::Signal::Logs as u16, 1, &logs(tag, 1), soon()).await })
-    };
-    let first = send("a");
-    let held = tokio::time::timeout(Duration::from_secs(20), hosts[0].incoming.recv()).await.expect("the first batch").expect("the ring is open");
-    assert_eq!(bodies(&held.payload), vec!["a 0".to_string()]);
-    let (second, third) = (send("b"), send("c"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while deployment.counters().await[0].items_in < 3 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let early = tokio::time::timeout(Duration::from_millis(100), hosts[0].incoming.recv()).await;
-    assert!(early.is_err(), "a batch left while the first awaited its answer");
-    held.reply.send(Ok(()));
-    assert_eq!(first.await.unwrap(), Ok(()));
-    let (_, together) = answer_next(&mut hosts[0]).await;
-    let mut got = bodies(&together);
-    got.sort();
-    assert_eq!(got, vec!["b 0".to_string(), "c 0".into()]);
-    assert_eq!((second.await.unwrap(), third.await.unwrap()), (Ok(()), Ok(())));
-    stop(deployment).await;
-}
-
 // Scenario (issue 11.2): a request of about 70% of the ring's max_message_size, then another one, within the batch's
 // timeout. Guarantee: the batch never merges past what the ring takes: the host gets two requests, each within the
 // limit, and both callers get OK (before, the merged batch was refused for good, naming the limit).
@@ -258,15 +225,13 @@ async fn a_request_that_would_pass_the_byte_bound_sends_the_pending_batch_first(
     stop(deployment).await;
 }
 
-// Scenario (Nagle's algorithm, with a linger): a batch goes out after its linger and the host holds its answer; a
-// second request arrives and lingers, then a third. Guarantee: while the first batch awaits its answer, the second
-// does not leave on its linger (nothing reaches the host for 200 ms, ten lingers); once the first is answered, the
-// second and third leave together.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lingered_batch_waits_for_the_batch_awaiting_its_answer() {
+/// Sends one request into rust_batch (`config`) and holds the host's answer to the batch it makes, then sends two more:
+/// asserts that the first batch left alone, that nothing more reaches the host for 200 ms once the engine has the two,
+/// and that they leave together once the first batch is answered, every caller then answered OK.
+async fn the_next_batch_waits_for_the_one_awaiting_its_answer(config: serde_json::Value) {
     let _one_at_a_time = RINGS.lock().await;
     let mut hosts = attach(1, 1 << 16);
-    let deployment = started(1, batch_deployment(serde_json::json!({ "send_batch_size": 1000, "timeout": "60s", "linger": "20ms" }))).await;
+    let deployment = started(1, batch_deployment(config)).await;
     let session = hosts[0].session.clone();
     let send = |tag: &'static str| {
         let session = session.clone();
@@ -275,15 +240,18 @@ async fn a_lingered_batch_waits_for_the_batch_awaiting_its_answer() {
     let first = send("a");
     let held = tokio::time::timeout(Duration::from_secs(20), hosts[0].incoming.recv()).await.expect("the first batch").expect("the ring is open");
     assert_eq!(bodies(&held.payload), vec!["a 0".to_string()]);
-    let second = send("b");
-    let early = tokio::time::timeout(Duration::from_millis(200), hosts[0].incoming.recv()).await;
-    assert!(early.is_err(), "the second batch left while the first awaited its answer");
-    let third = send("c");
-    // The third arrives before the first is answered: wait until the engine has it (its counters say 3 items in).
+    let (second, third) = (send("b"), send("c"));
+    // Wait until the engine has read both off the ring (its read position at the write position; the counters would
+    // not do: a node counts a message once it is answered), then see that they stay in the engine.
+    let (region, ring) = (session.region().clone(), session.region().role().outgoing_ring());
+    let read = || session.stats().requests_sent == 3 && testing::head(&region, ring) == testing::tail(&region, ring);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while deployment.counters().await[0].items_in < 3 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    while !read() {
+        assert!(Instant::now() < deadline, "the engine did not read the two requests off the ring");
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
+    let early = tokio::time::timeout(Duration::from_millis(200), hosts[0].incoming.recv()).await;
+    assert!(early.is_err(), "a batch left while the first awaited its answer");
     held.reply.send(Ok(()));
     assert_eq!(first.await.unwrap(), Ok(()));
     let (_, together) = answer_next(&mut hosts[0]).await;
@@ -292,6 +260,21 @@ async fn a_lingered_batch_waits_for_the_batch_awaiting_its_answer() {
     assert_eq!(got, vec!["b 0".to_string(), "c 0".into()]);
     assert_eq!((second.await.unwrap(), third.await.unwrap()), (Ok(()), Ok(())));
     stop(deployment).await;
+}
+
+// Scenario: rust_batch with its default linger (none) and a 60 s timeout; a lone request, then two more while the
+// host holds the first batch's answer. Guarantee: the first leaves at once (no linger, no timeout to wait for); the
+// next two wait for that answer (Nagle's rule), then leave together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_a_batch_leaves_at_once_unless_one_awaits_its_answer() {
+    the_next_batch_waits_for_the_one_awaiting_its_answer(serde_json::json!({ "timeout": "60s" })).await;
+}
+
+// Scenario: the same with a 20 ms linger. Guarantee: the first leaves after its linger; the next two do not leave on
+// theirs (200 ms is ten lingers) while the first awaits its answer, then leave together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lingered_batch_waits_for_the_batch_awaiting_its_answer() {
+    the_next_batch_waits_for_the_one_awaiting_its_answer(serde_json::json!({ "send_batch_size": 1000, "timeout": "60s", "linger": "20ms" })).await;
 }
 
 // Scenario: rust_batch feeding two host consumers. Guarantee: both get the batch (an engine fan-out, otap-dataflow's
