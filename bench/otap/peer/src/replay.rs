@@ -63,13 +63,33 @@ async fn replay_once(
     window: usize,
     acknowledged: &Acknowledged,
 ) -> Result<(), String> {
+    let mut batches = stream
+        .iter()
+        .enumerate()
+        .map(|(id, batch)| BatchArrowRecords {
+            batch_id: id as i64,
+            ..batch.clone()
+        });
     let (requests, outgoing) = tokio::sync::mpsc::channel(window);
+    // The first batch goes out before the call is awaited: the call waits for the server's response headers, which
+    // Go's gRPC server sends with its first status only.
+    let first = batches.next().ok_or("an empty stream")?;
+    requests
+        .send(first)
+        .await
+        .map_err(|_| "the stream closed".to_string())?;
     let mut statuses = client
         .arrow_traces(ReceiverStream::new(outgoing))
         .await
         .map_err(|e| e.to_string())?
         .into_inner();
-    let mut in_flight = 0;
+    let mut next_status = async || {
+        statuses
+            .message()
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "the stream ended early".to_string())
+    };
     let answered = |status: BatchStatus| {
         let counter = if status.status_code == StatusCode::Ok as i32 {
             &acknowledged.batches
@@ -78,34 +98,20 @@ async fn replay_once(
         };
         counter.fetch_add(1, Ordering::Relaxed);
     };
-    for (id, batch) in stream.iter().enumerate() {
-        let mut batch = batch.clone();
-        batch.batch_id = id as i64;
+    let mut in_flight = 1;
+    for batch in batches {
+        if in_flight == window {
+            answered(next_status().await?);
+            in_flight -= 1;
+        }
         requests
             .send(batch)
             .await
             .map_err(|_| "the collector closed the stream".to_string())?;
         in_flight += 1;
-        if in_flight == window {
-            answered(
-                statuses
-                    .message()
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .ok_or("the stream ended early")?,
-            );
-            in_flight -= 1;
-        }
     }
-    while in_flight > 0 {
-        answered(
-            statuses
-                .message()
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or("the stream ended early")?,
-        );
-        in_flight -= 1;
+    for _ in 0..in_flight {
+        answered(next_status().await?);
     }
     Ok(())
 }
