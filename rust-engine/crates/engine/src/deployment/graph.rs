@@ -225,3 +225,66 @@ fn feeding_host(plan: &Plan) -> BTreeSet<&str> {
     }
     feeding
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::control::pb;
+
+    const TRACES: i32 = pb::Signal::Traces as i32;
+
+    fn processor(key: &str, id: &str, config: Value) -> pb::Node {
+        pb::Node {
+            key: key.into(),
+            kind: pb::Kind::Processor as i32,
+            id: id.into(),
+            signals: vec![TRACES],
+            config_json: config.to_string(),
+            ..Default::default()
+        }
+    }
+
+    fn edge(from: &str, to: pb::edge::To) -> pb::Edge {
+        pb::Edge { from: from.into(), to: Some(to), signal: TRACES, pipeline: String::new() }
+    }
+
+    // Scenario: the host feeds `rust_filter -> rust_attributes -> rust_batch`, which sends back to the host. Guarantee:
+    // OTLP becomes OTAP once, in front of the filter; the three hand Arrow batches on to each other directly (the ring's
+    // egress writes OTLP as the data leaves).
+    #[test]
+    fn consecutive_otap_processors_pass_arrow_batches() {
+        let plan = Plan::of(pb::DeployRequest {
+            nodes: vec![
+                processor("filter", "rust_filter", json!({ "spans": { "exclude": { "match_type": "strict", "span_names": ["health"] } } })),
+                processor("attributes", "rust_attributes", json!({ "actions": [{ "key": "env", "value": "prod", "action": "upsert" }] })),
+                processor("batch", "rust_batch", json!({})),
+            ],
+            edges: vec![
+                edge("filter", pb::edge::To::Node("attributes".into())),
+                edge("attributes", pb::edge::To::Node("batch".into())),
+                edge("batch", pb::edge::To::HostRoute(2)),
+            ],
+            entries: vec![pb::Entry { route: 1, node: "filter".into(), signal: TRACES }],
+        })
+        .unwrap();
+        let (config, _) = pipeline(&plan, 0, None).unwrap();
+        let translations: Vec<&String> = config["nodes"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, node)| [convert::urn_into(Form::Otap), convert::urn_into(Form::Otlp)].contains(&node["type"].as_str().unwrap()))
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(translations, vec!["filter~to-otap"]);
+        let connections = config["connections"].as_array().unwrap();
+        for (from, to) in [
+            ("ring[\"route-1\"]", "filter~to-otap"),
+            ("filter~to-otap", "filter"),
+            ("filter", "attributes"),
+            ("attributes", "batch"),
+            ("batch", "host-2"),
+        ] {
+            assert!(connections.contains(&json!({ "from": from, "to": to })), "no connection {from} -> {to} in {connections:?}");
+        }
+    }
+}
