@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort, tempDir, until } from './collector';
+import { freePort, metricsOn, tempDir, until } from './collector';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TANDEM = path.join(ROOT, 'scripts', 'bin', 'tandem.js');
@@ -115,6 +115,51 @@ describe('files', () => {
     expect(withEngine.stderr).toContain('failed to start the engine: the engine binary');
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
+});
+
+// scenario: Ctrl-C at a terminal, which sends SIGINT to the whole foreground process group, the spawned engine too:
+// with the engine idle, and with a batch in the engine holding a client's request (for its 2 s timeout) / guarantee:
+// the engine leaves the signal to its host, which drains through it (the held request is answered 200) and exits 0
+// (an idle engine used to stop on the signal itself, so the host's drain failed and it exited 1, "Error: 14 UNAVAILABLE")
+test.each([
+  ['idle', false],
+  ['holding a request', true],
+])('Ctrl-C stops the collector and its engine cleanly, the engine %s', async (_, holding) => {
+  const dir = tempDir('tandem-ctrl-c-');
+  const file = path.join(dir, 'config.yaml');
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const yaml = config(port, 'spawn', 'rust_batch').replace('rust_batch: {}', 'rust_batch: { timeout: 2s, linger: 2s }');
+  fs.writeFileSync(file, yaml.replace('  telemetry:\n    metrics:\n      level: none\n', metricsOn(metricsPort)));
+  let output = '';
+  const collector = spawn(process.execPath, [TANDEM, '--config', file], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  collector.stdout!.on('data', (d) => (output += d));
+  collector.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((done) => collector.once('exit', (code) => done(code)));
+  try {
+    await until('the collector', async () => ((await listening(port)) ? true : undefined), 30_000);
+    const engine = JSON.parse(output.split('\n').find((l) => l.includes('"Engine ready"'))!).pid as number;
+    const held = holding
+      ? fetch(`http://127.0.0.1:${port}/v1/logs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'held by rust_batch' } }] }] }] }),
+        })
+      : undefined;
+    // Sent into the engine and not answered: rust_batch holds it.
+    await until('the request to be held in the engine', async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return new RegExp(`^tandem_ring_in_flight ${holding ? 1 : 0}$`, 'm').test(metrics) ? true : undefined;
+    });
+    process.kill(-collector.pid!, 'SIGINT');
+    if (held) expect((await held).status).toBe(200);
+    expect(await exited).toBe(0);
+    expect(output).toContain('Shutdown complete.');
+    expect(output).not.toContain('Error:');
+    await until('the engine to exit', () => (alive(engine) ? undefined : true));
+  } finally {
+    if (collector.exitCode === null) process.kill(-collector.pid!, 'SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // scenario: the README's `npx tandem --config x.yaml`, and a SIGTERM to the npx process (what a supervisor, `timeout`

@@ -31,6 +31,9 @@ fn main() {
     if args.exit_with_parent {
         // Spawn mode: the kernel sends SIGTERM when the host dies, even by SIGKILL, so no engine is orphaned.
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
+        // A terminal's Ctrl-C reaches the whole foreground group, the engine too: the host answers it, drains through
+        // the engine, then stops it. Stopping at once would fail the host's drain.
+        unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
     }
     tandem_ipc::alloc::keep_freed_buffers();
     // This thread serves the control channel and drives the rings while no pipeline does; the pipelines run on a
@@ -102,9 +105,11 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");
         // Spawn mode: an engine whose host's rings ended has nobody left to serve (its host restarts it if it lives).
         let host_gone = async { if attach_mode { std::future::pending().await } else { rings().ended().await } };
+        // Spawn mode leaves SIGINT ignored (see main): watching it would install a handler in its place.
+        let interrupt = async { if attach_mode { tokio::signal::ctrl_c().await } else { std::future::pending().await } };
         tokio::select! {
             _ = term.recv() => log::info("engine stopping on signal", serde_json::json!({})),
-            _ = tokio::signal::ctrl_c() => log::info("engine stopping on signal", serde_json::json!({})),
+            _ = interrupt => log::info("engine stopping on signal", serde_json::json!({})),
             reason = host_gone => log::info("engine stopping: the host's rings ended", serde_json::json!({ "reason": reason })),
         }
     };
