@@ -82,6 +82,10 @@ test('SIGTERM under continuous load: stops accepting at once, drains, exits with
     // A slower destination keeps accepted requests in flight during the drain, so the clients' next requests arrive
     // on connections that are busy, not idle, while the collector shuts down.
     sink.delayMs = 300;
+    // Once an export is held by the delay, the batch gathers every other request behind it (none leaves while one
+    // awaits its answer), so each client has one in flight when the signal comes.
+    const before = sink.requests;
+    while (sink.requests === before) await new Promise((r) => setTimeout(r, 5));
     const signalled = Date.now();
     const code = await collector.stop(); // one SIGTERM (a second one means: exit now)
     const exitedAfterMs = Date.now() - signalled;
