@@ -145,8 +145,8 @@ test.each([
           body: JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'held by rust_batch' } }] }] }] }),
         })
       : undefined;
-    // Sent into the engine and not answered: rust_batch holds it.
-    await until('the request to be held in the engine', async () => {
+    // Holding: sent into the engine and not answered (rust_batch holds it); idle: nothing in flight.
+    await until('the engine to hold what it should', async () => {
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       return new RegExp(`^tandem_ring_in_flight ${holding ? 1 : 0}$`, 'm').test(metrics) ? true : undefined;
     });

@@ -83,6 +83,8 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         rings().attach_inherited(region, bell)?;
     }
     let attach_mode = args.inherited.is_empty();
+    // Whether the host that answers Ctrl-C is this engine's parent (main then leaves SIGINT ignored).
+    let spawned = args.exit_with_parent;
     let runtime = pb::Runtime {
         executor_type: args.executor.clone(),
         cores: args.cores,
@@ -105,8 +107,8 @@ async fn run(args: args::Args) -> Result<(), Box<dyn std::error::Error>> {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("cannot watch SIGTERM");
         // Spawn mode: an engine whose host's rings ended has nobody left to serve (its host restarts it if it lives).
         let host_gone = async { if attach_mode { std::future::pending().await } else { rings().ended().await } };
-        // Spawn mode leaves SIGINT ignored (see main): watching it would install a handler in its place.
-        let interrupt = async { if attach_mode { tokio::signal::ctrl_c().await } else { std::future::pending().await } };
+        // Watching SIGINT would install a handler in place of the ignoring that main set up for a spawned engine.
+        let interrupt = async { if spawned { std::future::pending().await } else { tokio::signal::ctrl_c().await } };
         tokio::select! {
             _ = term.recv() => log::info("engine stopping on signal", serde_json::json!({})),
             _ = interrupt => log::info("engine stopping on signal", serde_json::json!({})),
