@@ -292,12 +292,6 @@ impl Consumer {
         }
         true
     }
-
-    /// Whether published records wait to be polled.
-    pub fn has_records(&self) -> bool {
-        // Acquire: as in `poll`.
-        self.r.tail().load(Ordering::Acquire) != self.head
-    }
 }
 
 /// Test support (conformance cases, section 8): the raw bytes of a ring and its positions. Both halves of the ring

@@ -43,8 +43,6 @@ pub struct SessionOptions {
     /// A peer whose heartbeat stands still this long is declared hung (section 7).
     pub peer_timeout: Duration,
     pub heartbeat_interval: Duration,
-    /// How long the driver keeps polling an empty ring before it sleeps on the doorbell.
-    pub spin: Duration,
 }
 
 impl Default for SessionOptions {
@@ -52,7 +50,6 @@ impl Default for SessionOptions {
         SessionOptions {
             peer_timeout: Duration::from_secs(5),
             heartbeat_interval: Duration::from_millis(250),
-            spin: Duration::from_micros(50),
         }
     }
 }
@@ -595,16 +592,10 @@ async fn drive(mut lease: Lease, bell: tokio::net::UnixStream) {
                     return;
                 }
                 Ok(0) => {
-                    // Stay awake briefly before sleeping (section 5 allows a short poll): a busy or chatty peer then
-                    // never needs to ring, and its next record is picked up without a wake-up's latency.
-                    let spin_until = std::time::Instant::now() + options.spin;
-                    loop {
-                        tokio::task::yield_now().await;
-                        if consumer.has_records() || std::time::Instant::now() >= spin_until {
-                            break;
-                        }
-                    }
-                    if !consumer.has_records() && consumer.prepare_sleep() {
+                    // Sleep at once, without a poll first (section 5 allows one): records from a collector's load
+                    // come further apart than any useful poll, so polling cost CPU per record and saved no wake-up
+                    // (bench/RESULTS.md, "The crossing's wake-ups").
+                    if consumer.prepare_sleep() {
                         break;
                     }
                 }
