@@ -12,7 +12,7 @@ import { RESOURCE_LOGS, ResourceLogsSlice } from './plog';
 import { RESOURCE_METRICS, ResourceMetricsSlice } from './pmetric';
 import { RESOURCE_SPANS, ResourceSpansSlice } from './ptrace';
 import { RootRef } from './ref';
-import { countAlong, MessageShape, messageShape, splitBySize, validate as validateWire } from './wire';
+import { countAlong, ItemPath, MessageShape, messageShape, splitBySize, validate as validateWire } from './wire';
 
 /** The static side of a generated request class. */
 interface Codec<M> {
@@ -28,7 +28,7 @@ interface SignalSchema<M, D> {
   readonly codec: Codec<M>;
   readonly shape: MessageShape;
   /** Field numbers from the request down to the counted items, for counting without decoding. */
-  readonly itemPath: readonly (readonly number[])[];
+  readonly itemPath: ItemPath;
   countItems(message: M): number;
   wrap(bytes: Uint8Array | undefined, message: M | undefined): D;
 }
@@ -44,6 +44,8 @@ export abstract class OTLPData<M extends object, D extends OTLPData<M, D>> {
   /** Set once `mutable()` handed the message out: from then on the bytes are re-encoded on every `toProto()`. */
   #written = false;
   #readOnly = false;
+  /** The item count of #bytes, once walked: every component boundary asks for it, and the bytes never change. */
+  #bytesItemCount: number | undefined;
 
   protected constructor(private readonly schema: SignalSchema<M, D>, bytes?: Uint8Array, message?: M) {
     this.#bytes = bytes;
@@ -69,13 +71,13 @@ export abstract class OTLPData<M extends object, D extends OTLPData<M, D>> {
 
   /** Throws PdataError when the data is not a valid request; never keeps a decoded copy. */
   validate(): void {
-    if (this.#bytes && !this.#written) validateWire(this.#bytes, this.schema.shape);
+    if (this.#bytes && !this.#written) this.#bytesItemCount = validateWire(this.#bytes, this.schema.shape, this.schema.itemPath);
   }
 
   /** Spans, data points or log records. */
   itemCount(): number {
-    if (this.#message) return this.schema.countItems(this.#message);
-    return countAlong(this.#bytes as Uint8Array, this.schema.itemPath);
+    if (this.#bytes && !this.#written) return (this.#bytesItemCount ??= countAlong(this.#bytes, this.schema.itemPath));
+    return this.schema.countItems(this.#message as M);
   }
 
   /**
@@ -142,6 +144,7 @@ export abstract class OTLPData<M extends object, D extends OTLPData<M, D>> {
   private replace(bytes: Uint8Array): void {
     this.mutable();
     this.#bytes = bytes;
+    this.#bytesItemCount = undefined;
     this.#message = undefined;
     this.#written = false;
   }

@@ -46,7 +46,8 @@ interface FieldShape {
 
 export interface MessageShape {
   readonly name: string;
-  readonly fields: Map<number, FieldShape>;
+  /** By field number (OTLP's are small, so an array: the lookup happens for every field of every request). */
+  readonly fields: (FieldShape | undefined)[];
 }
 
 const root = Root.fromJSON(descriptor).resolveAll();
@@ -55,16 +56,17 @@ const shapes = new Map<Type, MessageShape>();
 function shapeOf(type: Type): MessageShape {
   let shape = shapes.get(type);
   if (shape) return shape;
-  shape = { name: type.name, fields: new Map() };
+  const fields: (FieldShape | undefined)[] = Array.from({ length: Math.max(0, ...type.fieldsArray.map((f) => f.id)) + 1 }, () => undefined);
+  shape = { name: type.name, fields };
   shapes.set(type, shape); // registered before its fields so that recursive types (AnyValue) resolve
   for (const field of type.fieldsArray) {
     const resolved = field.resolvedType;
     if (resolved instanceof Type) {
-      shape.fields.set(field.id, { name: field.name, wireType: WIRE_LEN, packable: false, utf8: false, message: shapeOf(resolved) });
+      fields[field.id] = { name: field.name, wireType: WIRE_LEN, packable: false, utf8: false, message: shapeOf(resolved) };
     } else {
       const wireType = resolved ? WIRE_VARINT : SCALAR_WIRE_TYPES[field.type];
       const idLength = field.type === 'bytes' ? ID_LENGTHS[field.name] : undefined;
-      shape.fields.set(field.id, { name: field.name, wireType, idLength, packable: field.repeated && wireType !== WIRE_LEN, utf8: field.type === 'string' });
+      fields[field.id] = { name: field.name, wireType, idLength, packable: field.repeated && wireType !== WIRE_LEN, utf8: field.type === 'string' };
     }
   }
   return shape;
@@ -96,6 +98,7 @@ class Cursor {
 
   /** Reads a varint as a JS number; lengths and tags always fit, larger values are only skipped. */
   varint(): number {
+    if (this.pos < this.end && this.buf[this.pos] < 0x80) return this.buf[this.pos++]; // most tags and lengths: one byte
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
@@ -116,9 +119,10 @@ class Cursor {
   /** Reads a tag into `field` and `wireType`. */
   tag(): void {
     const tag = this.varint();
-    const field = Math.floor(tag / 8);
+    // A field number above MAX_FIELD_NUMBER is exactly a tag of 2^32 or more; below that, bit operations are exact.
+    if (tag >= 2 ** 32) this.fail(`field number ${Math.floor(tag / 8)} is larger than ${MAX_FIELD_NUMBER}`);
+    const field = tag >>> 3;
     if (field === 0) this.fail('field number 0');
-    if (field > MAX_FIELD_NUMBER) this.fail(`field number ${field} is larger than ${MAX_FIELD_NUMBER}`);
     this.field = field;
     this.wireType = tag & 7;
   }
@@ -158,15 +162,19 @@ function validatePacked(buf: Uint8Array, start: number, end: number, field: Fiel
   while (cursor.pos < end) cursor.varint();
 }
 
-/** Validates the message of `shape` from the cursor's position to `end`; nested messages reuse the cursor. */
-function validateFields(cursor: Cursor, end: number, shape: MessageShape, depth: number): void {
+/**
+ * Validates the message of `shape` from the cursor's position to `end`; nested messages reuse the cursor. Counts the
+ * items on the way: `step` is this message's place along `path` (as in countAlong), -1 when it is off the path.
+ */
+function validateFields(cursor: Cursor, end: number, shape: MessageShape, depth: number, path: ItemPath, step: number): number {
   if (depth > MAX_DEPTH) cursor.fail(`message nesting deeper than ${MAX_DEPTH}`);
   const outerEnd = cursor.end;
   cursor.end = end;
+  let items = 0;
   while (cursor.pos < end) {
     cursor.tag();
     const { wireType } = cursor;
-    const field = shape.fields.get(cursor.field);
+    const field = cursor.field < shape.fields.length ? shape.fields[cursor.field] : undefined;
     if (field && wireType !== field.wireType && !(field.packable && wireType === WIRE_LEN)) {
       cursor.fail(`${shape.name}.${field.name} has wire type ${wireType}, expected ${field.wireType}`);
     }
@@ -175,7 +183,10 @@ function validateFields(cursor: Cursor, end: number, shape: MessageShape, depth:
     if (field.packable) validatePacked(cursor.buf, valueStart, valueEnd, field, shape);
     else if (field.message) {
       cursor.pos = valueStart;
-      validateFields(cursor, valueEnd, field.message, depth + 1);
+      const onPath = step >= 0 && path[step].includes(cursor.field);
+      if (onPath && step === path.length - 1) items++;
+      const next = onPath && step < path.length - 1 ? step + 1 : -1;
+      items += validateFields(cursor, valueEnd, field.message, depth + 1, path, next);
     } else if (field.utf8 && !utf8(cursor.buf, valueStart, valueEnd)) {
       cursor.pos = valueStart;
       cursor.fail(`${shape.name}.${field.name}: string field contains invalid UTF-8`);
@@ -186,18 +197,25 @@ function validateFields(cursor: Cursor, end: number, shape: MessageShape, depth:
     }
   }
   cursor.end = outerEnd;
-}
-
-/** Checks that `buf` is a well-formed encoding of the message `shape` (unknown fields are allowed, as in proto3). */
-export function validate(buf: Uint8Array, shape: MessageShape): void {
-  validateFields(new Cursor(buf, 0, buf.length), buf.length, shape, 0);
+  return items;
 }
 
 /**
- * Counts the values found by following `path` from the top-level message: each step is the set of field numbers
- * to descend into, and the values of the last step are counted. Assumes `buf` is valid or throws PdataError.
+ * Field numbers from a request down to its items (spans, data points, log records): each step is the set of field
+ * numbers to descend into; the values of the last step are the items.
  */
-export function countAlong(buf: Uint8Array, path: readonly (readonly number[])[]): number {
+export type ItemPath = readonly (readonly number[])[];
+
+/**
+ * Checks that `buf` is a well-formed encoding of the message `shape` (unknown fields are allowed, as in proto3) and
+ * returns the number of items along `path`, so that a request is walked once for both.
+ */
+export function validate(buf: Uint8Array, shape: MessageShape, path: ItemPath): number {
+  return validateFields(new Cursor(buf, 0, buf.length), buf.length, shape, 0, path, 0);
+}
+
+/** Counts the items along `path` (see ItemPath). Assumes `buf` is valid or throws PdataError. */
+export function countAlong(buf: Uint8Array, path: ItemPath): number {
   const visit = (start: number, end: number, step: number): number => {
     const cursor = new Cursor(buf, start, end);
     const wanted = path[step];

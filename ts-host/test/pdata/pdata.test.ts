@@ -117,7 +117,24 @@ describe('pdata', () => {
       const wire = fromProtoFor(data.signal, data.toProto());
       expect(wire.itemCount()).toBe(expected);
       expect(wire.byteSize()).toBe(data.toProto().length);
+      const validated = fromProtoFor(data.signal, data.toProto());
+      validated.validate(); // counts on the way
+      expect(validated.itemCount()).toBe(expected);
     }
+  });
+
+  // scenario: a request validated (and so counted) on receipt is then changed, or replaced by moveTo / guarantee: the
+  // count follows the data, never the bytes it was validated with
+  test('the count taken by validate() does not outlive the bytes it counted', () => {
+    const td = Traces.fromProto(Traces.fromJSON(traceJSON(3)).toProto());
+    td.validate();
+    td.mutable().resourceSpans[0].scopeSpans![0].spans!.pop();
+    expect(td.itemCount()).toBe(2);
+    const dest = Traces.fromProto(Traces.fromJSON(traceJSON(5)).toProto());
+    dest.validate();
+    td.moveTo(dest);
+    expect(dest.itemCount()).toBe(2);
+    expect(td.itemCount()).toBe(0);
   });
 
   test('empty data is valid and counts zero', () => {
