@@ -56,7 +56,7 @@ const shapes = new Map<Type, MessageShape>();
 function shapeOf(type: Type): MessageShape {
   let shape = shapes.get(type);
   if (shape) return shape;
-  const fields: (FieldShape | undefined)[] = Array.from({ length: Math.max(0, ...type.fieldsArray.map((f) => f.id)) + 1 }, () => undefined);
+  const fields = new Array<FieldShape | undefined>(Math.max(0, ...type.fieldsArray.map((f) => f.id)) + 1).fill(undefined);
   shape = { name: type.name, fields };
   shapes.set(type, shape); // registered before its fields so that recursive types (AnyValue) resolve
   for (const field of type.fieldsArray) {
@@ -119,10 +119,9 @@ class Cursor {
   /** Reads a tag into `field` and `wireType`. */
   tag(): void {
     const tag = this.varint();
-    // A field number above MAX_FIELD_NUMBER is exactly a tag of 2^32 or more; below that, bit operations are exact.
-    if (tag >= 2 ** 32) this.fail(`field number ${Math.floor(tag / 8)} is larger than ${MAX_FIELD_NUMBER}`);
-    const field = tag >>> 3;
+    const field = Math.floor(tag / 8);
     if (field === 0) this.fail('field number 0');
+    if (field > MAX_FIELD_NUMBER) this.fail(`field number ${field} is larger than ${MAX_FIELD_NUMBER}`);
     this.field = field;
     this.wireType = tag & 7;
   }
@@ -174,7 +173,7 @@ function validateFields(cursor: Cursor, end: number, shape: MessageShape, depth:
   while (cursor.pos < end) {
     cursor.tag();
     const { wireType } = cursor;
-    const field = cursor.field < shape.fields.length ? shape.fields[cursor.field] : undefined;
+    const field = shape.fields[cursor.field];
     if (field && wireType !== field.wireType && !(field.packable && wireType === WIRE_LEN)) {
       cursor.fail(`${shape.name}.${field.name} has wire type ${wireType}, expected ${field.wireType}`);
     }
