@@ -10,6 +10,12 @@ use tandem_engine::ring::rings;
 use tandem_engine::runtime::telemetry::Telemetry;
 use tonic::transport::Server;
 
+/// jemalloc, as otap-dataflow's own engine binary uses: pdata's OTLP <-> OTAP translation and the Arrow builders make
+/// many small, short-lived allocations across threads, which glibc's malloc serves slowly (a quarter of the chain
+/// pipeline's engine samples were in it).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// How long the pipelines of a host that is gone may drain (towards exporters outside; nothing can reach the host).
 const HOST_GONE_DRAIN: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -35,7 +41,6 @@ fn main() {
         // the engine, then stops it. Stopping at once would fail the host's drain.
         unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
     }
-    tandem_ipc::alloc::keep_freed_buffers();
     // This thread serves the control channel and drives the rings while no pipeline does; the pipelines run on a
     // thread per core (`runtime`).
     if let Err(e) = runtime().block_on(run(args)) {
