@@ -2,7 +2,8 @@
 //
 // Senders write to the outgoing ring directly and get a promise; the doorbell socket's 'data' event drains the
 // incoming ring, which settles those promises and hands the peer's requests to `onRequest`. Nothing blocks the loop:
-// an idle session sleeps on the doorbell (no CPU), a busy one never rings it (no system call per message).
+// an idle session sleeps on the doorbell (no CPU), a busy one never rings it (no system call per message). Records
+// written during one turn of the event loop are published together at its end, so a burst rings the peer once.
 import net from 'node:net';
 import * as L from './layout';
 import type { Region } from './region';
@@ -99,6 +100,8 @@ export class Session {
   private inFlightBytes = 0;
   private readonly capacity: number;
   private draining = false;
+  /** Whether a publish is scheduled for the end of this turn of the loop (`publishSoon`). */
+  private publishing = false;
   private readonly heartbeat: NodeJS.Timeout;
   /** Runs only while something can pass a deadline, so that an idle session costs no wake-ups but the heartbeat's. */
   private sweeper: NodeJS.Timeout | undefined;
@@ -191,7 +194,7 @@ export class Session {
     this.inFlightBytes += w.payload.length;
     this.stats.requestsSent++;
     this.stats.bytesSent += w.payload.length;
-    if (this.producer.publish()) this.bell.write(RECORDS);
+    this.publishSoon();
     return true;
   }
 
@@ -221,7 +224,21 @@ export class Session {
       this.backlog.shift();
       wrote = true;
     }
-    if (wrote && this.producer.publish()) this.bell.write(RECORDS);
+    if (wrote) this.publishSoon();
+  }
+
+  /**
+   * Publishes what this turn of the loop wrote once its I/O callbacks have run: the requests of one socket read, the
+   * responses of one drain go out with one tail store and at most one wake-up, where each used to ring on its own (a
+   * doorbell write cost the host about 25 CPU-us per request in bench:crossing's profile).
+   */
+  private publishSoon(): void {
+    if (this.publishing) return;
+    this.publishing = true;
+    setImmediate(() => {
+      this.publishing = false;
+      if (this.closedReason === undefined && this.producer.publish()) this.bell.write(RECORDS);
+    });
   }
 
   /** The doorbell rang (or might have): drain the incoming ring, then let waiting senders in. */
