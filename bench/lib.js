@@ -89,6 +89,9 @@ async function startCollector(name, command, args, yaml, port) {
   throw new Error(`${name} did not listen on ${port} within 60 s`);
 }
 
+/** Node's flags for the host, as every way of starting it passes them (ts-host/bin/tandem.js says why). */
+const HOST_NODE_FLAGS = ['--single-threaded-gc'];
+
 /** The tandem command line (scripts/bin/tandem.js). */
 const TANDEM = path.join(root, 'scripts', 'bin', 'tandem.js');
 
@@ -97,7 +100,7 @@ const TANDEM = path.join(root, 'scripts', 'bin', 'tandem.js');
  * resolves with the process once `port` accepts connections.
  */
 function startTandem(yaml, port, args = [], program = TANDEM) {
-  return startCollector('tandem', process.execPath, [program, ...args], yaml, port);
+  return startCollector('tandem', process.execPath, [...HOST_NODE_FLAGS, program, ...args], yaml, port);
 }
 
 /** Runs the Go Collector the oracle tests use with the given YAML, like startTandem. */
@@ -315,6 +318,6 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const loadAverage = () => os.loadavg().map((v) => Number(v.toFixed(2)));
 
 module.exports = {
-  root, cpuSeconds, machine, writeResults, traceRequest, freePort, startCollector, TANDEM, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
+  root, cpuSeconds, machine, writeResults, traceRequest, freePort, startCollector, HOST_NODE_FLAGS, TANDEM, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
   sendTraces, telemetrygenTraces, processTree, memoryOf, generatedTraces, median, loadAverage, OTAP_PEER,
 };

@@ -14,7 +14,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const {
-  machine, writeResults, freePort, startCollector, TANDEM, stopCollector, startTraceSink, measureTraces, processTree,
+  machine, writeResults, freePort, startCollector, HOST_NODE_FLAGS, TANDEM, stopCollector, startTraceSink, measureTraces, processTree,
   generatedTraces, loadAverage, median,
 } = require('../lib');
 
@@ -40,7 +40,7 @@ async function start(sinkPort, { mode, processor, profile }, profileDir) {
     + `processors:\n  ${processor}:\nexporters:\n  otlp_grpc:\n    endpoint: 127.0.0.1:${sinkPort}\n    tls:\n      insecure: true\n    compression: none\n`
     + `service:\n  telemetry:\n    logs:\n      level: warn\n    metrics:\n      level: none\n  pipelines:\n    traces:\n      receivers: [otlp]\n      processors: [${processor}]\n      exporters: [otlp_grpc]\n`;
   const node = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = await startCollector('tandem', process.execPath, [...node, TANDEM], yaml, port);
+  const child = await startCollector('tandem', process.execPath, [...HOST_NODE_FLAGS, ...node, TANDEM], yaml, port);
   return { child, address: `127.0.0.1:${port}`, engine: processTree(child.pid)[1] };
 }
 

@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
 // `npx tandem ...` from the repository root: the host's CLI (built by `npm run build`, `npm start` or `npm test`).
+// The node flag: see ts-host/bin/tandem.js.
 'use strict';
 const path = require('node:path');
 try {
