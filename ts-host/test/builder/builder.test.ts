@@ -67,7 +67,11 @@ describe('tandem build', () => {
     fs.symlinkSync(path.join(outputPath, '..', 'components', 'stamp'), path.join(outputPath, 'node_modules', '@acme', 'stamp'));
     // The component resolves @tandem/host from its own folder, as it would once installed.
     fs.symlinkSync(path.join(outputPath, 'node_modules'), path.join(outputPath, '..', 'components', 'stamp', 'node_modules'));
-    const listed = spawnSync(process.execPath, [path.join(outputPath, 'main.js'), 'components'], { encoding: 'utf8', env: { ...process.env, TANDEM_ENGINE_BINARY: '/nonexistent' } });
+    // Run by its shebang, with the host's node flag, as the bin npm links would be.
+    const main = path.join(outputPath, 'main.js');
+    expect(fs.readFileSync(main, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env -S node --single-threaded-gc');
+    fs.chmodSync(main, 0o755);
+    const listed = spawnSync(main, ['components'], { encoding: 'utf8', env: { ...process.env, TANDEM_ENGINE_BINARY: '/nonexistent' } });
     expect(listed.status).toBe(0);
     const doc = parseYAML(listed.stdout);
     expect(doc.buildinfo).toEqual({ command: 'acme-otelcol', description: 'Acme\'s collector', version: '2.0.0' });
