@@ -177,6 +177,16 @@ describe('pdata', () => {
     expect(() => Traces.fromProto(bytes).validate()).toThrow(PdataError);
   });
 
+  // scenario: a span with an unknown field whose tag takes two bytes (field 100, the walk reads one-byte tags on a
+  // faster path) / guarantee: proto3 allows unknown fields, so validate() accepts it and the span is counted
+  test('validate() skips an unknown field with a two-byte tag', () => {
+    // resource_spans { scope_spans { spans { field 100 (varint): 1 } } }
+    const request = Uint8Array.from([0x0a, 0x07, 0x12, 0x05, 0x12, 0x03, 0xa0, 0x06, 0x01]);
+    const td = Traces.fromProto(request);
+    expect(() => td.validate()).not.toThrow();
+    expect(td.itemCount()).toBe(1);
+  });
+
   // scenario: string fields (span name, attribute key, string AnyValue, resource attribute, metric name, log body)
   // hold invalid UTF-8 such as C3 28 / guarantee: validate() refuses the request, naming the field; bytes fields and
   // valid multi-byte UTF-8 pass
@@ -202,6 +212,12 @@ describe('pdata', () => {
     ])('%s', (_what, build, kind, name) => {
       expect(() => kind.fromProto(build(valid)).validate()).not.toThrow();
       expect(() => kind.fromProto(build(bad)).validate()).toThrow(new RegExp(`^invalid protobuf: ${name.replace('.', '\\.')}: string field contains invalid UTF-8 at byte \\d+$`));
+    });
+
+    // scenario: a span name of ASCII and then C3 28 / guarantee: refused (the ASCII check looks at the whole string)
+    test('invalid UTF-8 after an ASCII prefix', () => {
+      const name = Uint8Array.from([...Buffer.from('checkout '), ...bad]);
+      expect(() => Traces.fromProto(field(0x0a, field(0x12, field(0x12, field(0x2a, name))))).validate()).toThrow(/Span\.name: string field contains invalid UTF-8/);
     });
 
     test('bytes fields may hold any bytes', () => {
