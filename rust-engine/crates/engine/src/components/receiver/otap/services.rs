@@ -88,6 +88,18 @@ fn grpc_server<C: tonic::codec::Codec, B>(codec: C, request: &mut http::Request<
         .accept_compressed(CompressionEncoding::Zstd)
 }
 
+/// tonic refuses a message over the decoding limit with OUT_OF_RANGE, which OTLP and OTel-Arrow clients retry, sending
+/// the same message again; grpc-go, and so the Collector, with RESOURCE_EXHAUSTED, which they do not (without
+/// RetryInfo). The refusal in grpc-go's code and wording; any other status unchanged.
+fn over_limit_as_grpc_go(status: Status) -> Status {
+    let go_message = (status.code() == tonic::Code::OutOfRange)
+        .then(|| status.message().strip_prefix("Error, decoded message length too large: found "))
+        .flatten()
+        .and_then(|rest| rest.strip_suffix(" bytes")?.split_once(" bytes, the limit is: "))
+        .map(|(found, limit)| format!("grpc: received message larger than max ({found} vs. {limit})"));
+    go_message.map_or(status, Status::resource_exhausted)
+}
+
 /// The answer of the pipeline (or of the check where data enters) as a gRPC status, as the Collector's receivers map
 /// consumer errors: retryable to UNAVAILABLE, permanent to INTERNAL, malformed input to INVALID_ARGUMENT.
 fn grpc_status(answer: Answer) -> Result<(), Status> {
@@ -153,7 +165,14 @@ impl<S: SignalServices> Service<http::Request<Body>> for OtlpService<S> {
         }
         let export = Export { sender: self.sender.clone(), signal: S::SIGNAL };
         let mut grpc = grpc_server(RawCodec, &mut request);
-        Box::pin(async move { Ok(grpc.unary(export, request).await) })
+        Box::pin(async move {
+            let response = grpc.unary(export, request).await;
+            // A refusal before the call ran is trailers-only: its status is in the headers.
+            Ok(match Status::from_header_map(response.headers()) {
+                Some(refused) if refused.code() == tonic::Code::OutOfRange => over_limit_as_grpc_go(refused).into_http(),
+                _ => response,
+            })
+        })
     }
 }
 
@@ -230,6 +249,8 @@ async fn answer_batches(
     let mut decoder = StreamDecoder::default();
     let mut in_flight: FuturesUnordered<BoxFuture<'static, BatchStatus>> = FuturesUnordered::new();
     let mut reading = true;
+    // Why reading stopped, if the stream broke: sent after the statuses of the batches in flight, it ends the stream.
+    let mut broken: Option<Status> = None;
     while reading || !in_flight.is_empty() {
         tokio::select! {
             batch = batches.message(), if reading && in_flight.len() < MAX_IN_FLIGHT_PER_STREAM => match batch {
@@ -250,12 +271,20 @@ async fn answer_batches(
                 }
                 // The client closed its side (or went away): finish what is in flight; the pipeline's work is not
                 // abandoned even when its status can no longer be delivered.
-                Ok(None) | Err(_) => reading = false,
+                Ok(None) => reading = false,
+                // A message that could not be read (too large, say): the rest of the stream cannot be either.
+                Err(status) => {
+                    reading = false;
+                    broken = Some(over_limit_as_grpc_go(status));
+                }
             },
             Some(done) = in_flight.next() => {
                 let _ = statuses.send(Ok(done)).await;
             }
         }
+    }
+    if let Some(status) = broken {
+        let _ = statuses.send(Err(status)).await;
     }
 }
 
@@ -269,5 +298,22 @@ fn status_of(batch_id: i64, answer: Answer) -> BatchStatus {
         Ok(()) => status(batch_id, StatusCode::Ok, String::new()),
         Err(RequestError::Retryable(message)) => status(batch_id, StatusCode::Unavailable, message),
         Err(RequestError::Permanent(message)) => status(batch_id, StatusCode::Internal, message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Scenario: tonic's refusal of a message over the limit, and an OUT_OF_RANGE of another cause. Guarantee: the
+    // first is answered as grpc-go answers it (RESOURCE_EXHAUSTED, not retried by clients), the other unchanged.
+    #[test]
+    fn an_over_limit_message_is_refused_as_grpc_go_refuses_it() {
+        let tonics = Status::out_of_range("Error, decoded message length too large: found 4194400 bytes, the limit is: 4194304 bytes");
+        let refused = over_limit_as_grpc_go(tonics);
+        assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
+        assert_eq!(refused.message(), "grpc: received message larger than max (4194400 vs. 4194304)");
+        let other = over_limit_as_grpc_go(Status::out_of_range("offset past the end"));
+        assert_eq!((other.code(), other.message()), (tonic::Code::OutOfRange, "offset past the end"));
     }
 }
