@@ -16,6 +16,7 @@ import {
   unmarshal, validate, withoutPipelines,
 } from '../otelcol';
 import { GraphError } from '../graph';
+import * as nodefixes from '../nodefixes';
 import { type Decision, place } from '../placement';
 import { Service } from '../service';
 import { createLogger, LOG_ENCODINGS, LOG_LEVELS, type LoggerOptions } from '../telemetry';
@@ -397,6 +398,7 @@ async function allFactories(distribution: Distribution): Promise<Factories> {
 }
 
 async function commandLine(argv: readonly string[], distribution: Distribution): Promise<void> {
+  nodefixes.install();
   try {
     await dispatch(argv, distribution);
   } catch (err) {
