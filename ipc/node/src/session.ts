@@ -106,6 +106,8 @@ export class Session {
   /** Runs only while something can pass a deadline, so that an idle session costs no wake-ups but the heartbeat's. */
   private sweeper: NodeJS.Timeout | undefined;
   private peerBeat = { value: -1, seenAt: 0 };
+  /** What `idle()` handed out, resolved when the last answer comes in or the session ends. */
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     readonly region: Region,
@@ -150,6 +152,22 @@ export class Session {
 
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /** Resolves once every request this side sent or queued has its answer, or the session has ended. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.closedReason !== undefined || (this.pending.size === 0 && this.waiters.length === 0);
+  }
+
+  /** Called wherever answers settle: wakes what `idle()` handed out once nothing is left. */
+  private settleIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   /**
@@ -263,6 +281,7 @@ export class Session {
       }
       this.flushBacklog();
       this.admit();
+      this.settleIdle();
       if (delivered === DRAIN_BATCH) {
         setImmediate(() => this.wake()); // more to do: yield to the rest of the loop first
         return;
@@ -333,6 +352,7 @@ export class Session {
     }
     if (this.waiters.length > 0 || this.backlog.length > 0) this.wake();
     else if (this.pending.size === 0) this.stopSweeper();
+    this.settleIdle();
   }
 
   private stopSweeper(): void {
@@ -357,6 +377,7 @@ export class Session {
     this.waiters.length = 0;
     this.backlog.length = 0;
     this.bell.destroy();
+    this.settleIdle();
     this.resolveClosed(reason);
   }
 }

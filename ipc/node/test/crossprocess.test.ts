@@ -156,6 +156,35 @@ test('a corrupt record is reported by the Rust consumer, which ends the session 
   region.close();
 });
 
+// scenario: a sender waits for what it sent before it stops (the engine's undeploy) / guarantee: idle() resolves only
+// once every request, those queued for a slot included, has its answer, and at once when the session ends instead.
+test('idle() waits for the last answer, queued requests included, and ends with the session', async () => {
+  const region = Region.createAnonymous(symmetricOptions(65536, 4096, 16));
+  const peer = startPeer(['--mode', 'echo', '--slow-us', '100'], region);
+  const session = new Session(region, peer.bell!);
+  await waitForLine(peer, 'ready');
+  await session.idle(); // nothing sent yet: resolves at once
+
+  const gen = new CheckedPayloads(0x1d1e, 4096);
+  let settled = 0;
+  const sent = Array.from({ length: 400 }, (_, seq) =>
+    session.request(L.SIGNAL_TRACES, 1, gen.make(seq), Date.now() + 60_000).finally(() => settled++),
+  );
+  expect(session.stats.waits).toBeGreaterThan(0); // more than 16 slots' worth: some wait to be written
+  await session.idle();
+  expect(settled).toBe(400);
+  expect((await Promise.allSettled(sent)).filter((o) => o.status !== 'fulfilled')).toEqual([]);
+
+  const unanswered = Array.from({ length: 100 }, (_, seq) => session.request(L.SIGNAL_TRACES, 1, gen.make(seq), Date.now() + 60_000).catch((e: RingError) => e));
+  const idle = session.idle();
+  peer.child.kill('SIGKILL');
+  await idle;
+  expect(session.closedWith).toMatch(/the peer closed the doorbell/);
+  expect((await Promise.all(unanswered)).some((o) => o instanceof RingError && o.retryable)).toBe(true);
+  await peer.exited;
+  region.close();
+});
+
 describe('setup by name (two terminals)', () => {
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-shm-'))));

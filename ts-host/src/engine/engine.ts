@@ -355,8 +355,12 @@ export class Engine {
   async undeploy(): Promise<void> {
     if (!this.running) return;
     this.running = undefined;
-    const deadline = Date.now() + STOP_WAIT_MS;
-    while (this.ringStats().inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    let gaveUp: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.rings.map(({ session }) => session.idle())),
+      new Promise((resolve) => (gaveUp = setTimeout(resolve, STOP_WAIT_MS))),
+    ]);
+    clearTimeout(gaveUp);
     if (this.serving) await this.control?.shutdown(STOP_WAIT_MS);
   }
 
