@@ -8,9 +8,9 @@ import { AsyncResource } from 'node:async_hooks';
  * classes, and V8 keeps hidden classes in the old generation: they point at the young functions, so a scavenge keeps
  * everything the bound function reaches. node:http2's client binds one per request (`ClientHttp2Session#request`),
  * reaching the stream, its call and the request's data, so with an exporter on gRPC or HTTP/2 every object of every
- * request survived its scavenges until the next full collection (a promotion rate of 99-100% in `--trace-gc-nvp`) and
+ * request survived its scavenges until the next full collection (a promotion rate of 96-100% in `--trace-gc-nvp`) and
  * scavenges took 5-30 ms. The replacement is Node's own bind without the deprecated property: the same scope, `this`,
- * arguments and `length`. Measured in bench/RESULTS.md ("The host's scavenges").
+ * arguments and `length`. Measured in bench/RESULTS.md ("The host's scavenges"). Returns whether it installed it.
  */
 export function bindWithoutDeprecatedAccessor(): boolean {
   const probe = new AsyncResource('tandem-probe').bind(() => undefined);
