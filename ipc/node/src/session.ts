@@ -107,7 +107,7 @@ export class Session {
   private sweeper: NodeJS.Timeout | undefined;
   private peerBeat = { value: -1, seenAt: 0 };
   /** What `idle()` handed out, resolved when the last answer comes in or the session ends. */
-  private idleWaiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
     readonly region: Region,
