@@ -318,6 +318,6 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const loadAverage = () => os.loadavg().map((v) => Number(v.toFixed(2)));
 
 module.exports = {
-  root, cpuSeconds, machine, writeResults, traceRequest, freePort, startCollector, HOST_NODE_FLAGS, TANDEM, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
+  root, cpuSeconds, treeCpuSeconds, machine, writeResults, traceRequest, freePort, startCollector, HOST_NODE_FLAGS, TANDEM, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
   sendTraces, telemetrygenTraces, processTree, memoryOf, generatedTraces, median, loadAverage, OTAP_PEER,
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [ipc|host|otap|ui|latency|components|soak|collector|crossing|replay ...]`: build what is missing, then run each benchmark's driver (bench/<name>/run.js).
+// `npm run bench [ipc|host|otap|ui|latency|components|soak|collector|crossing|replay|sparse ...]`: build what is missing, then run each benchmark's driver (bench/<name>/run.js).
 // Every driver measures its baseline in the same run, prints the ratios, writes bench/results/<name>.json and its section
 // of bench/RESULTS.md. Benchmarks are never part of `npm test`.
 'use strict';
@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const all = ['ipc', 'host', 'otap', 'ui', 'latency', 'components', 'soak', 'collector', 'crossing', 'replay'];
+const all = ['ipc', 'host', 'otap', 'ui', 'latency', 'components', 'soak', 'collector', 'crossing', 'replay', 'sparse'];
 
 function run(args) {
   const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });

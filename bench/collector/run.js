@@ -397,8 +397,9 @@ async function main() {
   }
 }
 
-// bench:replay runs the OTAP collectors of this table against its own source and sink.
-module.exports = { COLLECTORS };
+// bench:replay runs the OTAP collectors of this table against its own source and sink; bench:sparse some of the OTLP
+// ones under telemetrygen's load alone.
+module.exports = { COLLECTORS, TELEMETRYGEN };
 
 if (require.main === module) {
   main().catch((err) => {
