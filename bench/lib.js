@@ -123,9 +123,13 @@ async function stopCollector(child, graceMs = 30_000) {
   clearTimeout(timer);
 }
 
-/** Starts the OTLP trace sink (bench/host/sink.js); resolves with its port, a span counter and a stop function. */
-async function startTraceSink() {
-  const child = spawn(process.execPath, [path.join(__dirname, 'host', 'sink.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * Runs `node ...args`, a server that prints `{"port": N}` once listening and a JSON line of counts whenever it reads
+ * "count" on stdin (bench/host/sink.js, bench/sparse/floor.js); resolves with the child, its port and a function that
+ * asks for the count named `field`. Closing the child's stdin stops it.
+ */
+async function startCountingServer(args, field) {
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: child.stdout });
   const waiting = [];
   lines.on('line', (line) => waiting.shift()?.(JSON.parse(line)));
@@ -134,8 +138,14 @@ async function startTraceSink() {
   const count = async () => {
     const reply = next();
     child.stdin.write('count\n');
-    return (await reply).spans;
+    return (await reply)[field];
   };
+  return { child, port, count };
+}
+
+/** Starts the OTLP trace sink (bench/host/sink.js); resolves with its port, a span counter and a stop function. */
+async function startTraceSink() {
+  const { child, port, count } = await startCountingServer([path.join(__dirname, 'host', 'sink.js')], 'spans');
   return {
     port,
     count,
@@ -318,6 +328,6 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const loadAverage = () => os.loadavg().map((v) => Number(v.toFixed(2)));
 
 module.exports = {
-  root, cpuSeconds, treeCpuSeconds, machine, writeResults, traceRequest, freePort, startCollector, HOST_NODE_FLAGS, TANDEM, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
+  root, cpuSeconds, treeCpuSeconds, machine, startCountingServer, writeResults, traceRequest, freePort, startCollector, HOST_NODE_FLAGS, TANDEM, startTandem, startGoCollector, stopCollector, startTraceSink, measureTraces,
   sendTraces, telemetrygenTraces, processTree, memoryOf, generatedTraces, median, loadAverage, OTAP_PEER,
 };

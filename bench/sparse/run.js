@@ -15,10 +15,9 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const path = require('node:path');
-const readline = require('node:readline');
 
 const {
-  machine, writeResults, freePort, stopCollector, startTraceSink, telemetrygenTraces, processTree, treeCpuSeconds, HOST_NODE_FLAGS,
+  machine, writeResults, freePort, stopCollector, startTraceSink, telemetrygenTraces, processTree, treeCpuSeconds, HOST_NODE_FLAGS, startCountingServer,
   loadAverage, median,
 } = require('../lib');
 const { COLLECTORS, TELEMETRYGEN } = require('../collector/run');
@@ -44,18 +43,8 @@ const progress = (message) => process.stderr.write(`[sparse] ${new Date().toISOS
 
 /** Starts a floor server (bench/sparse/floor.js); resolves with its child, address and a counter of the spans it took. */
 async function startFloor(kind, sinkPort) {
-  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, path.join(__dirname, 'floor.js'), kind, String(sinkPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', (line) => waiting.shift()?.(JSON.parse(line)));
-  const next = () => new Promise((resolve) => waiting.push(resolve));
-  const { port } = await next();
-  const requests = async () => {
-    const reply = next();
-    child.stdin.write('count\n');
-    return (await reply).requests;
-  };
-  return { child, address: `127.0.0.1:${port}`, work: async () => (await requests()) * SPANS_PER_EXPORT, stop: () => child.stdin.end() };
+  const { child, port, count } = await startCountingServer([...HOST_NODE_FLAGS, path.join(__dirname, 'floor.js'), kind, String(sinkPort)], 'requests');
+  return { child, address: `127.0.0.1:${port}`, work: async () => (await count()) * SPANS_PER_EXPORT, stop: () => child.stdin.end() };
 }
 
 /** The CPU an idle Node process spends per wake-up of a timer firing as often as one collector gets a request. */
