@@ -5,9 +5,13 @@
 // `{"requests": N}` whenever it receives "count" on stdin.
 'use strict';
 const http2 = require('node:http2');
+const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
+const { rawExportService } = require(path.resolve(__dirname, '..', '..', 'ts-host', 'dist', 'pdata'));
 
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** The trace Export method with raw-bytes serializers, as the host's receiver and exporter use it. */
+const service = rawExportService('traces');
+const method = service.Export;
 /** An empty ExportTraceServiceResponse in gRPC's framing: uncompressed, length 0. */
 const EMPTY_RESPONSE = Buffer.alloc(5);
 
@@ -28,12 +32,9 @@ function listenHttp2(ready) {
   return () => server.close();
 }
 
-const identity = (bytes) => bytes;
-
 /** A grpc-js trace Export server whose calls `answer(request, callback)` handles. */
-function listenGrpcJs(ready, answer = (_request, callback) => callback(null, Buffer.alloc(0))) {
+function listenGrpcJs(ready, answer = (_request, callback) => callback(null, new Uint8Array(0))) {
   const server = new grpc.Server();
-  const service = { Export: { path: EXPORT_PATH, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } };
   server.addService(service, { Export: (call, callback) => { requests++; answer(call.request, callback); } });
   server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => {
     if (err) throw err;
@@ -45,7 +46,7 @@ function listenGrpcJs(ready, answer = (_request, callback) => callback(null, Buf
 function listenRelay(ready) {
   const next = new grpc.Client(`127.0.0.1:${process.argv[3]}`, grpc.credentials.createInsecure());
   const forward = (request, callback) =>
-    next.makeUnaryRequest(EXPORT_PATH, identity, identity, request, (err) => callback(err ?? null, Buffer.alloc(0)));
+    next.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, (err) => callback(err ?? null, new Uint8Array(0)));
   const stop = listenGrpcJs(ready, forward);
   return () => {
     stop();

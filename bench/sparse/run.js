@@ -25,7 +25,7 @@ const { COLLECTORS, TELEMETRYGEN } = require('../collector/run');
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 30_000);
 const WINDOW_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Before each window after the first, so that the window starts with every client's connection busy. */
+/** Load before each window, so that the window starts with every client connected and sending. */
 const SETTLE_MS = 2_000;
 const SPANS_PER_EXPORT = TELEMETRYGEN.batchSize;
 const WAKE_COUNT = 500;
