@@ -4,6 +4,9 @@
 //! URL in 3; each scope has the scope in 1, its records (spans, metrics, log records) in 2 and a schema URL in 3.
 //! Fields outside this shape are not kept when a request is re-encoded from it.
 
+pub mod edit;
+pub mod wire;
+
 use crate::signal::Signal;
 use bytes::Bytes;
 use prost::Message;

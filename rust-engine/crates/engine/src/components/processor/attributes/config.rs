@@ -2,6 +2,7 @@
 //! plain scalar `value` and its errors.
 
 use crate::components::ComponentConfig;
+use crate::otlp::edit::{AttributeActions, Change, Scalar};
 use otel_arrow_dfe_pdata::otap::transform::{
     AttributesTransform, DeleteTransform, HashSpec, HashTransform, InsertTransform, LiteralValue, RenameTransform, UpdateTransform, UpsertTransform,
 };
@@ -107,6 +108,32 @@ impl Config {
         };
         transform.validate().map_err(|e| format!("'actions': {e} (a key may appear in one action only)"))?;
         Ok(transform)
+    }
+}
+
+impl Config {
+    /// The actions on OTLP bytes (`otlp::edit`), when each one is an insert, update, upsert or delete: rename and hash
+    /// run in otap-dataflow's transform only. The config is checked first.
+    pub fn on_otlp(&self) -> Option<AttributeActions> {
+        let mut actions = AttributeActions::default();
+        for action in &self.actions {
+            let change = match action.action.as_deref()? {
+                "insert" => Change::Insert,
+                "update" => Change::Update,
+                "upsert" => Change::Upsert,
+                "delete" => Change::Delete,
+                _ => return None,
+            };
+            let value = match &action.value {
+                _ if change == Change::Delete => Scalar::Other,
+                Some(serde_json::Value::String(text)) => Scalar::Str(text.as_bytes()),
+                Some(serde_json::Value::Bool(b)) => Scalar::Bool(*b),
+                Some(serde_json::Value::Number(n)) => n.as_i64().map(Scalar::Int).or(n.as_f64().map(Scalar::Double))?,
+                _ => return None,
+            };
+            actions.add(action.key.as_deref()?, change, value);
+        }
+        Some(actions)
     }
 }
 

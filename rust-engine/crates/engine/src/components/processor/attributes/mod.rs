@@ -5,7 +5,7 @@
 pub mod config;
 mod node;
 
-use crate::components::{FACTORIES, Factory, Form, Kind, Nodes};
+use crate::components::{FACTORIES, Factory, Gives, Kind, Nodes};
 use config::Config;
 use linkme::distributed_slice;
 
@@ -15,10 +15,10 @@ pub const TYPE: &str = "rust_attributes";
 static FACTORY: Factory = Factory::new::<Config>(
     TYPE,
     Kind::Processor,
-    "inserts, updates, upserts, deletes, renames and hashes attributes on OTAP batches with otap-dataflow's attribute transform",
+    "inserts, updates, upserts, deletes, renames and hashes attributes: in OTLP bytes, or on OTAP batches with otap-dataflow's attribute transform",
     Nodes::One(node::URN),
 )
-.only(Form::Otap);
+.gives(Gives::Either);
 
 pub fn keep_linked() {
     std::hint::black_box(&FACTORY);

@@ -2,11 +2,15 @@
 //! processor runs) on the attribute payloads the Go attributes processor changes. core-nodes' node applies `signal`
 //! to every attribute payload of a signal, span event and link attributes and exemplar attributes included; the Go
 //! processor changes span, log record and data point attributes only (the oracle test
-//! `integration-tests/oracle/processors.test.ts` compares them).
+//! `integration-tests/oracle/processors.test.ts` compares them). Inserts, updates, upserts and deletes on OTLP are done
+//! in its bytes (`otlp::edit`), without a translation.
 
 use super::config::{Config, Domain};
 use crate::components::register::{self, Node};
 use crate::otap::Payload;
+use crate::otlp::edit::{AttributeActions, Outcome, RecordEdit, attributes_field, edit};
+use crate::otlp::wire::Malformed;
+use crate::signal::Signal;
 use async_trait::async_trait;
 use linkme::distributed_slice;
 use otel_arrow_dfe_config::SignalType;
@@ -27,11 +31,54 @@ pub const URN: &str = "urn:tandem:processor:attributes";
 pub struct Attributes {
     domains: Vec<Domain>,
     transform: AttributesTransform,
+    /// The actions on OTLP bytes, when all of them can be done there.
+    on_otlp: Option<AttributeActions>,
+}
+
+/// The actions on the attributes of the domains they apply to, in OTLP bytes.
+struct OnOtlp<'a> {
+    actions: &'a AttributeActions,
+    domains: &'a [Domain],
+    signal: Signal,
+}
+
+impl RecordEdit for OnOtlp<'_> {
+    fn resource(&self, resource: &[u8]) -> Result<Option<Vec<u8>>, Malformed> {
+        if !self.domains.contains(&Domain::Resource) {
+            return Ok(None);
+        }
+        self.actions.apply(resource, attributes_field::RESOURCE)
+    }
+
+    fn scope(&self, scope: &[u8]) -> Result<Option<Vec<u8>>, Malformed> {
+        if !self.domains.contains(&Domain::Scope) {
+            return Ok(None);
+        }
+        self.actions.apply(scope, attributes_field::SCOPE)
+    }
+
+    fn record(&self, _resource: &[u8], _scope: &[u8], record: &[u8]) -> Result<Outcome, Malformed> {
+        if !self.domains.contains(&Domain::Signal) {
+            return Ok(Outcome::Keep);
+        }
+        Ok(self.actions.apply_to_record(self.signal, record)?.map_or(Outcome::Keep, Outcome::Replace))
+    }
 }
 
 impl Attributes {
     pub fn new(config: &Config) -> Result<Attributes, String> {
-        Ok(Attributes { domains: config.apply_to.clone(), transform: config.transform()? })
+        Ok(Attributes { domains: config.apply_to.clone(), transform: config.transform()?, on_otlp: config.on_otlp() })
+    }
+
+    /// The payload with the actions applied, in the form it came in: OTLP is changed where it is when every action
+    /// can be done there (and the bytes are what the walk reads; else pdata says what is wrong with them).
+    fn changed(&self, payload: Payload) -> Result<Payload, String> {
+        if let (Payload::Otlp(signal, request), Some(actions)) = (&payload, &self.on_otlp)
+            && let Ok(changed) = edit(request, &OnOtlp { actions, domains: &self.domains, signal: *signal })
+        {
+            return Ok(Payload::Otlp(*signal, changed.unwrap_or_else(|| request.clone())));
+        }
+        payload.into_otap().and_then(|records| self.apply(records)).map(Payload::Otap)
     }
 
     /// The attribute payloads the actions change for a signal.
@@ -75,8 +122,8 @@ impl Processor<OtapPdata> for Attributes {
         let Message::PData(pdata) = message else { return Ok(()) };
         let (context, payload) = pdata.into_parts();
         let kept = payload.clone();
-        match Payload::of(payload).and_then(Payload::into_otap).and_then(|records| self.apply(records)) {
-            Ok(records) => handler.send_message_with_source_node(Payload::Otap(records).into_pdata(context)).await.map_err(Error::from),
+        match Payload::of(payload).and_then(|payload| self.changed(payload)) {
+            Ok(changed) => handler.send_message_with_source_node(changed.into_pdata(context)).await.map_err(Error::from),
             Err(reason) => {
                 handler
                     .notify_nack(NackMsg::new_permanent_with_cause(

@@ -1,12 +1,14 @@
 //! `rust_filter`: drops log records by severity, body or attributes, spans by name, events or attributes, metrics by
 //! name, on OTAP batches with otel-arrow-dfe-pdata's filters (those of core-nodes' filter processor), in a Tandem node
 //! (`node`) that keeps what the Go filter processor keeps where pdata 0.62 alone would not. Matching runs on Arrow
-//! columns (a name pattern is evaluated once per distinct name in a dictionary column), not on decoded records.
+//! columns (a name pattern is evaluated once per distinct name in a dictionary column), not on decoded records. Blocks
+//! that match exactly on names and attributes run on OTLP bytes as they came (`otlp`), without a translation.
 
 pub mod config;
 mod node;
+mod otlp;
 
-use crate::components::{FACTORIES, Factory, Form, Kind, Nodes};
+use crate::components::{FACTORIES, Factory, Gives, Kind, Nodes};
 use config::Config;
 use linkme::distributed_slice;
 
@@ -16,10 +18,10 @@ pub const TYPE: &str = "rust_filter";
 static FACTORY: Factory = Factory::new::<Config>(
     TYPE,
     Kind::Processor,
-    "drops log records, spans and metrics by the Collector's match properties, on OTAP batches with otap-dataflow's filters",
+    "drops log records, spans and metrics by the Collector's match properties: exact matches on names and attributes in OTLP bytes, the rest on OTAP batches with otap-dataflow's filters",
     Nodes::One(node::URN),
 )
-.only(Form::Otap);
+.gives(Gives::Either);
 
 pub fn keep_linked() {
     std::hint::black_box(&FACTORY);

@@ -2,9 +2,11 @@
 //! OTAP batches, with what makes them keep what the Collector's filter processor keeps. pdata 0.62's filters alone drop
 //! records that have no rows in a child payload (`Detached`) and spans without attributes under an attribute exclude
 //! (`with_placeholders`); core-nodes' node gives no hook between the two, so Tandem runs the filters in its own node.
-//! A batch of which nothing is left is acknowledged to its sender without output, as the Collector does.
+//! A batch of which nothing is left is acknowledged to its sender without output, as the Collector does. OTLP is
+//! filtered where it is when every block can be matched there (`otlp`).
 
 use super::config::{Blocks, Config, KeyValue, LogMatch, MatchType, MetricMatch, Scalar, SpanMatch};
+use super::otlp::OnOtlp;
 use crate::components::register::{self, Node};
 use crate::otap::Payload;
 use async_trait::async_trait;
@@ -41,6 +43,8 @@ pub struct Filter {
     unmatched_span_children: Vec<ArrowPayloadType>,
     /// Reused bitmaps of the metrics filter.
     pool: IdBitmapPool,
+    /// The blocks on OTLP bytes, when none needs pdata's filters.
+    on_otlp: Option<OnOtlp>,
 }
 
 /// A block's string as a pattern of its `match_type` (the config checked that regexps compile).
@@ -132,7 +136,20 @@ impl Filter {
                 (ArrowPayloadType::SpanLinkAttrs, |b: &SpanMatch| !b.link_attributes.is_empty()),
             ],
         );
-        Filter { logs, spans, metrics, unmatched_log_children, unmatched_span_children, pool: IdBitmapPool::default() }
+        Filter { logs, spans, metrics, unmatched_log_children, unmatched_span_children, pool: IdBitmapPool::default(), on_otlp: OnOtlp::of(config) }
+    }
+
+    /// What is left of a request in the form it came in, translated to OTAP only when a block needs pdata's filters
+    /// (or when the bytes are not what the walk reads, for pdata to say why); None when nothing is left.
+    fn filtered(&mut self, payload: Payload) -> Result<Option<Payload>, String> {
+        if let (Payload::Otlp(signal, request), Some(on_otlp)) = (&payload, &self.on_otlp)
+            && let Ok(kept) = on_otlp.apply(*signal, request)
+        {
+            let kept = kept.unwrap_or_else(|| request.clone());
+            return Ok((!kept.is_empty()).then_some(Payload::Otlp(*signal, kept)));
+        }
+        let kept = self.apply(payload.into_otap()?)?;
+        Ok((kept.num_items() > 0).then_some(Payload::Otap(kept)))
     }
 
     /// What is left of a batch: the records the Collector's filter processor keeps.
@@ -286,9 +303,9 @@ impl Processor<OtapPdata> for Filter {
         let Message::PData(pdata) = message else { return Ok(()) };
         let (context, payload) = pdata.into_parts();
         let kept = payload.clone();
-        match Payload::of(payload).and_then(Payload::into_otap).and_then(|records| self.apply(records)) {
-            Ok(records) if records.num_items() == 0 => handler.notify_ack(AckMsg::new(OtapPdata::new(context, kept))).await,
-            Ok(records) => handler.send_message_with_source_node(Payload::Otap(records).into_pdata(context)).await.map_err(Error::from),
+        match Payload::of(payload).and_then(|payload| self.filtered(payload)) {
+            Ok(None) => handler.notify_ack(AckMsg::new(OtapPdata::new(context, kept))).await,
+            Ok(Some(left)) => handler.send_message_with_source_node(left.into_pdata(context)).await.map_err(Error::from),
             Err(reason) => {
                 handler
                     .notify_nack(NackMsg::new_permanent_with_cause(
