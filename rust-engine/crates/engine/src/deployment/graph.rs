@@ -248,11 +248,65 @@ mod tests {
         pb::Edge { from: from.into(), to: Some(to), signal: TRACES, pipeline: String::new() }
     }
 
-    // Scenario: the host feeds `rust_filter -> rust_attributes -> rust_batch`, which sends back to the host. Guarantee:
-    // OTLP becomes OTAP once, in front of the filter; the three hand Arrow batches on to each other directly (the ring's
-    // egress writes OTLP as the data leaves).
+    /// The translation nodes of a pipeline's config.
+    fn translations(config: &Value) -> Vec<&String> {
+        let converters = [convert::urn_into(Form::Otap), convert::urn_into(Form::Otlp)];
+        config["nodes"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, node)| converters.contains(&node["type"].as_str().unwrap()))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    fn assert_connected(config: &Value, pairs: &[(&str, &str)]) {
+        let connections = config["connections"].as_array().unwrap();
+        for (from, to) in pairs {
+            assert!(connections.contains(&json!({ "from": from, "to": to })), "no connection {from} -> {to} in {connections:?}");
+        }
+    }
+
+    // Scenario: the host feeds `rust_transform -> rust_filter -> rust_attributes -> rust_batch`, which sends back to
+    // the host. Guarantee: OTLP becomes OTAP once, in front of the transform, which takes only OTAP; the four hand
+    // Arrow batches on to each other directly (the ring's egress writes OTLP as the data leaves).
     #[test]
     fn consecutive_otap_processors_pass_arrow_batches() {
+        let plan = Plan::of(pb::DeployRequest {
+            nodes: vec![
+                processor("transform", "rust_transform", json!({ "kql_query": "logs | where severity_text == \"ERROR\"" })),
+                processor("filter", "rust_filter", json!({ "spans": { "exclude": { "match_type": "strict", "span_names": ["health"] } } })),
+                processor("attributes", "rust_attributes", json!({ "actions": [{ "key": "env", "value": "prod", "action": "upsert" }] })),
+                processor("batch", "rust_batch", json!({})),
+            ],
+            edges: vec![
+                edge("transform", pb::edge::To::Node("filter".into())),
+                edge("filter", pb::edge::To::Node("attributes".into())),
+                edge("attributes", pb::edge::To::Node("batch".into())),
+                edge("batch", pb::edge::To::HostRoute(2)),
+            ],
+            entries: vec![pb::Entry { route: 1, node: "transform".into(), signal: TRACES }],
+        })
+        .unwrap();
+        let (config, _) = pipeline(&plan, 0, None).unwrap();
+        assert_eq!(translations(&config), vec!["transform~to-otap"]);
+        assert_connected(
+            &config,
+            &[
+                ("ring[\"route-1\"]", "transform~to-otap"),
+                ("transform~to-otap", "transform"),
+                ("transform", "filter"),
+                ("filter", "attributes"),
+                ("attributes", "batch"),
+                ("batch", "host-2"),
+            ],
+        );
+    }
+
+    // Scenario: the host feeds `rust_filter -> rust_attributes -> rust_batch`, which sends back to the host.
+    // Guarantee: no translation at all: both processors take OTLP as it comes (they work in its bytes).
+    #[test]
+    fn filter_and_attributes_take_otlp_as_it_comes() {
         let plan = Plan::of(pb::DeployRequest {
             nodes: vec![
                 processor("filter", "rust_filter", json!({ "spans": { "exclude": { "match_type": "strict", "span_names": ["health"] } } })),
@@ -268,23 +322,7 @@ mod tests {
         })
         .unwrap();
         let (config, _) = pipeline(&plan, 0, None).unwrap();
-        let translations: Vec<&String> = config["nodes"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .filter(|(_, node)| [convert::urn_into(Form::Otap), convert::urn_into(Form::Otlp)].contains(&node["type"].as_str().unwrap()))
-            .map(|(id, _)| id)
-            .collect();
-        assert_eq!(translations, vec!["filter~to-otap"]);
-        let connections = config["connections"].as_array().unwrap();
-        for (from, to) in [
-            ("ring[\"route-1\"]", "filter~to-otap"),
-            ("filter~to-otap", "filter"),
-            ("filter", "attributes"),
-            ("attributes", "batch"),
-            ("batch", "host-2"),
-        ] {
-            assert!(connections.contains(&json!({ "from": from, "to": to })), "no connection {from} -> {to} in {connections:?}");
-        }
+        assert_eq!(translations(&config), Vec::<&String>::new());
+        assert_connected(&config, &[("ring[\"route-1\"]", "filter"), ("filter", "attributes"), ("attributes", "batch"), ("batch", "host-2")]);
     }
 }

@@ -245,3 +245,71 @@ impl AttributeActions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otlp::samples::{int, str};
+    use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::KeyValue;
+    use otel_arrow_dfe_pdata::proto::opentelemetry::trace::v1::Span;
+
+    fn span(attributes: Vec<KeyValue>) -> Vec<u8> {
+        Span { name: "s".into(), attributes, ..Default::default() }.encode_to_vec()
+    }
+
+    fn attributes_of(span: &[u8]) -> Vec<KeyValue> {
+        Span::decode(span).unwrap().attributes
+    }
+
+    // Scenario: a span whose keys `a` and `c` appear twice. Guarantee: as the Collector's pdata map does it, an update
+    // changes the first `a` only, a delete removes the first `c` only, an insert of a present key changes nothing, and
+    // a new key is added after the others.
+    #[test]
+    fn the_first_attribute_of_a_key_is_the_one_changed() {
+        let mut actions = AttributeActions::default();
+        actions.add("a", Change::Update, Scalar::Str(b"new"));
+        actions.add("c", Change::Delete, Scalar::Other);
+        actions.add("b", Change::Insert, Scalar::Int(9));
+        actions.add("d", Change::Upsert, Scalar::Bool(true));
+        let before = span(vec![str("a", "1"), str("b", "2"), str("a", "3"), int("c", 4), int("c", 5)]);
+        let after = actions.apply(&before, attributes_field::SPAN).unwrap().unwrap();
+        let expected = vec![str("a", "new"), str("b", "2"), str("a", "3"), int("c", 5), KeyValue { key: "d".into(), ..str("d", "") }];
+        let got = attributes_of(&after);
+        assert_eq!(got[..4], expected[..4]);
+        assert_eq!(got[4].key, "d");
+        assert_eq!(scalar(&got[4].value.as_ref().unwrap().encode_to_vec()).unwrap(), Scalar::Bool(true));
+        assert_eq!(Span::decode(&after[..]).unwrap().name, "s");
+    }
+
+    // Scenario: actions that find nothing to do (an update and a delete of absent keys, an insert of a present one).
+    // Guarantee: None, so that the caller keeps the bytes it has.
+    #[test]
+    fn actions_that_change_nothing_give_none() {
+        let mut actions = AttributeActions::default();
+        actions.add("absent", Change::Update, Scalar::Str(b"x"));
+        actions.add("gone", Change::Delete, Scalar::Other);
+        actions.add("a", Change::Insert, Scalar::Str(b"x"));
+        assert_eq!(actions.apply(&span(vec![str("a", "1")]), attributes_field::SPAN).unwrap(), None);
+    }
+
+    // Scenario: attribute values of each kind, looked up by key. Guarantee: the first of a key is found, with its
+    // scalar; an absent key is None; a value that is no scalar (or none) is Other.
+    #[test]
+    fn attributes_are_found_by_key() {
+        let message = span(vec![str("s", "text"), int("i", -3), str("s", "second"), KeyValue { key: "none".into(), value: None }]);
+        let found = |key: &str| attribute(&message, attributes_field::SPAN, key.as_bytes()).unwrap().map(|v| scalar(v).unwrap());
+        assert_eq!(found("s"), Some(Scalar::Str(b"text")));
+        assert_eq!(found("i"), Some(Scalar::Int(-3)));
+        assert_eq!(found("none"), Some(Scalar::Other));
+        assert_eq!(found("absent"), None);
+    }
+
+    // Scenario: bytes cut inside a span's attribute. Guarantee: an error, not a panic or a partial change.
+    #[test]
+    fn truncated_records_are_malformed() {
+        let mut actions = AttributeActions::default();
+        actions.add("x", Change::Insert, Scalar::Str(b"y"));
+        let whole = span(vec![str("a", "1")]);
+        assert!(actions.apply(&whole[..whole.len() - 1], attributes_field::SPAN).is_err());
+    }
+}

@@ -5,6 +5,8 @@
 //! Fields outside this shape are not kept when a request is re-encoded from it.
 
 pub mod edit;
+#[cfg(test)]
+pub mod samples;
 pub mod wire;
 
 use crate::signal::Signal;

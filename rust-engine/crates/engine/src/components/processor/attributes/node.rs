@@ -157,6 +157,7 @@ mod tests {
     use super::*;
     use crate::components::ComponentConfig;
     use crate::otap::{to_otap, to_otlp};
+    use crate::otlp::samples;
     use crate::signal::Signal;
     use otel_arrow_dfe_pdata::proto::opentelemetry::collector::trace::v1::ExportTraceServiceRequest;
     use otel_arrow_dfe_pdata::proto::opentelemetry::common::v1::{AnyValue, KeyValue, any_value};
@@ -201,5 +202,45 @@ mod tests {
         assert_eq!(keys, vec!["env", "k"]);
         assert_eq!(span.events[0].attributes, vec![attribute("step", "1")]);
         assert_eq!(span.links[0].attributes, vec![attribute("link.type", "random")]);
+    }
+
+    // Scenario: the oracle's actions (insert, update, upsert and delete; string and int values) on the signal's own
+    // attributes and on every domain, over a request of each signal. Guarantee: the change in OTLP bytes holds, record
+    // by record, what otap-dataflow's transform on OTAP makes of the same request, and it changes something.
+    #[test]
+    fn otlp_bytes_are_changed_as_otap_batches_are() {
+        let actions = serde_json::json!([
+            { "key": "env", "value": "prod", "action": "insert" },
+            { "key": "app", "value": "changed", "action": "update" },
+            { "key": "route", "value": "/upserted", "action": "upsert" },
+            { "key": "peer.service", "action": "delete" },
+            { "key": "http.status", "value": 7, "action": "upsert" },
+            { "key": "ratio", "value": 1.5, "action": "update" },
+            { "key": "sampled", "value": false, "action": "insert" }
+        ]);
+        for apply_to in [serde_json::json!(["signal"]), serde_json::json!(["resource", "scope", "signal"])] {
+            let config = Config::of(&Config::effective(&serde_json::json!({ "apply_to": apply_to, "actions": actions })).unwrap()).unwrap();
+            let node = Attributes::new(&config).unwrap();
+            assert!(node.on_otlp.is_some());
+            for (signal, request) in samples::requests() {
+                let Payload::Otlp(_, on_otlp) = node.changed(Payload::Otlp(signal, request.clone())).unwrap() else { panic!("translated") };
+                let on_otap = to_otlp(node.apply(to_otap(signal, request.clone()).unwrap()).unwrap()).unwrap();
+                assert_eq!(samples::canonical(signal, &on_otlp), samples::canonical(signal, &on_otap), "{signal} {apply_to}");
+                assert_ne!(samples::canonical(signal, &on_otlp), samples::canonical(signal, &request), "{signal} {apply_to}");
+            }
+        }
+    }
+
+    // Scenario: a rename among the actions. Guarantee: the actions run on OTAP (a rename is otap-dataflow's transform's).
+    #[test]
+    fn renames_run_on_otap() {
+        let config = Config::of(
+            &Config::effective(&serde_json::json!({ "actions": [{ "action": "rename", "source_key": "app", "destination_key": "application" }] }))
+                .unwrap(),
+        )
+        .unwrap();
+        let node = Attributes::new(&config).unwrap();
+        let traces = samples::requests().remove(0).1;
+        assert!(matches!(node.changed(Payload::Otlp(Signal::Traces, traces)).unwrap(), Payload::Otap(_)));
     }
 }

@@ -5,7 +5,7 @@
 //! match on anything else go to pdata's filters on OTAP.
 
 use super::config::{Blocks, Config, KeyValue, LogMatch, MatchType, MetricMatch, Scalar, SpanMatch};
-use crate::otlp::edit::{self, Outcome, RecordEdit, attributes_field, attribute};
+use crate::otlp::edit::{self, Outcome, RecordEdit, attribute, attributes_field};
 use crate::otlp::wire::{self, Malformed, Value};
 use crate::signal::Signal;
 
@@ -84,18 +84,31 @@ impl RecordEdit for SignalFilter {
     }
 }
 
-/// `rust_filter`'s blocks on OTLP: for each signal, None when it has no blocks.
-pub struct OnOtlp {
-    spans: Option<SignalFilter>,
-    logs: Option<SignalFilter>,
-    metrics: Option<SignalFilter>,
+/// What `rust_filter` does with a signal's OTLP.
+enum Walk {
+    /// Passes it on: the signal has no blocks.
+    Nothing,
+    /// Matches the blocks in its bytes.
+    Blocks(SignalFilter),
+    /// Translates it for pdata's filters: a block matches on what only they match.
+    NeedsOtap,
 }
 
-/// A signal's blocks on OTLP: Ok(None) when it has none, Err(()) when one matches on what only OTAP's filters match.
-fn signal<M>(blocks: &Blocks<M>, matcher: impl Fn(&M) -> Option<Matcher>) -> Result<Option<SignalFilter>, ()> {
+/// `rust_filter`'s blocks on OTLP, per signal.
+pub struct OnOtlp {
+    spans: Walk,
+    logs: Walk,
+    metrics: Walk,
+}
+
+/// A signal's blocks on OTLP, where `matcher` gives None for a block it cannot match.
+fn signal<M>(blocks: &Blocks<M>, matcher: impl Fn(&M) -> Option<Matcher>) -> Walk {
     let block = |b: &Option<M>| b.as_ref().map(|b| matcher(b).ok_or(())).transpose();
-    let (include, exclude) = (block(&blocks.include)?, block(&blocks.exclude)?);
-    Ok((include.is_some() || exclude.is_some()).then_some(SignalFilter { include, exclude }))
+    match (block(&blocks.include), block(&blocks.exclude)) {
+        (Ok(None), Ok(None)) => Walk::Nothing,
+        (Ok(include), Ok(exclude)) => Walk::Blocks(SignalFilter { include, exclude }),
+        _ => Walk::NeedsOtap,
+    }
 }
 
 fn names(list: &[String]) -> Vec<Vec<u8>> {
@@ -103,10 +116,10 @@ fn names(list: &[String]) -> Vec<Vec<u8>> {
 }
 
 impl OnOtlp {
-    /// The config's blocks on OTLP, or None when any of them needs pdata's filters.
-    pub fn of(config: &Config) -> Option<OnOtlp> {
+    pub fn of(config: &Config) -> OnOtlp {
         let spans = signal(&config.spans, |b: &SpanMatch| {
-            let exact = b.match_type == MatchType::Strict && b.event_names.is_empty() && b.event_attributes.is_empty() && b.link_attributes.is_empty();
+            let exact =
+                b.match_type == MatchType::Strict && b.event_names.is_empty() && b.event_attributes.is_empty() && b.link_attributes.is_empty();
             exact.then(|| Matcher {
                 names: Some((edit::SPAN_NAME, names(&b.span_names))),
                 attributes: Some((attributes_field::SPAN, b.attributes.clone())),
@@ -128,19 +141,27 @@ impl OnOtlp {
                 resource_attributes: Vec::new(),
             })
         });
-        Some(OnOtlp { spans: spans.ok()?, logs: logs.ok()?, metrics: metrics.ok()? })
+        OnOtlp { spans, logs, metrics }
     }
 
-    /// What the blocks keep of a request: None when they keep all of it.
-    pub fn apply(&self, signal: Signal, request: &bytes::Bytes) -> Result<Option<bytes::Bytes>, Malformed> {
-        let filter = match signal {
+    fn of_signal(&self, signal: Signal) -> &Walk {
+        match signal {
             Signal::Traces => &self.spans,
             Signal::Logs => &self.logs,
             Signal::Metrics => &self.metrics,
-        };
-        match filter {
-            Some(filter) => edit::edit(request, filter),
-            None => Ok(None),
+        }
+    }
+
+    /// Whether a request of `signal` is filtered in its OTLP bytes (else it goes to pdata's filters on OTAP).
+    pub fn walks(&self, signal: Signal) -> bool {
+        !matches!(self.of_signal(signal), Walk::NeedsOtap)
+    }
+
+    /// What the blocks keep of a request of a signal they walk: None when they keep all of it.
+    pub fn apply(&self, signal: Signal, request: &bytes::Bytes) -> Result<Option<bytes::Bytes>, Malformed> {
+        match self.of_signal(signal) {
+            Walk::Blocks(filter) => edit::edit(request, filter),
+            Walk::Nothing | Walk::NeedsOtap => Ok(None),
         }
     }
 }
