@@ -12,6 +12,9 @@ const CASES: Case[] = [
   { name: 'span_name_regexp', kind: 'filter', signals: ['traces'], body: `spans:\n  exclude:\n    match_type: regexp\n    span_names: ["^okey-dokey-0$"]` },
   { name: 'span_name_strict', kind: 'filter', signals: ['traces'], body: `spans:\n  include:\n    match_type: strict\n    span_names: [lets-go, rich-span]` },
   { name: 'span_attribute', kind: 'filter', signals: ['traces'], body: `spans:\n  exclude:\n    match_type: strict\n    attributes:\n      - { key: peer.service, value: telemetrygen-client }` },
+  // Every property of a block must match: the resource's service and the span's attribute together (pdata's filter
+  // on OTAP drops a span when either matches; the engine's walk in OTLP bytes matches both, as Go does).
+  { name: 'span_resource_and_attribute', kind: 'filter', signals: ['traces'], body: `spans:\n  exclude:\n    match_type: strict\n    resources:\n      - { key: service.name, value: tg-links }\n    attributes:\n      - { key: peer.service, value: telemetrygen-client }` },
   { name: 'log_severity', kind: 'filter', signals: ['logs'], body: `logs:\n  include:\n    severity_number:\n      min: WARN\n      match_undefined: false` },
   { name: 'log_body_regexp', kind: 'filter', signals: ['logs'], body: `logs:\n  exclude:\n    match_type: regexp\n    bodies: ["^it "]` },
   { name: 'log_resource', kind: 'filter', signals: ['logs'], body: `logs:\n  include:\n    match_type: strict\n    resource_attributes:\n      - { key: service.name, value: tg-warn }` },

@@ -33,7 +33,7 @@ use tandem_engine::otap::{StreamDecoder, StreamEncoder, to_otap, to_otlp};
 use tandem_engine::signal::Signal as Kind;
 
 /// Log records or spans per request.
-const ITEMS_PER_REQUEST: usize = 100;
+const ITEMS_PER_REQUEST: usize = 1000;
 /// Consecutive requests on one OTAP stream: the first batch carries the Arrow schemas, later ones reuse them.
 const STREAM_BATCHES: usize = 16;
 /// Each rate is the median of this many timed slices; the operations take turns, so that a slow moment of a shared

@@ -37,8 +37,8 @@ fn boolean(key: &str, value: bool) -> KeyValue {
 /// The attribute lists of the `i`-th record: some keys of the tests' actions and filters present, some not, values of
 /// each type.
 fn attributes(i: usize) -> Vec<KeyValue> {
-    let mut list = vec![str("http.route", if i % 3 == 0 { "/healthz" } else { "/api" }), int("http.status", 200 + i as i64 % 2)];
-    if i % 2 == 0 {
+    let mut list = vec![str("http.route", if i.is_multiple_of(3) { "/healthz" } else { "/api" }), int("http.status", 200 + i as i64 % 2)];
+    if i.is_multiple_of(2) {
         list.push(str("app", "shop"));
         list.push(double("ratio", 0.5));
     }

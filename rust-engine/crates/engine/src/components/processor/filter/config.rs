@@ -88,6 +88,8 @@ pub struct LogMatch {
 #[serde(deny_unknown_fields, default)]
 pub struct SpanMatch {
     pub match_type: MatchType,
+    /// The Collector's span blocks name these `resources`.
+    #[serde(alias = "resources")]
     pub resource_attributes: Vec<KeyValue>,
     pub attributes: Vec<KeyValue>,
     pub span_names: Vec<String>,
