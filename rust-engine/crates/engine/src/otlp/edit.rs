@@ -100,10 +100,7 @@ pub fn edit<E: RecordEdit>(request: &Bytes, edit: &E) -> Result<Option<Bytes>, M
 
 /// The key of a `KeyValue`.
 fn key_of(key_value: &[u8]) -> Result<&[u8], Malformed> {
-    Ok(match wire::last(key_value, 1)? {
-        Some(Value::Bytes(key)) => key,
-        _ => &[],
-    })
+    wire::last_bytes(key_value, 1)
 }
 
 /// The value of the first attribute named `key` in field `field` of `message`, as its `AnyValue`'s bytes (empty when
@@ -114,10 +111,7 @@ pub fn attribute<'a>(message: &'a [u8], field: u32, key: &[u8]) -> Result<Option
         if let Some(key_value) = f.bytes().filter(|_| f.number == field)
             && key_of(key_value)? == key
         {
-            return Ok(Some(match wire::last(key_value, 2)? {
-                Some(Value::Bytes(value)) => value,
-                _ => &[],
-            }));
+            return wire::last_bytes(key_value, 2).map(Some);
         }
     }
     Ok(None)

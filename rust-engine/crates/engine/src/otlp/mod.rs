@@ -55,17 +55,19 @@ pub struct RawRequest {
 
 /// The request without its resources and scopes that hold no records (they describe no telemetry). Returns the
 /// bytes unchanged when there are none, which is the common case.
-pub fn without_empty_groups(request: Bytes) -> Result<Bytes, prost::DecodeError> {
-    let mut decoded = Request::decode(request.clone())?;
-    let empty = |g: &ResourceGroup| g.scopes.is_empty() || g.scopes.iter().any(|s| s.records.is_empty());
-    if !decoded.resources.iter().any(empty) {
-        return Ok(request);
+pub fn without_empty_groups(request: Bytes) -> Result<Bytes, wire::Malformed> {
+    Ok(edit::edit(&request, &EmptyGroupsLeftOut)?.unwrap_or(request))
+}
+
+/// An edit that keeps every record and leaves out the groups without any.
+struct EmptyGroupsLeftOut;
+
+impl edit::RecordEdit for EmptyGroupsLeftOut {
+    const DROPS_EMPTY_GROUPS: bool = true;
+
+    fn record(&self, _resource: &[u8], _scope: &[u8], _record: &[u8]) -> Result<edit::Outcome, wire::Malformed> {
+        Ok(edit::Outcome::Keep)
     }
-    for group in &mut decoded.resources {
-        group.scopes.retain(|s| !s.records.is_empty());
-    }
-    decoded.resources.retain(|g| !g.scopes.is_empty());
-    Ok(Bytes::from(decoded.encode_to_vec()))
 }
 
 #[cfg(test)]

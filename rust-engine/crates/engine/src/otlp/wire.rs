@@ -98,6 +98,15 @@ pub fn last(message: &[u8], number: u32) -> Result<Option<Value<'_>>, Malformed>
     Ok(found)
 }
 
+/// The bytes of the last length-delimited field `number` (a string, bytes or a message), empty when there is none:
+/// protobuf's default for a singular field that is absent.
+pub fn last_bytes(message: &[u8], number: u32) -> Result<&[u8], Malformed> {
+    Ok(match last(message, number)? {
+        Some(Value::Bytes(bytes)) => bytes,
+        _ => &[],
+    })
+}
+
 /// Appends a length-delimited field.
 pub fn put_bytes(out: &mut Vec<u8>, number: u32, bytes: &[u8]) {
     encode_key(number, WireType::LengthDelimited, out);

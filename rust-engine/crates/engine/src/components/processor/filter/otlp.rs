@@ -6,7 +6,7 @@
 
 use super::config::{Blocks, Config, KeyValue, LogMatch, MatchType, MetricMatch, Scalar, SpanMatch};
 use crate::otlp::edit::{self, Outcome, RecordEdit, attribute, attributes_field};
-use crate::otlp::wire::{self, Malformed, Value};
+use crate::otlp::wire::{self, Malformed};
 use crate::signal::Signal;
 
 /// One block, ready to match a record.
@@ -44,10 +44,7 @@ impl Matcher {
         if let Some((field, names)) = &self.names
             && !names.is_empty()
         {
-            let name = match wire::last(record, *field)? {
-                Some(Value::Bytes(name)) => name,
-                _ => &[],
-            };
+            let name = wire::last_bytes(record, *field)?;
             if !names.iter().any(|n| n == name) {
                 return Ok(false);
             }
