@@ -13,12 +13,26 @@ const CASES: Case[] = [
   { name: 'span_name_strict', kind: 'filter', signals: ['traces'], body: `spans:\n  include:\n    match_type: strict\n    span_names: [lets-go, rich-span]` },
   { name: 'span_attribute', kind: 'filter', signals: ['traces'], body: `spans:\n  exclude:\n    match_type: strict\n    attributes:\n      - { key: peer.service, value: telemetrygen-client }` },
   // Every property of a block must match: the resource's service and the span's attribute together (pdata's filter
-  // on OTAP drops a span when either matches; the engine's walk in OTLP bytes matches both, as Go does).
+  // on OTAP, which rust_filter ran for OTAP input and regexps before, dropped a span when either matched).
   { name: 'span_resource_and_attribute', kind: 'filter', signals: ['traces'], body: `spans:\n  exclude:\n    match_type: strict\n    resources:\n      - { key: service.name, value: tg-links }\n    attributes:\n      - { key: peer.service, value: telemetrygen-client }` },
+  // Regexps on a name and on a bool's text, together: only the rich span has both.
+  { name: 'span_regexp_all_properties', kind: 'filter', signals: ['traces'], body: `spans:\n  exclude:\n    match_type: regexp\n    span_names: ["-span$"]\n    attributes:\n      - { key: span.bool, value: "^false$" }\n      - { key: span.double, value: "^3\\\\.5$" }` },
+  // Go's resource, scope and kind properties: services, libraries (name and version), span_kinds.
+  { name: 'span_services_libraries_kinds', kind: 'filter', signals: ['traces'], body: `spans:\n  include:\n    match_type: strict\n    services: [interop-rich, interop-multi-a, tg-plain]\n    libraries:\n      - { name: interop-scope, version: 1.0.0 }\n    span_kinds: [SPAN_KIND_SERVER, SPAN_KIND_CLIENT]` },
+  // An attribute named without a value matches when it is present.
+  { name: 'span_key_only', kind: 'filter', signals: ['traces'], body: `spans:\n  exclude:\n    match_type: strict\n    attributes:\n      - { key: peer.service }` },
   { name: 'log_severity', kind: 'filter', signals: ['logs'], body: `logs:\n  include:\n    severity_number:\n      min: WARN\n      match_undefined: false` },
   { name: 'log_body_regexp', kind: 'filter', signals: ['logs'], body: `logs:\n  exclude:\n    match_type: regexp\n    bodies: ["^it "]` },
   { name: 'log_resource', kind: 'filter', signals: ['logs'], body: `logs:\n  include:\n    match_type: strict\n    resource_attributes:\n      - { key: service.name, value: tg-warn }` },
+  // A severity text and an int attribute's text, together.
+  { name: 'log_text_and_attribute', kind: 'filter', signals: ['logs'], body: `logs:\n  exclude:\n    match_type: regexp\n    severity_texts: ["^(Warn|ERROR)$"]\n    record_attributes:\n      - { key: log.int, value: "^-42$" }` },
+  // Bodies of every kind matched on Go's text of them: a map's JSON, an int's digits, bytes' base64.
+  { name: 'log_body_kinds', kind: 'filter', signals: ['logs'], body: `logs:\n  include:\n    match_type: regexp\n    bodies: ['"msg":"structured"', "^77$", "^aGVsbG8=$", "^minimal$"]` },
   { name: 'metric_names', kind: 'filter', signals: ['metrics'], body: `metrics:\n  exclude:\n    match_type: regexp\n    metric_names: ["^rich\\\\.(sum|histogram)", "^gen$"]` },
+  // Go matches a metric block's resource attributes apart from its names: an exclude drops what matches either...
+  { name: 'metric_resource_or_name', kind: 'filter', signals: ['metrics'], body: `metrics:\n  exclude:\n    match_type: strict\n    metric_names: [rich.gauge.int]\n    resource_attributes:\n      - { key: service.name, value: tg-sum }` },
+  // ...and an include needs both.
+  { name: 'metric_resource_and_name', kind: 'filter', signals: ['metrics'], body: `metrics:\n  include:\n    match_type: regexp\n    metric_names: ["^gen$", "^rich\\\\.sum"]\n    resource_attributes:\n      - { key: service.name, value: "^(tg-gauge|interop-multi-b)$" }` },
   {
     name: 'actions', kind: 'attributes', signals: SIGNALS,
     body: `actions:

@@ -5,7 +5,8 @@
 //! one read, updated and removed, and a new one is added after the others.
 
 use super::Request;
-use super::wire::{self, Malformed, Value};
+use super::value::{self, Any};
+use super::wire::{self, Malformed};
 use crate::signal::Signal;
 use bytes::Bytes;
 use prost::Message;
@@ -128,21 +129,15 @@ pub enum Scalar<'a> {
     Other,
 }
 
-/// What an `AnyValue` holds (its last value field, as protobuf reads a oneof).
+/// What an `AnyValue` holds, as a config can name it.
 pub fn scalar(any_value: &[u8]) -> Result<Scalar<'_>, Malformed> {
-    let mut found = Scalar::Other;
-    for f in wire::fields(any_value) {
-        let f = f?;
-        found = match (f.number, f.value) {
-            (1, Value::Bytes(text)) => Scalar::Str(text),
-            (2, Value::Varint(b)) => Scalar::Bool(b != 0),
-            (3, Value::Varint(i)) => Scalar::Int(i as i64),
-            (4, Value::Fixed64(bits)) => Scalar::Double(f64::from_bits(bits)),
-            (5..=8, _) => Scalar::Other,
-            _ => found,
-        };
-    }
-    Ok(found)
+    Ok(match value::any(any_value)? {
+        Any::Str(text) => Scalar::Str(text),
+        Any::Bool(b) => Scalar::Bool(b),
+        Any::Int(i) => Scalar::Int(i),
+        Any::Double(d) => Scalar::Double(d),
+        Any::Empty | Any::Array(_) | Any::Map(_) | Any::Bytes(_) => Scalar::Other,
+    })
 }
 
 /// A `KeyValue` holding `value`, encoded.

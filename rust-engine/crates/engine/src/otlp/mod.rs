@@ -7,6 +7,7 @@
 pub mod edit;
 #[cfg(test)]
 pub mod samples;
+pub mod value;
 pub mod wire;
 
 use crate::signal::Signal;

@@ -33,12 +33,22 @@ pub enum Scalar {
     Bool(bool),
 }
 
-/// An attribute that must be present with a matching value.
+/// An attribute that must be present, with a matching value when `value` is given.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyValue {
     pub key: String,
-    pub value: Scalar,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Scalar>,
+}
+
+/// An instrumentation scope to match: its name, and its version when given.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Library {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// A log severity threshold: a name of the log data model (TRACE..FATAL4, any case) or its number (1..24).
@@ -92,7 +102,11 @@ pub struct SpanMatch {
     #[serde(alias = "resources")]
     pub resource_attributes: Vec<KeyValue>,
     pub attributes: Vec<KeyValue>,
+    pub services: Vec<String>,
     pub span_names: Vec<String>,
+    /// As the proto names them: SPAN_KIND_SERVER, ...
+    pub span_kinds: Vec<String>,
+    pub libraries: Vec<Library>,
     pub event_names: Vec<String>,
     pub event_attributes: Vec<KeyValue>,
     pub link_attributes: Vec<KeyValue>,
@@ -103,6 +117,7 @@ pub struct SpanMatch {
 pub struct MetricMatch {
     pub match_type: MatchType,
     pub metric_names: Vec<String>,
+    pub resource_attributes: Vec<KeyValue>,
 }
 
 /// One signal's blocks.
@@ -123,25 +138,66 @@ pub struct Config {
     pub metrics: Blocks<MetricMatch>,
 }
 
-/// Checks that a block's strings are valid regexps when it matches by regexp; `path` names the block.
-fn patterns<'a>(match_type: MatchType, path: &str, lists: impl IntoIterator<Item = (&'static str, Vec<&'a str>)>) -> Result<(), String> {
-    if match_type != MatchType::Regexp {
-        return Ok(());
+/// The span kinds a strict `span_kinds` may name, as the proto names them (Go's list: not UNSPECIFIED).
+pub const SPAN_KINDS: [&str; 5] = ["SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"];
+
+/// A block being checked: its path (`spans.include`) and match type.
+struct Checked {
+    path: String,
+    match_type: MatchType,
+    /// Whether it sets a property: Go refuses a block that sets none (it would match everything).
+    sets_any: bool,
+}
+
+impl Checked {
+    fn new(path: String, match_type: MatchType) -> Checked {
+        Checked { path, match_type, sets_any: false }
     }
-    for (key, texts) in lists {
-        for text in texts {
-            regex::Regex::new(text).map_err(|e| format!("'{path}.{key}' is not a valid regexp: {e}"))?;
+
+    /// A list of names or texts: patterns that must compile under `regexp`.
+    fn texts<'t>(&mut self, key: &str, list: impl IntoIterator<Item = &'t str>) -> Result<&mut Self, String> {
+        for text in list {
+            self.sets_any = true;
+            if self.match_type == MatchType::Regexp {
+                regex::Regex::new(text).map_err(|e| format!("'{}.{key}' is not a valid regexp: {e}", self.path))?;
+            }
         }
+        Ok(self)
     }
-    Ok(())
-}
 
-fn attribute_texts(list: &[KeyValue]) -> Vec<&str> {
-    list.iter().filter_map(|kv| if let Scalar::String(text) = &kv.value { Some(text.as_str()) } else { None }).collect()
-}
+    /// A list of attributes: each with a key, and under `regexp` a string value that compiles.
+    fn attributes(&mut self, key: &str, list: &[KeyValue]) -> Result<&mut Self, String> {
+        let path = &self.path;
+        for kv in list {
+            if kv.key.is_empty() {
+                return Err(format!("'{path}.{key}' can't have an empty key"));
+            }
+            match (&kv.value, self.match_type) {
+                (Some(Scalar::String(text)), MatchType::Regexp) => {
+                    regex::Regex::new(text).map_err(|e| format!("'{path}.{key}' is not a valid regexp for \"{}\": {e}", kv.key))?;
+                }
+                (Some(other), MatchType::Regexp) => {
+                    return Err(format!("'{path}.{key}' with match_type regexp takes string values only, got {other:?} for \"{}\"", kv.key));
+                }
+                _ => {}
+            }
+        }
+        self.sets_any |= !list.is_empty();
+        Ok(self)
+    }
 
-fn texts(list: &[String]) -> Vec<&str> {
-    list.iter().map(String::as_str).collect()
+    fn sets(&mut self, set: bool) -> &mut Self {
+        self.sets_any |= set;
+        self
+    }
+
+    /// Refuses a block that sets none of `properties`.
+    fn needs_one_of(&self, properties: &str) -> Result<(), String> {
+        if !self.sets_any {
+            return Err(format!("'{}' must set at least one of {properties}", self.path));
+        }
+        Ok(())
+    }
 }
 
 fn blocks<'a, M>(blocks: &'a Blocks<M>, section: &'a str) -> impl Iterator<Item = (String, &'a M)> {
@@ -150,31 +206,46 @@ fn blocks<'a, M>(blocks: &'a Blocks<M>, section: &'a str) -> impl Iterator<Item 
         .filter_map(move |(name, block)| block.as_ref().map(|b| (format!("{section}.{name}"), b)))
 }
 
+fn strs(list: &[String]) -> impl Iterator<Item = &str> {
+    list.iter().map(String::as_str)
+}
+
 impl ComponentConfig for Config {
     fn check(&self) -> Result<(), String> {
         for (path, b) in blocks(&self.logs, "logs") {
-            let bodies: Vec<&str> = b.bodies.iter().filter_map(|v| if let Scalar::String(t) = v { Some(t.as_str()) } else { None }).collect();
-            let lists = [
-                ("resource_attributes", attribute_texts(&b.resource_attributes)),
-                ("record_attributes", attribute_texts(&b.record_attributes)),
-                ("severity_texts", texts(&b.severity_texts)),
-                ("bodies", bodies),
-            ];
-            patterns(b.match_type, &path, lists)?;
+            let bodies = b.bodies.iter().filter_map(|v| if let Scalar::String(t) = v { Some(t.as_str()) } else { None });
+            Checked::new(path, b.match_type)
+                .attributes("resource_attributes", &b.resource_attributes)?
+                .attributes("record_attributes", &b.record_attributes)?
+                .texts("severity_texts", strs(&b.severity_texts))?
+                .texts("bodies", bodies)?
+                .sets(!b.bodies.is_empty() || b.severity_number.is_some())
+                .needs_one_of("resource_attributes, record_attributes, severity_texts, severity_number, bodies")?;
         }
         for (path, b) in blocks(&self.spans, "spans") {
-            let lists = [
-                ("resource_attributes", attribute_texts(&b.resource_attributes)),
-                ("attributes", attribute_texts(&b.attributes)),
-                ("span_names", texts(&b.span_names)),
-                ("event_names", texts(&b.event_names)),
-                ("event_attributes", attribute_texts(&b.event_attributes)),
-                ("link_attributes", attribute_texts(&b.link_attributes)),
-            ];
-            patterns(b.match_type, &path, lists)?;
+            if b.match_type == MatchType::Strict
+                && let Some(kind) = b.span_kinds.iter().find(|k| !SPAN_KINDS.contains(&k.as_str()))
+            {
+                return Err(format!("'{path}.span_kinds' must name standard span kinds ({}), got {kind}", SPAN_KINDS.join(", ")));
+            }
+            let libraries = b.libraries.iter().flat_map(|l| std::iter::once(l.name.as_str()).chain(l.version.as_deref()));
+            Checked::new(path, b.match_type)
+                .attributes("resource_attributes", &b.resource_attributes)?
+                .attributes("attributes", &b.attributes)?
+                .attributes("event_attributes", &b.event_attributes)?
+                .attributes("link_attributes", &b.link_attributes)?
+                .texts("services", strs(&b.services))?
+                .texts("span_names", strs(&b.span_names))?
+                .texts("span_kinds", strs(&b.span_kinds))?
+                .texts("libraries", libraries)?
+                .texts("event_names", strs(&b.event_names))?
+                .needs_one_of("services, span_names, span_kinds, libraries, attributes, resource_attributes (resources), event_names, event_attributes, link_attributes")?;
         }
         for (path, b) in blocks(&self.metrics, "metrics") {
-            patterns(b.match_type, &path, [("metric_names", texts(&b.metric_names))])?;
+            Checked::new(path, b.match_type)
+                .texts("metric_names", strs(&b.metric_names))?
+                .attributes("resource_attributes", &b.resource_attributes)?
+                .needs_one_of("metric_names, resource_attributes")?;
         }
         Ok(())
     }

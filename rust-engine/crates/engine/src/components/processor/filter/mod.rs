@@ -1,14 +1,11 @@
-//! `rust_filter`: drops log records by severity, body or attributes, spans by name, events or attributes, metrics by
-//! name, on OTAP batches with otel-arrow-dfe-pdata's filters (those of core-nodes' filter processor), in a Tandem node
-//! (`node`) that keeps what the Go filter processor keeps where pdata 0.62 alone would not. Matching runs on Arrow
-//! columns (a name pattern is evaluated once per distinct name in a dictionary column), not on decoded records. Blocks
-//! that match exactly on names and attributes run on OTLP bytes as they came (`otlp`), without a translation.
+//! `rust_filter`: drops log records, spans and metrics by the Go filter processor's match properties, matched as Go
+//! matches them (`matcher`) on each record where it lies in the OTLP request, in a Tandem node (`node`).
 
 pub mod config;
+mod matcher;
 mod node;
-mod otlp;
 
-use crate::components::{FACTORIES, Factory, Gives, Kind, Nodes};
+use crate::components::{FACTORIES, Factory, Form, Kind, Nodes};
 use config::Config;
 use linkme::distributed_slice;
 
@@ -18,10 +15,10 @@ pub const TYPE: &str = "rust_filter";
 static FACTORY: Factory = Factory::new::<Config>(
     TYPE,
     Kind::Processor,
-    "drops log records, spans and metrics by the Collector's match properties: exact matches on names and attributes in OTLP bytes, the rest on OTAP batches with otap-dataflow's filters",
+    "drops log records, spans and metrics by the Collector's match properties, matched as Go matches them, in OTLP bytes",
     Nodes::One(node::URN),
 )
-.gives(Gives::Either);
+.only(Form::Otlp);
 
 pub fn keep_linked() {
     std::hint::black_box(&FACTORY);
@@ -50,6 +47,30 @@ mod tests {
         assert!(
             refused(json!({ "logs": { "include": { "severity_number": { "min": "LOUD" } } } }))
                 .starts_with("'logs.include.severity_number.min' must be a severity")
+        );
+        assert!(
+            refused(json!({ "spans": { "exclude": { "match_type": "strict" } } }))
+                .starts_with("'spans.exclude' must set at least one of services, span_names")
+        );
+        assert_eq!(
+            refused(json!({ "metrics": { "include": { "metric_names": [] } } })),
+            "'metrics.include' must set at least one of metric_names, resource_attributes"
+        );
+        assert_eq!(
+            refused(json!({ "spans": { "include": { "match_type": "regexp", "attributes": [{ "key": "code", "value": 200 }] } } })),
+            "'spans.include.attributes' with match_type regexp takes string values only, got Int(200) for \"code\""
+        );
+        assert_eq!(
+            refused(json!({ "logs": { "include": { "record_attributes": [{ "key": "" }] } } })),
+            "'logs.include.record_attributes' can't have an empty key"
+        );
+        assert!(
+            refused(json!({ "spans": { "include": { "span_kinds": ["server"] } } }))
+                .starts_with("'spans.include.span_kinds' must name standard span kinds")
+        );
+        assert!(
+            refused(json!({ "spans": { "include": { "match_type": "regexp", "libraries": [{ "name": "ok", "version": "[" }] } } }))
+                .starts_with("'spans.include.libraries' is not a valid regexp")
         );
     }
 }
