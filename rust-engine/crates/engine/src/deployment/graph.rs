@@ -4,7 +4,7 @@
 //! of a node that takes only OTLP or only OTAP where data may arrive in the other form.
 //!
 //! ```text
-//! ring -route-1-> processor/rust_filter/logs/1~to-otap -> processor/rust_filter/logs/1 -> ... -> host-2 (ring egress)
+//! ring -route-1-> processor/rust_transform/logs/1~to-otap -> processor/rust_transform/logs/1 -> ... -> host-2 (ring egress)
 //! receiver/rust_otlp -> receiver/rust_otlp~1 -logs-> ... -> exporter/x~fanout -> [exporter/a, exporter/b]
 //! ```
 
@@ -267,21 +267,19 @@ mod tests {
         }
     }
 
-    // Scenario: the host feeds `rust_transform -> rust_filter -> rust_attributes -> rust_batch`, which sends back to
-    // the host. Guarantee: OTLP becomes OTAP once, in front of the transform, which takes only OTAP; the four hand
-    // Arrow batches on to each other directly (the ring's egress writes OTLP as the data leaves).
+    // Scenario: the host feeds `rust_transform -> rust_attributes -> rust_batch`, which sends back to the host.
+    // Guarantee: OTLP becomes OTAP once, in front of the transform, which takes only OTAP; the three hand Arrow
+    // batches on to each other directly (the ring's egress writes OTLP as the data leaves).
     #[test]
     fn consecutive_otap_processors_pass_arrow_batches() {
         let plan = Plan::of(pb::DeployRequest {
             nodes: vec![
                 processor("transform", "rust_transform", json!({ "kql_query": "logs | where severity_text == \"ERROR\"" })),
-                processor("filter", "rust_filter", json!({ "spans": { "exclude": { "match_type": "strict", "span_names": ["health"] } } })),
                 processor("attributes", "rust_attributes", json!({ "actions": [{ "key": "env", "value": "prod", "action": "upsert" }] })),
                 processor("batch", "rust_batch", json!({})),
             ],
             edges: vec![
-                edge("transform", pb::edge::To::Node("filter".into())),
-                edge("filter", pb::edge::To::Node("attributes".into())),
+                edge("transform", pb::edge::To::Node("attributes".into())),
                 edge("attributes", pb::edge::To::Node("batch".into())),
                 edge("batch", pb::edge::To::HostRoute(2)),
             ],
@@ -295,8 +293,7 @@ mod tests {
             &[
                 ("ring[\"route-1\"]", "transform~to-otap"),
                 ("transform~to-otap", "transform"),
-                ("transform", "filter"),
-                ("filter", "attributes"),
+                ("transform", "attributes"),
                 ("attributes", "batch"),
                 ("batch", "host-2"),
             ],
