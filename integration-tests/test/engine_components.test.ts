@@ -1,10 +1,10 @@
 // The engine's processors (rust_attributes, rust_filter, rust_transform), connectors (rust_count, rust_routing) and rust_perf in tandem
 // configs, fed by the OpenTelemetry JS SDK and read back from the host's file exporter or log.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Collector, freePort, tempDir, WITH_ENGINE } from './collector';
-import { exportRaw, logRequest } from './otlp';
+import { exportRaw, logRequest, traceRequest } from './otlp';
 import { attr, send, written, type Json } from './sdk';
 
 type Pipeline = { signal: string; name?: string; receiver?: string; processors: string[]; exporter: string };
@@ -156,6 +156,35 @@ describe('rust_transform (otap-dataflow\'s transform processor)', () => {
       expect(logs[0].body).toEqual({ stringValue: 'hello' });
       expect(attr(logs[0].attributes, 'team')).toEqual({ stringValue: 'payments' });
       expect(attr(logs[0].attributes, 'user')).toEqual({ stringValue: 'u1' });
+    });
+  });
+
+  test('a batch the query fails on is refused to its sender (error_mode propagate) or passed on unchanged (ignore), and the pipeline runs on', async () => {
+    const out = join(tempDir(), 'out.jsonl');
+    // Both parse, and otap-dataflow 0.62's columnar engine fails on every batch of their signal: a scope name is a string.
+    const processors = `processors:
+  rust_transform/propagate:
+    opl_query: 'traces | extend instrumentation_scope.name = 42'
+  rust_transform/ignore:
+    opl_query: 'logs | extend instrumentation_scope.name = 42'
+    error_mode: ignore
+`;
+    const pipelines = [
+      { signal: 'traces', processors: ['rust_transform/propagate'], exporter: 'file' },
+      { signal: 'logs', processors: ['rust_transform/ignore'], exporter: 'file' },
+    ];
+    await withCollector((port) => config(port, processors, { file: out }, pipelines), async (port, collector) => {
+      const refused = /INTERNAL.*rust_transform: .*Error executing query engine pipeline/;
+      await expect(exportRaw('traces', `127.0.0.1:${port}`, traceRequest('failing', 3).bytes)).rejects.toThrow(refused);
+      await send('logs', 'grpc', `127.0.0.1:${port}`, 'transform-ignored');
+      const logs = written(out, 'resourceLogs', 'transform-ignored').flatMap((rl) => rl.scopeLogs.flatMap((sl: Json) => sl.logRecords));
+      expect(logs.map((l) => l.body)).toEqual([{ stringValue: 'hello' }]);
+      expect(attr(logs[0].attributes, 'user')).toEqual({ stringValue: 'u1' });
+      // The same answer again: the core's pipeline did not end, and the engine was not restarted.
+      await expect(exportRaw('traces', `127.0.0.1:${port}`, traceRequest('failing-again', 3).bytes)).rejects.toThrow(refused);
+      expect(collector.output).not.toContain('Engine restarted');
+      expect(collector.output).toContain('the query failed on a batch');
+      expect(existsSync(out) ? readFileSync(out, 'utf8') : '').not.toContain('failing');
     });
   });
 });

@@ -21,6 +21,10 @@ pub fn info(msg: &str, fields: serde_json::Value) {
     log("info", msg, fields);
 }
 
+pub fn warn(msg: &str, fields: serde_json::Value) {
+    log("warn", msg, fields);
+}
+
 pub fn error(msg: &str, fields: serde_json::Value) {
     log("error", msg, fields);
 }
