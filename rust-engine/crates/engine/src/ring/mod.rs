@@ -149,6 +149,14 @@ impl Rings {
         }
     }
 
+    /// Ends every ring's session from this side (the host sees its doorbell hang up); the rings stay until the host's
+    /// end is handled as for any host that went away.
+    pub fn close_all(&self) {
+        for core in self.cores.lock().unwrap().iter() {
+            core.session.close();
+        }
+    }
+
     /// Drops every ring (their sessions end) and removes the files of a host that attached them: what is left of a
     /// host that is gone.
     pub fn detach(&self) {

@@ -160,7 +160,16 @@ impl Core {
                     completion_rx,
                 );
                 if let Err(e) = ran {
-                    crate::log::error("engine pipeline failed", serde_json::json!({ "core": core, "error": e.to_string() }));
+                    let started = started_tx.borrow().is_none();
+                    crate::log::error("engine pipeline failed", serde_json::json!({ "core": core, "started": started, "error": e.to_string() }));
+                    if started {
+                        // A node failed a running pipeline (a node's error or panic ends the whole pipeline in
+                        // otap-dataflow): the core's receivers and ring are gone while the process lives. Ending the
+                        // rings makes the host build the engine session again (a new engine in spawn mode; its
+                        // deployment again in attach mode), as the Go Collector exits on a component's fatal error
+                        // for its supervisor to restart it. Else a port the engine served would stay closed.
+                        crate::ring::rings().close_all();
+                    }
                     report_start(Err(e.to_string()));
                 }
                 let _ = stopped_tx.send(());
@@ -197,6 +206,73 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::config::NoSettings;
+    use crate::components::register::{self, Node};
+    use async_trait::async_trait;
+    use linkme::distributed_slice;
+    use otel_arrow_dfe_engine::ProcessorFactory;
+    use otel_arrow_dfe_engine::error::Error;
+    use otel_arrow_dfe_engine::local::processor::{EffectHandler, Processor};
+    use otel_arrow_dfe_engine::message::Message;
+    use otel_arrow_dfe_otap::OTAP_PROCESSOR_FACTORIES;
+    use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
+    use tandem_ipc::{RegionOptions, RequestError, Session, SessionOptions, create_inherited};
+
+    /// A node that fails its pipeline on the first request, as a node's error or panic does.
+    struct FailsOnData;
+
+    impl Node for FailsOnData {
+        type Config = NoSettings;
+
+        fn from_config(_: NoSettings, _: &PipelineContext) -> Result<Self, String> {
+            Ok(FailsOnData)
+        }
+    }
+
+    #[async_trait(?Send)]
+    impl Processor<OtapPdata> for FailsOnData {
+        async fn process(&mut self, message: Message<OtapPdata>, _: &mut EffectHandler<OtapPdata>) -> Result<(), Error> {
+            match message {
+                Message::PData(_) => Err(Error::InternalError { message: "a node failed".into() }),
+                Message::Control(_) => Ok(()),
+            }
+        }
+    }
+
+    const FAILS_ON_DATA: &str = "urn:tandem:processor:test-fails-on-data";
+
+    #[distributed_slice(OTAP_PROCESSOR_FACTORIES)]
+    static FAILS: ProcessorFactory<OtapPdata> = register::processor::<FailsOnData>(FAILS_ON_DATA);
+
+    // Scenario: a host's ring feeds a running pipeline whose node fails on the request. Guarantee: the host's
+    // request is answered retryable and its side of the ring sees the session end at once, by the doorbell, so that
+    // it builds the engine session again (else only the heartbeat's 5 s silence tells it, while the pipeline's ports
+    // are closed).
+    #[tokio::test]
+    async fn a_pipeline_failing_after_its_start_ends_the_hosts_ring_session() {
+        crate::keep_linked();
+        let (region, host_bell, engine_bell) = create_inherited(RegionOptions::symmetric(65536, 32736, 8)).unwrap();
+        // The engine maps the same memory through its own descriptor, as the spawned engine does.
+        let engine_region = unsafe { OwnedFd::from_raw_fd(libc::dup(region.raw_fd())) };
+        crate::ring::rings().attach_inherited(engine_region.into_raw_fd(), engine_bell.into_raw_fd()).unwrap();
+        let (host, _) = Session::start(region, host_bell, SessionOptions::default()).unwrap();
+        let pipeline = serde_json::json!({
+            "type": "otap",
+            "nodes": {
+                "in": { "type": crate::ring::ingress::URN, "config": { "core": 0, "routes": [1] } },
+                "fail": { "type": FAILS_ON_DATA, "config": {} },
+                "out": { "type": otel_arrow_dfe_core_nodes::exporters::noop_exporter::NOOP_EXPORTER_URN, "config": {} },
+            },
+            "connections": [{ "from": "in[\"route-1\"]", "to": "fail" }, { "from": "fail", "to": "out" }],
+        });
+        let telemetry = Telemetry::default();
+        let _core = Core::start("fails", 0, 1, false, config_of("fails", &pipeline).unwrap(), &telemetry).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let answer = host.request(crate::signal::Signal::Traces.code(), 1, b"", deadline).await;
+        assert!(matches!(answer, Err(RequestError::Retryable(_))), "{answer:?}");
+        let ended = tokio::time::timeout(Duration::from_secs(10), host.closed()).await.expect("the host's session ended");
+        assert!(ended.contains("closed the doorbell"), "{ended}");
+    }
 
     // Scenario: three cores in a process that may run on CPUs 2 and 3 only (a container's cpuset). Guarantee: core N
     // gets the N-th allowed CPU, round again past the last, never a CPU outside the set; none when none is allowed.
