@@ -1,6 +1,8 @@
 // Messages over the 4 MiB gRPC limit sent to Tandem's rust_otap and to the Go Collector's otelarrow receiver, on its
-// OTLP Export and on its OTel-Arrow stream: each must be refused as Go refuses it (RESOURCE_EXHAUSTED, which OTLP
-// clients do not retry; tonic's own answer, OUT_OF_RANGE, they do), and a valid request after it must pass.
+// OTLP Export and on its OTel-Arrow stream, and to rust_otlp (also what the host's `otlp` receiver runs as when its
+// pipelines are placed in the engine) and the Go otlp receiver: each must be refused as Go refuses it
+// (RESOURCE_EXHAUSTED, which OTLP clients do not retry; tonic's own answer, OUT_OF_RANGE, they do), and a valid
+// request after it must pass.
 import * as grpc from '@grpc/grpc-js';
 import { Collector, freePort, WITH_ENGINE } from '../test/collector';
 import { RawExportClient, traceRequest } from '../test/otlp';
@@ -79,5 +81,50 @@ describe('messages over the gRPC limit: rust_otap against the Go otelarrow recei
     expect(ends.go.code).toBe('RESOURCE_EXHAUSTED');
     expect(ends.tandem.code).toBe(ends.go.code);
     expect(ends.tandem.details).toBe(`grpc: received message larger than max (${batch.length} vs. ${LIMIT})`);
+  });
+});
+
+describe('messages over the gRPC limit: rust_otlp and the placed otlp receiver against the Go otlp receiver', () => {
+  const address: Record<'rust_otlp' | 'placed' | 'raised' | 'go' | 'goRaised', string> = { rust_otlp: '', placed: '', raised: '', go: '', goRaised: '' };
+  let go: Collector;
+  let tandem: Collector;
+
+  beforeAll(async () => {
+    const ports = { rust_otlp: await freePort(), placed: await freePort(), raised: await freePort(), go: await freePort(), goRaised: await freePort() };
+    for (const who of Object.keys(ports) as (keyof typeof ports)[]) address[who] = `127.0.0.1:${ports[who]}`;
+    const raised = (endpoint: string) => `    protocols:\n      grpc:\n        endpoint: ${endpoint}\n        max_recv_msg_size_mib: 8\n`;
+    tandem = await Collector.start(`${WITH_ENGINE}receivers:
+  rust_otlp:
+    endpoint: ${address.rust_otlp}
+  otlp:
+    protocols:
+      grpc:
+        endpoint: ${address.placed}
+  rust_otlp/raised:
+${raised(address.raised)}exporters:\n  rust_perf:\n    interval: 1h\n${serviceYaml(pipelineYaml('traces', ['rust_otlp', 'otlp', 'rust_otlp/raised'], [], ['rust_perf']))}`, [ports.rust_otlp, ports.placed, ports.raised]);
+    go = await startGo(`receivers:\n${receiverYaml('otlp', ports.go)}  otlp/raised:\n${raised(address.goRaised)}exporters:\n  debug:\n${
+      serviceYaml(pipelineYaml('traces', ['otlp', 'otlp/raised'], [], ['debug']))}`, [ports.go, ports.goRaised]);
+    expect(tandem.output).toMatch(/"component":"receivers::otlp","runs_as":"rust_otlp"/);
+  });
+
+  afterAll(async () => {
+    await go?.stop();
+    expect(await tandem?.stop()).toBe(0);
+  });
+
+  // scenario: an OTLP Export of 4 MiB and a bit, then a small valid one, at the default limit and at 8 MiB /
+  // guarantee: Go's code and wording at the default limit, the big request passing at 8 MiB, the valid one passing
+  test('OTLP Export over the limit: RESOURCE_EXHAUSTED as from Go, and taken under a raised limit', async () => {
+    const big = traceRequest('big', 150_000).bytes;
+    expect(big.length).toBeGreaterThan(LIMIT);
+    const answers: Record<string, unknown> = {};
+    for (const who of Object.keys(address) as (keyof typeof address)[]) {
+      const client = new RawExportClient(address[who]);
+      answers[who] = [await exportAnswer(client, big), await exportAnswer(client, traceRequest('small', 1).bytes)];
+      client.close();
+    }
+    expect(answers.go).toEqual([{ code: 'RESOURCE_EXHAUSTED', details: `grpc: received message larger than max (${big.length} vs. ${LIMIT})` }, { code: 'OK', details: '' }]);
+    expect(answers.goRaised).toEqual([{ code: 'OK', details: '' }, { code: 'OK', details: '' }]);
+    expect({ rust_otlp: answers.rust_otlp, placed: answers.placed, raised: answers.raised }).toEqual({ rust_otlp: answers.go, placed: answers.go, raised: answers.goRaised });
   });
 });

@@ -273,14 +273,14 @@ describe('rust_routing', () => {
 });
 
 describe('rust_otlp', () => {
-  // Scenario: logs sent to a receiver that only a traces pipeline lists. Guarantee: a permanent refusal (so the client
-  // does not retry it), and the engine goes on serving traces, not restarted.
+  // Scenario: logs sent to a receiver that only a traces pipeline lists. Guarantee: UNIMPLEMENTED, as the Go receiver
+  // and the host's answer it (permanent, so the client does not retry it), and the engine goes on serving traces.
   test('a signal none of its pipelines takes is refused, and the engine serves on', async () => {
     const out = join(tempDir(), 'out.jsonl');
     const yaml = (port: number) => `${WITH_ENGINE}receivers:\n  rust_otlp:\n    endpoint: 127.0.0.1:${port}\nexporters:\n  file:\n    path: ${out}\n`
       + 'service:\n  telemetry:\n    metrics:\n      level: none\n  pipelines:\n    traces:\n      receivers: [rust_otlp]\n      exporters: [file]\n';
     await withCollector(yaml, async (port, collector) => {
-      await expect(exportRaw('logs', `127.0.0.1:${port}`, logRequest('unserved', 3).bytes)).rejects.toThrow(/INVALID_ARGUMENT.*this receiver feeds no logs pipeline/);
+      await expect(exportRaw('logs', `127.0.0.1:${port}`, logRequest('unserved', 3).bytes)).rejects.toThrow(/UNIMPLEMENTED.*LogsService\/Export is not served: no pipeline of that signal uses this receiver/);
       await send('traces', 'grpc', `127.0.0.1:${port}`, 'served');
       expect(spansOf(written(out, 'resourceSpans', 'served')).map((s) => s.name).sort()).toEqual(['child', 'parent']);
       expect(collector.output).not.toContain('Engine restarted');

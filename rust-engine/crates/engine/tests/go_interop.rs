@@ -25,7 +25,8 @@ use tandem_engine::signal::Signal;
 
 /// The recorded batches of one stream, decoded one after the other by one decoder, as OTLP requests.
 fn decoded(file: &str, signal: Signal) -> Vec<Bytes> {
-    let bytes = std::fs::read(format!("{}/tests/go_streams/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    // The package folder at run time: a shared target directory may hold a binary built in another checkout.
+    let bytes = std::fs::read(format!("{}/tests/go_streams/{file}", std::env::var("CARGO_MANIFEST_DIR").unwrap())).unwrap();
     let mut decoder = StreamDecoder::default();
     let mut requests = Vec::new();
     let mut at = 0;

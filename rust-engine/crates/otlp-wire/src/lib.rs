@@ -41,7 +41,9 @@ mod tests {
 
     /// The kept fuzz corpus (`fuzz/corpus/otlp_validate`): a first byte naming the signal, then the request.
     fn corpus() -> Vec<(String, Export, Vec<u8>)> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/otlp_validate");
+        // The package folder as cargo runs the test, not as it was compiled: a target directory shared between
+        // checkouts may run a binary built in another one, since removed.
+        let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("fuzz/corpus/otlp_validate");
         let mut inputs: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
         inputs.sort();
         inputs

@@ -20,6 +20,7 @@ use otel_arrow_dfe_engine::error::Error;
 use otel_arrow_dfe_engine::terminal_state::TerminalState;
 use otel_arrow_dfe_engine::{Interests, MessageSourceSharedEffectHandlerExtension, ProducerEffectHandlerExtension, ReceiverFactory, shared};
 use otel_arrow_dfe_otap::OTAP_RECEIVER_FACTORIES;
+use otel_arrow_dfe_otap::otap_grpc::server_settings::GrpcServerSettings;
 use otel_arrow_dfe_otap::pdata::{Context, OtapPdata};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -34,44 +35,41 @@ use tokio::sync::oneshot;
 pub const TYPE: &str = "rust_otap";
 pub const URN: &str = "urn:tandem:receiver:otap";
 
-/// The node's config: the address to listen on, and the signals the pipelines take from it.
+/// The node's config: the address to listen on, the signals the pipelines take from it, the largest message it
+/// decodes, and whether it serves the OTel-Arrow streams besides OTLP (`rust_otlp` runs this node without them).
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct NodeConfig {
-    listening_addr: SocketAddr,
-    signals: Vec<String>,
+pub struct NodeConfig {
+    pub listening_addr: SocketAddr,
+    pub signals: Vec<String>,
+    pub max_message_size: usize,
+    pub arrow: bool,
 }
 
-/// `rust_otlp`'s config, but for the request size: this receiver's services decode up to gRPC's default only.
-fn effective(config: &Value) -> Result<Value, String> {
-    let effective = Config::effective(config)?;
-    match Config::of(&effective)?.protocols.grpc.max_recv_msg_size_mib {
-        4 => Ok(effective),
-        _ => Err("'protocols::grpc::max_recv_msg_size_mib' cannot be changed for rust_otap (it takes requests up to 4 MiB)".into()),
+impl NodeConfig {
+    pub fn new(config: &Config, placement: &Placement, arrow: bool) -> Result<NodeConfig, String> {
+        Ok(NodeConfig {
+            listening_addr: config.grpc_endpoint().socket_addr()?,
+            signals: placement.signals.iter().map(|s| s.name().to_string()).collect(),
+            max_message_size: usize::try_from(config.protocols.grpc.max_recv_msg_size_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX),
+            arrow,
+        })
     }
 }
 
 fn nodes(config: &Value, placement: &Placement) -> Result<Vec<NodeSpec>, String> {
-    let config = Config::of(config)?;
-    let node = NodeConfig {
-        listening_addr: config.grpc_endpoint().socket_addr()?,
-        signals: placement.signals.iter().map(|s| s.name().to_string()).collect(),
-    };
-    Ok(vec![NodeSpec { urn: URN, config: json!(node) }])
+    Ok(vec![NodeSpec { urn: URN, config: json!(NodeConfig::new(&Config::of(config)?, placement, true)?) }])
 }
 
 #[distributed_slice(FACTORIES)]
-static FACTORY: Factory = Factory {
-    config: effective,
-    ..Factory::new::<Config>(
-        TYPE,
-        Kind::Receiver,
-        "OTel-Arrow (OTAP) gRPC receiver, also serving OTLP/gRPC on the same port; Arrow batches enter as OTAP",
-        Nodes::Of(nodes),
-    )
-    .gives(Gives::Either)
-    .outputs(Outputs::BySignal)
-};
+static FACTORY: Factory = Factory::new::<Config>(
+    TYPE,
+    Kind::Receiver,
+    "OTel-Arrow (OTAP) gRPC receiver, also serving OTLP/gRPC on the same port; Arrow batches enter as OTAP",
+    Nodes::Of(nodes),
+)
+.gives(Gives::Either)
+.outputs(Outputs::BySignal);
 
 #[distributed_slice(OTAP_RECEIVER_FACTORIES)]
 static RECEIVER: ReceiverFactory<OtapPdata> = register::shared_receiver::<OtapReceiver>(URN);
@@ -83,6 +81,8 @@ pub fn keep_linked() {
 struct OtapReceiver {
     addr: SocketAddr,
     signals: Vec<Signal>,
+    max_message_size: usize,
+    arrow: bool,
 }
 
 impl Node for OtapReceiver {
@@ -90,7 +90,7 @@ impl Node for OtapReceiver {
 
     fn from_config(config: NodeConfig, _: &PipelineContext) -> Result<Self, String> {
         let signals = config.signals.iter().filter_map(|name| Signal::ALL.into_iter().find(|s| s.name() == name)).collect();
-        Ok(OtapReceiver { addr: config.listening_addr, signals })
+        Ok(OtapReceiver { addr: config.listening_addr, signals, max_message_size: config.max_message_size, arrow: config.arrow })
     }
 }
 
@@ -107,6 +107,8 @@ pub struct Sender {
     handler: shared::receiver::EffectHandler<OtapPdata>,
     waiting: Arc<Mutex<Waiting>>,
     signals: Arc<[Signal]>,
+    /// The largest message the services decode.
+    pub max_message_size: usize,
 }
 
 impl Sender {
@@ -169,16 +171,30 @@ impl shared::receiver::Receiver<OtapPdata> for OtapReceiver {
         handler: shared::receiver::EffectHandler<OtapPdata>,
     ) -> Result<TerminalState, Error> {
         let listener = handler.tcp_listener(self.addr)?;
-        let sender = Sender { handler: handler.clone(), waiting: Arc::default(), signals: self.signals.into() };
+        let sender =
+            Sender { handler: handler.clone(), waiting: Arc::default(), signals: self.signals.into(), max_message_size: self.max_message_size };
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = tonic::transport::Server::builder()
+        // otap-dataflow's defaults for its own gRPC receivers: accepted sockets without Nagle's delay (else each
+        // answer waits for the client's delayed ACK, some 40 ms, and 128 requests in flight on a connection make
+        // 2000 a second), TCP and HTTP/2 keepalives, and flow-control windows that take a 4 MiB request at once.
+        let tuning = GrpcServerSettings::default();
+        let otlp = tonic::transport::Server::builder()
+            .initial_stream_window_size(tuning.initial_stream_window_size)
+            .initial_connection_window_size(tuning.initial_connection_window_size)
+            .max_frame_size(tuning.max_frame_size)
+            .http2_keepalive_interval(tuning.http2_keepalive_interval)
+            .http2_keepalive_timeout(tuning.http2_keepalive_timeout)
             .add_service(OtlpService::<Traces>::new(&sender))
             .add_service(OtlpService::<Metrics>::new(&sender))
-            .add_service(OtlpService::<Logs>::new(&sender))
-            .add_service(ArrowService::<Traces>::new(&sender))
-            .add_service(ArrowService::<Metrics>::new(&sender))
-            .add_service(ArrowService::<Logs>::new(&sender));
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+            .add_service(OtlpService::<Logs>::new(&sender));
+        let router = match self.arrow {
+            true => otlp
+                .add_service(ArrowService::<Traces>::new(&sender))
+                .add_service(ArrowService::<Metrics>::new(&sender))
+                .add_service(ArrowService::<Logs>::new(&sender)),
+            false => otlp,
+        };
+        let incoming = tuning.build_tcp_incoming(listener);
         let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
             let _ = stopped.await;
         }));
@@ -228,6 +244,7 @@ mod tests {
         let effective = Config::effective(&json!({ "endpoint": "127.0.0.1:4998" })).unwrap();
         let placement = Placement { id: TYPE, signals: &[Signal::Traces, Signal::Logs], pipelines: &[], max_request_bytes: None };
         let nodes = nodes(&effective, &placement).unwrap();
-        assert_eq!(nodes, vec![NodeSpec { urn: URN, config: json!({ "listening_addr": "127.0.0.1:4998", "signals": ["traces", "logs"] }) }]);
+        let config = json!({ "listening_addr": "127.0.0.1:4998", "signals": ["traces", "logs"], "max_message_size": 4 << 20, "arrow": true });
+        assert_eq!(nodes, vec![NodeSpec { urn: URN, config }]);
     }
 }

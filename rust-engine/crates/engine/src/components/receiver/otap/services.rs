@@ -27,9 +27,6 @@ use tonic_prost::ProstCodec;
 /// Batches of one stream in the pipeline at once; the stream is not read further until one is answered.
 const MAX_IN_FLIGHT_PER_STREAM: usize = 64;
 
-/// The largest request a receiver decodes: gRPC's default, as in the Collector.
-pub const MAX_MESSAGE_SIZE: usize = 4 << 20;
-
 /// One signal's gRPC services (OTLP's unary Export, OTel-Arrow's stream).
 pub trait SignalServices: Send + Sync + 'static {
     const SIGNAL: Signal;
@@ -75,15 +72,15 @@ fn not_served<B>(request: &http::Request<B>) -> Status {
     Status::unimplemented(format!("{} is not served: no pipeline of that signal uses this receiver", request.uri().path()))
 }
 
-/// A gRPC server for one call, with the limits and compressions the receiver accepts (gzip and zstd, as the
+/// A gRPC server for one call, with the limit and compressions the receiver accepts (gzip and zstd, as the
 /// Collector's; the Go `otelarrow` exporter's `zstdarrowN` names are zstd frames, read as zstd).
-fn grpc_server<C: tonic::codec::Codec, B>(codec: C, request: &mut http::Request<B>) -> Grpc<C> {
+fn grpc_server<C: tonic::codec::Codec, B>(codec: C, request: &mut http::Request<B>, max_message_size: usize) -> Grpc<C> {
     let headers = request.headers_mut();
     if headers.get("grpc-encoding").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("zstdarrow")) {
         headers.insert("grpc-encoding", http::HeaderValue::from_static("zstd"));
     }
     Grpc::new(codec)
-        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_decoding_message_size(max_message_size)
         .accept_compressed(CompressionEncoding::Gzip)
         .accept_compressed(CompressionEncoding::Zstd)
 }
@@ -164,7 +161,7 @@ impl<S: SignalServices> Service<http::Request<Body>> for OtlpService<S> {
             return Box::pin(async move { Ok(not_served(&request).into_http()) });
         }
         let export = Export { sender: self.sender.clone(), signal: S::SIGNAL };
-        let mut grpc = grpc_server(RawCodec, &mut request);
+        let mut grpc = grpc_server(RawCodec, &mut request, self.sender.max_message_size);
         Box::pin(async move {
             let response = grpc.unary(export, request).await;
             // A refusal before the call ran is trailers-only: its status is in the headers.
@@ -211,7 +208,7 @@ impl<S: SignalServices> Service<http::Request<Body>> for ArrowService<S> {
             return Box::pin(async move { Ok(not_served(&request).into_http()) });
         }
         let stream = ArrowStream { sender: self.sender.clone(), signal: S::SIGNAL };
-        let mut grpc = grpc_server(ProstCodec::<BatchStatus, BatchArrowRecords>::default(), &mut request);
+        let mut grpc = grpc_server(ProstCodec::<BatchStatus, BatchArrowRecords>::default(), &mut request, self.sender.max_message_size);
         Box::pin(async move { Ok(grpc.streaming(stream, request).await) })
     }
 }
