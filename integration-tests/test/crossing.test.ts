@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYAML } from 'yaml';
 import { Collector, freePort, metricsOn, otlpConfig, tempDir, WITH_ENGINE } from './collector';
+import { field, logRequest } from './otlp';
 import { attr, send, written } from './sdk';
 
 function config(enginePort: number, httpPort: number, out: string): string {
@@ -151,6 +152,36 @@ describe('host receiver -> rust_batch a -> b -> c -> host exporter', () => {
     expect(bodiesIn(out).sort()).toEqual(Array.from({ length: REQUESTS }, (_, i) => `record ${i}`).sort());
     expect(await crossings(metricsPort, 'host_to_engine')).toBe(REQUESTS);
     expect(await crossings(metricsPort, 'engine_to_host')).toBeLessThan(REQUESTS);
+    });
+  });
+
+  // scenario: malformed protobuf among valid requests, all in flight at once and sharing the engine's batches; the host
+  // hands requests to the engine unchecked (its Rust checks them) / guarantee: each malformed one is a 400 with the
+  // host's own message, as if checked before crossing, and every valid one is answered 200 and arrives
+  test('a malformed request among valid ones is a 400 of its own; the valid ones share batches and arrive', async () => {
+    await withBatchPipeline('100ms', async ({ httpPort, out }) => {
+      const VALID = 30;
+      const valid = logRequest('ok', 1).bytes;
+      const badUTF8 = Buffer.from(valid);
+      badUTF8.set([0xc3, 0x28], badUTF8.indexOf('ok-0') + 1);
+      const malformed = {
+        'invalid UTF-8 in a body': badUTF8,
+        'truncated': valid.subarray(0, valid.length - 3),
+        // No record, so nothing to count: the resource's attribute key is the only thing wrong.
+        'no items, an invalid attribute key': field(1, field(1, field(1, field(1, Buffer.from([0xc3, 0x28]))))),
+      };
+      const post = async (body: Buffer) => {
+        const res = await fetch(`http://127.0.0.1:${httpPort}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+        return { status: res.status, text: Buffer.from(await res.arrayBuffer()).toString('latin1') };
+      };
+      const [answers, refused] = await Promise.all([
+        Promise.all(Array.from({ length: VALID }, (_, i) => post(logRequest(`record ${i}`, 1).bytes))),
+        Promise.all(Object.values(malformed).map(post)),
+      ]);
+      expect(answers.map((a) => a.status)).toEqual(Array(VALID).fill(200));
+      expect(Object.fromEntries(Object.keys(malformed).map((name, i) => [name, [refused[i].status, refused[i].text.includes('invalid protobuf: ')]])))
+        .toEqual(Object.fromEntries(Object.keys(malformed).map((name) => [name, [400, true]])));
+      expect(bodiesIn(out).sort()).toEqual(Array.from({ length: VALID }, (_, i) => `record ${i}-0`).sort());
     });
   });
 

@@ -15,7 +15,7 @@ function varint(n: number): number[] {
 }
 
 /** A length-delimited field. */
-function field(number: number, body: Uint8Array | string): Buffer {
+export function field(number: number, body: Uint8Array | string): Buffer {
   const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
   return Buffer.concat([Buffer.from([(number << 3) | 2, ...varint(bytes.length)]), bytes]);
 }

@@ -7,6 +7,12 @@ import type * as pdata from '../pdata';
 export interface Capabilities {
   /** True when the consumer changes the data it is given; fan-out then hands it a private copy. */
   readonly mutatesData: boolean;
+  /**
+   * True when the consumer itself refuses data that is not well-formed OTLP, before anything reads it (the engine's
+   * ring ingress checks every request in Rust). A receiver whose pipelines all start with such a consumer hands
+   * requests on unchecked and checks one only when it is refused, for the error it answers with.
+   */
+  readonly validatesData?: boolean;
 }
 
 /** Request-scoped values that travel with the data (Go's context.Context). */

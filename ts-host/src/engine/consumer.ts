@@ -2,7 +2,8 @@
 // a route the engine serves. The engine's answer settles it: OK, or the matching consumererror. Data that was never
 // decoded or changed crosses as the bytes it arrived as. A request larger than the ring's max_message_size crosses
 // in parts cut at resource, scope and item boundaries; one whose single item is larger is refused as too large
-// (413 / RESOURCE_EXHAUSTED at the receiver), never failed as if the data were wrong.
+// (413 / RESOURCE_EXHAUSTED at the receiver), never failed as if the data were wrong. Data need not be checked before
+// it crosses: the engine checks it in Rust, so a receiver feeding only crossings leaves its wire walk to the engine.
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { layout, RingError } from '@tandem/ipc';
 import type { Signal } from '../component';
@@ -43,5 +44,8 @@ export function engineConsumer<S extends Signal>(engine: Engine, signal: S, rout
     if (parts.length === 1) return send(parts[0].toProto(), deadline);
     const failures = (await Promise.allSettled(parts.map((part) => send(part.toProto(), deadline)))).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
     if (failures.length > 0) throw combine(failures);
-  });
+  }, { capabilities: CROSSING });
 }
+
+/** The engine checks each request at its ring ingress and refuses a malformed one permanently. */
+const CROSSING = Object.freeze({ mutatesData: false, validatesData: true });

@@ -11,7 +11,10 @@ export function fanout<S extends Signal>(signal: S, consumers: readonly consumer
   if (consumers.length === 1 && !consumers[0].capabilities().mutatesData) return consumers[0];
   const mutable = consumers.filter((c) => c.capabilities().mutatesData);
   const readonly = consumers.filter((c) => !c.capabilities().mutatesData);
-  const capabilities = { mutatesData: mutable.length > 0 && readonly.length === 0 };
+  const capabilities = {
+    mutatesData: mutable.length > 0 && readonly.length === 0,
+    validatesData: consumers.every((c) => c.capabilities().validatesData === true),
+  };
 
   const fanned = consumer.newConsumer(
     signal,

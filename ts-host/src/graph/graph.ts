@@ -503,7 +503,8 @@ export class Graph {
     // As Go: the fan-out node (the exporters' aggregate) OR any processor; `next` alone misses mutating exporters
     // behind non-mutating processors.
     const exportersMutate = this.nodes.get(`fanout|${pipeline.id}`)?.consumer?.capabilities().mutatesData ?? false;
-    const capabilities = { mutatesData: processorsMutate || exportersMutate };
+    // The data reaches `next` first: when it checks what it is given, nothing in this pipeline reads unchecked data.
+    const capabilities = { mutatesData: processorsMutate || exportersMutate, validatesData: next.capabilities().validatesData === true };
     node.consumer = withCapabilities(next, capabilities);
     node.fingerprint = this.fingerprintOf(node);
     node.successors = this.edges.get(node.key) ?? [];

@@ -22,9 +22,9 @@ function measured<S extends Signal>(
       }
       observe(ctx, items, true);
     },
-    { capabilities: inner.capabilities() },
   );
-  return consumer.carryEngineComponent(inner, observed);
+  // Asked for on every call: a receiver's `inner` is a switch that a reload points elsewhere.
+  return consumer.carryEngineComponent(inner, Object.assign(observed, { capabilities: () => inner.capabilities() }));
 }
 
 /** otelcol_receiver_accepted_* / refused_*, labelled with the receiver and the transport the data came by. */

@@ -52,7 +52,7 @@ class World {
         ...consumer.newConsumer(signal, async (ctx, data) => {
           this.deliveries.push({ who: name, data });
           await consumer.consume(signal, next, ctx, data);
-        }, { capabilities: { mutatesData: !!config?.mutates } }),
+        }, { capabilities: { mutatesData: !!config?.mutates, validatesData: !!config?.validates } }),
       } as any;
     };
     const exp = (signal: Signal) => async (settings: any, config: any) => {
@@ -63,7 +63,7 @@ class World {
         ...consumer.newConsumer(signal, async (_ctx, data) => {
           if (config?.fail) throw new Error(`${settings.id} failed`);
           this.deliveries.push({ who: name, data });
-        }, { capabilities: { mutatesData: !!config?.mutates } }),
+        }, { capabilities: { mutatesData: !!config?.mutates, validatesData: !!config?.validates } }),
       } as any;
     };
     const conn = (from: Signal, to: Signal) => async (settings: any, _config: any, next: any) => {
@@ -447,6 +447,27 @@ describe('graph: capabilities', () => {
     });
     expect(world.receiverNext.get('fake/traces')?.capabilities().mutatesData).toBe(true);
     expect(world.receiverNext.get('fake/logs')?.capabilities().mutatesData).toBe(false);
+  });
+
+  // scenario: pipelines whose first consumer checks its input, or not, or whose exporters only some do / guarantee: the
+  // receiver is told its input is checked downstream only when everything the data reaches first checks it
+  test('a pipeline checks its input when whatever the data reaches first does', async () => {
+    const world = new World();
+    await world.build({
+      receivers: { fake: null, 'fake/b': null },
+      processors: { 'fake/v': { validates: true }, fake: null },
+      exporters: { 'fake/v': { validates: true }, fake: null },
+      service: {
+        pipelines: {
+          traces: { receivers: ['fake'], processors: ['fake/v', 'fake'], exporters: ['fake'] },
+          metrics: { receivers: ['fake'], processors: ['fake', 'fake/v'], exporters: ['fake/v'] },
+          logs: { receivers: ['fake'], exporters: ['fake/v'] },
+          'logs/b': { receivers: ['fake/b'], exporters: ['fake/v', 'fake'] },
+        },
+      },
+    });
+    const validates = (key: string) => world.receiverNext.get(key)?.capabilities().validatesData;
+    expect([validates('fake/traces'), validates('fake/metrics'), validates('fake/logs'), validates('fake/b/logs')]).toEqual([true, false, true, false]);
   });
 
   test('two pipelines, one mutating: it gets a clone, the read-only one gets the original', async () => {

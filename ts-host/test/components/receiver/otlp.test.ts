@@ -192,3 +192,64 @@ describe('OTLP receiver', () => {
     });
   });
 });
+
+describe('OTLP receiver feeding a pipeline that checks its own input (as the engine does)', () => {
+  let receiver: OTLPReceiver;
+  let httpURL: string;
+  const handed: Uint8Array[] = [];
+  let retryable = false;
+
+  beforeAll(async () => {
+    const httpPort = await freePort();
+    httpURL = `http://127.0.0.1:${httpPort}`;
+    receiver = new OTLPReceiver(testSettings('otlp'), { protocols: { http: { ...defaultHTTPServerConfig(), endpoint: `127.0.0.1:${httpPort}` } } });
+    const checking = newTraces(async (_ctx, data) => {
+      handed.push(data.toProto());
+      if (retryable) throw new Error('engine paused');
+      try {
+        data.validate();
+      } catch {
+        throw new PermanentError(new Error('malformed, in the consumer\'s words'));
+      }
+    }, { capabilities: { mutatesData: false, validatesData: true } });
+    receiver.setConsumer('traces', checking);
+    await receiver.start({ getExtensions: () => new Map() });
+  });
+
+  afterAll(() => receiver.shutdown());
+
+  beforeEach(() => {
+    handed.length = 0;
+    retryable = false;
+  });
+
+  const post = (body: Uint8Array) => fetch(`${httpURL}/v1/traces`, { method: 'POST', headers: PROTOBUF, body });
+  const statusOf = async (res: Response) => otlp.rpc.Status.decode(new Uint8Array(await res.arrayBuffer()));
+
+  // scenario: a malformed request whose only consumer checks input itself / guarantee: the bytes reach it unchecked,
+  // and its refusal is answered 400 INVALID_ARGUMENT with the receiver's own words, as if checked first
+  test('a malformed request is handed on unchecked and its refusal answered as malformed', async () => {
+    // { resource_spans { scope_spans { spans { name: C3 28 } } } }: one span, whose name is not UTF-8.
+    const malformed = Uint8Array.from([0x0a, 0x08, 0x12, 0x06, 0x12, 0x04, 0x2a, 0x02, 0xc3, 0x28]);
+    const res = await post(malformed);
+    expect(handed.map((bytes) => Buffer.from(bytes).toString('hex'))).toEqual([Buffer.from(malformed).toString('hex')]);
+    expect(res.status).toBe(400);
+    expect(await statusOf(res)).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, message: expect.stringMatching(/^invalid protobuf: .*invalid UTF-8/) });
+  });
+
+  // scenario: malformed bytes that hold no item, so nothing is handed on / guarantee: still a 400, never a 200
+  test('a malformed request without items is a 400 without reaching the pipeline', async () => {
+    const res = await post(Uint8Array.from([0x0a, 0x04, 0x0a, 0x02, 0x0a, 0x09]));
+    expect(res.status).toBe(400);
+    expect(handed).toHaveLength(0);
+  });
+
+  // scenario: valid data refused as retryable, and valid data accepted / guarantee: 503 and 200, the check finding nothing
+  test('valid data keeps the pipeline\'s answer', async () => {
+    retryable = true;
+    expect((await post(sample.traces(2).toProto())).status).toBe(503);
+    retryable = false;
+    expect((await post(sample.traces(2).toProto())).status).toBe(200);
+    expect(handed).toHaveLength(2);
+  });
+});

@@ -1,11 +1,12 @@
 //! Where the host's requests enter core N's pipeline: an otap-dataflow receiver node that drives ring N's session on
 //! the core's own thread. Each request becomes OTLP pdata sent on its route's output port (`route-N`) and subscribed
 //! to Ack/Nack; the runtime's Ack or Nack (permanent or not) is the answer the host gets. A route no node is deployed
-//! on is answered PERMANENT, as ipc/SPEC.md section 4 requires.
+//! on is answered PERMANENT, as ipc/SPEC.md section 4 requires, and so is a request that is not well-formed OTLP.
 
 use super::{no_consumer, rings};
 use crate::components::register::{self, Node};
 use crate::otap::Payload;
+use crate::otlp;
 use crate::signal::Signal;
 use async_trait::async_trait;
 use linkme::distributed_slice;
@@ -119,6 +120,11 @@ impl Ingress {
         };
         if !self.config.routes.contains(&request.route) {
             return request.reply.send(Err(no_consumer(request.route)));
+        }
+        // The host hands requests on unchecked when nothing of its own reads them first (see its consumer
+        // capabilities): no malformed request reaches a node, nor a batch that valid requests share.
+        if let Err(e) = otlp::validate(signal, &request.payload) {
+            return request.reply.send(Err(RequestError::Permanent(e)));
         }
         let route = request.route;
         let mut pdata = Payload::Otlp(signal, request.payload.into()).into_pdata(Context::with_capacity(1));

@@ -1,5 +1,5 @@
-// OTLP over gRPC: the three Export services with raw-bytes (de)serializers, so a protobuf request is validated with a
-// wire walk and handed on without being decoded.
+// OTLP over gRPC: the three Export services with raw-bytes (de)serializers, so a protobuf request is handed on as
+// bytes, never decoded (the receiver checks it with a wire walk).
 import * as grpc from '@grpc/grpc-js';
 import net from 'node:net';
 import type { TelemetrySettings } from '../../../component';
@@ -28,14 +28,7 @@ export class GRPCTransport {
     for (const signal of this.receiver.signals()) {
       server.addService(rawExportService(signal), {
         Export: (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
-          const data = fromProtoFor(signal, call.request);
-          try {
-            data.validate();
-          } catch (err) {
-            callback({ code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
-            return;
-          }
-          this.receiver.export(this.contextOf(call), data).then(
+          this.receiver.export(this.contextOf(call), fromProtoFor(signal, call.request)).then(
             () => callback(null, EMPTY_RESPONSE),
             (err: unknown) => {
               const status = toGRPCStatus(err);

@@ -28,11 +28,7 @@ interface Encoding {
 
 const PROTOBUF: Encoding = {
   contentType: 'application/x-protobuf',
-  decode(signal, body) {
-    const data = fromProtoFor(signal, body);
-    data.validate();
-    return data;
-  },
+  decode: fromProtoFor, // checked by the receiver
   encodeSuccess: (signal) => Buffer.from(otlpServices[signal].encodeResponse({})),
   encodeStatus: (status) => Buffer.from(otlp.rpc.Status.encode({ code: status.code, message: status.message }).finish()),
 };
